@@ -1,0 +1,105 @@
+# luamilter - a libmilter mail filter whose policy is written in Lua 5.4.
+#
+#   make            build ./luamilter
+#   make run        install dependencies, build, run with milter.conf.example
+#   make test       install dependencies, run every test (C, Lua, end to end)
+#   make check-asan the same tests against an ASan/UBSan build
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+LIBDIR := $(PREFIX)/share/luamilter/lua
+
+CC ?= cc
+LUA_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
+LUA_LIBS := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wwrite-strings -Wmissing-prototypes \
+	-Wstrict-prototypes -Wold-style-definition -Wno-format-truncation
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
+	$(CFLAGS) $(LUA_CFLAGS) -DLUAMILTER_LIBDIR='"$(LIBDIR)"' -MMD -MP
+
+ifeq ($(SANITIZE),1)
+BUILD := build/asan
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SAN_LDFLAGS := -fsanitize=address,undefined
+BIN := $(BUILD)/luamilter
+else
+BUILD := build/release
+BIN := luamilter
+endif
+
+# libmilter linked statically so the sigwait wrapper keeps SIGHUP for us
+MILTER_LIBS := -Wl,--wrap=sigwait -l:libmilter.a -pthread
+LIBS := $(MILTER_LIBS) $(LUA_LIBS) -lm -ldl
+
+CORE_SRCS := actions.c callbacks.c config.c conn.c engine.c log.c \
+	negotiate.c paths.c reply.c script.c signals.c sockspec.c stage.c verdict.c
+DAEMON_SRCS := $(CORE_SRCS) mta.c main.c
+DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
+
+C_TESTS := config sockspec reply verdict negotiate actions
+C_TEST_BINS := $(addprefix $(BUILD)/t/test_,$(C_TESTS))
+TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o)) $(BUILD)/t/fake_mta.o
+
+.PHONY: all run test check check-c check-lua check-e2e check-asan deps clean install tools
+
+all: $(BIN)
+
+$(BIN): $(DAEMON_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/t/%.o: t/c/%.c | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
+
+$(BUILD)/t/test_%: $(BUILD)/t/test_%.o $(TEST_CORE_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(LUA_LIBS) -pthread -lm -ldl
+
+$(BUILD):
+	@mkdir -p $(BUILD)/t
+
+t/tools/rawmilter: t/tools/rawmilter.c
+	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O2 -o $@ $<
+
+tools: t/tools/rawmilter
+
+deps:
+	@scripts/deps
+
+run: deps
+	$(MAKE) all
+	./luamilter -c milter.conf.example
+
+test: deps
+	$(MAKE) check
+
+check: $(BIN) $(C_TEST_BINS) tools
+	@BUILD=$(BUILD) LUAMILTER=$(BIN) C_TESTS="$(C_TESTS)" t/run-all
+
+check-c: $(C_TEST_BINS)
+	@BUILD=$(BUILD) C_TESTS="$(C_TESTS)" t/run-all c
+
+check-lua:
+	@t/run-all lua
+
+check-e2e: $(BIN) tools
+	@LUAMILTER=$(BIN) t/run-all e2e
+
+check-asan: deps
+	$(MAKE) SANITIZE=1 check
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/share/luamilter
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/luamilter
+	install -m 644 lua/milter.lua lua/default.lua $(DESTDIR)$(LIBDIR)/
+	install -m 644 milter.conf.example $(DESTDIR)$(PREFIX)/share/luamilter/
+
+clean:
+	rm -rf build luamilter t/tools/rawmilter
+
+-include $(wildcard $(BUILD)/*.d $(BUILD)/t/*.d)

@@ -1,0 +1,3 @@
+build/release/negotiate.o: src/negotiate.c src/negotiate.h src/stage.h
+src/negotiate.h:
+src/stage.h:

@@ -1,0 +1,2 @@
+build/release/paths.o: src/paths.c src/paths.h
+src/paths.h:

@@ -1,0 +1,2 @@
+build/release/reply.o: src/reply.c src/reply.h
+src/reply.h:

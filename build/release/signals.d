@@ -1,0 +1,3 @@
+build/release/signals.o: src/signals.c src/signals.h src/log.h
+src/signals.h:
+src/log.h:

@@ -1,0 +1,2 @@
+build/release/sockspec.o: src/sockspec.c src/sockspec.h
+src/sockspec.h:

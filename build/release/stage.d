@@ -1,0 +1,2 @@
+build/release/stage.o: src/stage.c src/stage.h
+src/stage.h:

@@ -1,0 +1,424 @@
+/*
+ * callbacks.c - xxfi_* callbacks dispatching to the policy (callbacks.h).
+ */
+#include "callbacks.h"
+#include "config.h"
+#include "conn.h"
+#include "engine.h"
+#include "log.h"
+#include "mta.h"
+#include "script.h"
+#include "verdict.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/un.h>
+
+/* stages at which a pending failure may be delivered */
+#define DELIVER_CONN                                                     \
+    (STAGE_BIT(ST_CONNECT) | STAGE_BIT(ST_HELO) | STAGE_BIT(ST_ENVFROM) | \
+     STAGE_BIT(ST_DATA) | STAGE_BIT(ST_EOH) | STAGE_BIT(ST_BODY) |        \
+     STAGE_BIT(ST_EOM))
+#define DELIVER_MSG                                                  \
+    (STAGE_BIT(ST_ENVFROM) | STAGE_BIT(ST_DATA) | STAGE_BIT(ST_EOH) | \
+     STAGE_BIT(ST_BODY) | STAGE_BIT(ST_EOM))
+
+/* conn_of - the context's connection, created on its first callback */
+static struct conn *
+conn_of(SMFICTX *ctx)
+{
+    struct conn *c = mta_getpriv(ctx);
+
+    if (c == NULL) {
+        c = conn_new();
+        if (c != NULL && mta_setpriv(ctx, c) != MI_SUCCESS) {
+            conn_free(c);
+            c = NULL;
+        }
+    }
+    return c;
+}
+
+/* can_reply - whether the MTA waits for a reply at this stage */
+static int
+can_reply(struct conn *c, enum stage st)
+{
+    unsigned long nr = stage_info(st)->nr_bit;
+
+    if (st == ST_ABORT || st == ST_CLOSE || st == ST_NEGOTIATE)
+        return 0;
+    return nr == 0 || (c->protocol & nr) == 0;
+}
+
+/* on_error_status - the on_error verdict, with its reply set */
+static sfsistat
+on_error_status(struct conn *c, SMFICTX *ctx, enum stage st)
+{
+    const char *rcode, *xcode, *text;
+    int on_error = c->script != NULL ? c->script->on_error : ONERR_TEMPFAIL;
+    int status = verdict_on_error(on_error, &rcode, &xcode, &text);
+
+    if (rcode != NULL)
+        mta_setreply(ctx, rcode, xcode, text);
+    log_notice("conn#%lu: %s: policy failed, answering %s%s%s%s%s", c->id,
+               stage_name(st), verdict_name(status), rcode ? " " : "",
+               rcode ? rcode : "", xcode ? " " : "", xcode ? xcode : "");
+    return status;
+}
+
+/* failed - the answer after a policy failure at stage st */
+static sfsistat
+failed(struct conn *c, SMFICTX *ctx, enum stage st)
+{
+    if (st == ST_ABORT || st == ST_CLOSE)
+        return SMFIS_CONTINUE;
+    if (can_reply(c, st))
+        return on_error_status(c, ctx, st);
+    c->pending |= (st == ST_CONNECT || st == ST_HELO) ? PENDING_CONN
+                                                     : PENDING_MSG;
+    log_notice("conn#%lu: %s: policy failed at a reply-less stage; the "
+               "failure is answered at the next stage that replies", c->id,
+               stage_name(st));
+    return SMFIS_NOREPLY;
+}
+
+/* pending_due - whether a pending failure is answered at this stage */
+static int
+pending_due(struct conn *c, enum stage st)
+{
+    if (!can_reply(c, st))
+        return 0;
+    if ((c->pending & PENDING_CONN) && (DELIVER_CONN & STAGE_BIT(st)))
+        return 1;
+    return (c->pending & PENDING_MSG) && (DELIVER_MSG & STAGE_BIT(st));
+}
+
+/* dispatch - run one stage for a connection and return libmilter's status */
+static sfsistat
+dispatch(SMFICTX *ctx, enum stage st, const struct event *ev)
+{
+    struct conn *c = conn_of(ctx);
+    struct call_result res;
+    sfsistat status;
+    int ignored;
+
+    if (c == NULL) {
+        /* no memory for even a connection: fail safe without Lua */
+        if (st == ST_ABORT || st == ST_CLOSE)
+            return SMFIS_CONTINUE;
+        mta_setreply(ctx, "451", "4.3.0", "Temporary mail filter failure");
+        return SMFIS_TEMPFAIL;
+    }
+    c->ctx = ctx;
+    c->stage = st;
+    if (pending_due(c, st)) {
+        status = on_error_status(c, ctx, st);
+        c->pending &= ~PENDING_MSG;
+    } else if (c->broken) {
+        status = failed(c, ctx, st);
+    } else if ((c->shape.callbacks & STAGE_BIT(st)) == 0) {
+        status = SMFIS_CONTINUE;
+    } else if (engine_call(c, st, ev, &res) < 0) {
+        status = failed(c, ctx, st);
+    } else {
+        status = verdict_for_stage(res.status, st, c->protocol, &ignored);
+        if (ignored)
+            log_warn("conn#%lu: %s returned %s, which is ignored at this "
+                     "stage (declared noreply, or SKIP outside body)", c->id,
+                     stage_name(st), verdict_name(res.status));
+    }
+    if (st == ST_EOM || st == ST_ABORT)
+        c->pending &= ~PENDING_MSG;
+    c->ctx = NULL;
+    c->stage = ST_NONE;
+    if (status == SMFIS_NOREPLY && can_reply(c, st))
+        status = SMFIS_CONTINUE;
+    return status;
+}
+
+/* str_arg - a NUL-terminated string as an event argument */
+static void
+str_arg(struct ev_arg *a, const char *s)
+{
+    a->kind = s != NULL ? EV_STR : EV_NIL;
+    a->s = s;
+    a->len = s != NULL ? strlen(s) : 0;
+}
+
+/* lm_negotiate - OPTNEG: derive options from the class, or ask it */
+static sfsistat
+lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+             unsigned long f2, unsigned long f3, unsigned long *pf0,
+             unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+    struct conn *c = conn_of(ctx);
+    unsigned long actions, protocol;
+    struct call_result res;
+    struct event ev;
+    int i;
+
+    *pf2 = *pf3 = 0;
+    if (c == NULL)
+        return SMFIS_ALL_OPTS;
+    if (c->broken) {
+        /* ask for every stage with replies, so the failure can be answered */
+        c->actions = *pf0 = f0 & NEGOTIATE_ALL_ACTIONS;
+        c->protocol = *pf1 = f1 & SMFIP_SKIP;
+        c->pending |= PENDING_CONN;
+        return SMFIS_CONTINUE;
+    }
+    negotiate_flags(&c->shape, f0, f1, &actions, &protocol);
+    c->ctx = ctx;
+    c->stage = ST_NEGOTIATE;
+    c->actions = f0 & NEGOTIATE_ALL_ACTIONS;   /* what setsmlist may use */
+    c->protocol = protocol;
+    if (c->shape.callbacks & STAGE_BIT(ST_NEGOTIATE)) {
+        memset(&ev, 0, sizeof ev);
+        ev.argc = 4;
+        for (i = 0; i < 4; i++)
+            ev.argv[i].kind = EV_INT;
+        ev.argv[0].i = (long long)f0;
+        ev.argv[1].i = (long long)f1;
+        ev.argv[2].i = (long long)f2;
+        ev.argv[3].i = (long long)f3;
+        if (engine_call(c, ST_NEGOTIATE, &ev, &res) < 0) {
+            c->pending |= PENDING_CONN;
+            actions = f0 & NEGOTIATE_ALL_ACTIONS;
+            protocol = f1 & SMFIP_SKIP;
+        } else if (res.status == SMFIS_ALL_OPTS) {
+            c->protocol = 0;
+            c->ctx = NULL;
+            c->stage = ST_NONE;
+            return SMFIS_ALL_OPTS;
+        } else if (res.status != SMFIS_CONTINUE) {
+            log_notice("conn#%lu: negotiate returned %s; connection refused",
+                       c->id, verdict_name(res.status));
+            c->ctx = NULL;
+            c->stage = ST_NONE;
+            return SMFIS_REJECT;
+        } else {
+            if (res.nextra >= 1)
+                actions = (unsigned long)res.extra[0];
+            if (res.nextra >= 2)
+                protocol = (unsigned long)res.extra[1];
+            if ((actions & ~f0) || (protocol & ~f1))
+                log_warn("conn#%lu: negotiate asked for options the MTA did "
+                         "not offer; dropped", c->id);
+            actions &= f0;
+            protocol &= f1;
+        }
+    }
+    c->actions = actions;
+    c->protocol = protocol;
+    if (engine_apply_symlists(c) < 0)
+        c->pending |= PENDING_CONN;
+    c->ctx = NULL;
+    c->stage = ST_NONE;
+    *pf0 = c->actions;
+    *pf1 = c->protocol;
+    return SMFIS_CONTINUE;
+}
+
+/* lm_connect - connect(hostname, family, hostaddr) */
+static sfsistat
+lm_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
+{
+    struct event ev;
+    char addr[INET6_ADDRSTRLEN + 1];
+
+    memset(&ev, 0, sizeof ev);
+    ev.argc = 3;
+    str_arg(&ev.argv[0], hostname);
+    if (sa == NULL) {
+        str_arg(&ev.argv[1], "unknown");
+    } else if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, addr, sizeof addr);
+        str_arg(&ev.argv[1], "inet");
+        ev.argv[2].kind = EV_ADDR;
+        ev.argv[2].s = addr;
+        ev.argv[2].i = ntohs(in->sin_port);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, addr, sizeof addr);
+        str_arg(&ev.argv[1], "inet6");
+        ev.argv[2].kind = EV_ADDR;
+        ev.argv[2].s = addr;
+        ev.argv[2].i = ntohs(in6->sin6_port);
+    } else if (sa->sa_family == AF_UNIX) {
+        const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
+        str_arg(&ev.argv[1], "unix");
+        ev.argv[2].kind = EV_STR;
+        ev.argv[2].s = un->sun_path;
+        ev.argv[2].len = strnlen(un->sun_path, sizeof un->sun_path);
+    } else {
+        str_arg(&ev.argv[1], "unknown");
+    }
+    return dispatch(ctx, ST_CONNECT, &ev);
+}
+
+/* lm_helo - hello(heloname) */
+static sfsistat
+lm_helo(SMFICTX *ctx, char *helo)
+{
+    struct event ev;
+
+    memset(&ev, 0, sizeof ev);
+    ev.argc = 1;
+    str_arg(&ev.argv[0], helo);
+    return dispatch(ctx, ST_HELO, &ev);
+}
+
+/* argv_event - envelope address then its ESMTP parameters */
+static void
+argv_event(struct event *ev, char **argv)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->argc = 1;
+    str_arg(&ev->argv[0], argv != NULL ? argv[0] : NULL);
+    ev->strv = argv != NULL && argv[0] != NULL ? argv + 1 : NULL;
+}
+
+/* lm_envfrom - envfrom(from, params...) */
+static sfsistat
+lm_envfrom(SMFICTX *ctx, char **argv)
+{
+    struct event ev;
+
+    argv_event(&ev, argv);
+    return dispatch(ctx, ST_ENVFROM, &ev);
+}
+
+/* lm_envrcpt - envrcpt(to, params...) */
+static sfsistat
+lm_envrcpt(SMFICTX *ctx, char **argv)
+{
+    struct event ev;
+
+    argv_event(&ev, argv);
+    return dispatch(ctx, ST_ENVRCPT, &ev);
+}
+
+/* lm_data - data() */
+static sfsistat
+lm_data(SMFICTX *ctx)
+{
+    struct event ev;
+
+    memset(&ev, 0, sizeof ev);
+    return dispatch(ctx, ST_DATA, &ev);
+}
+
+/* lm_header - header(name, value) */
+static sfsistat
+lm_header(SMFICTX *ctx, char *name, char *value)
+{
+    struct event ev;
+
+    memset(&ev, 0, sizeof ev);
+    ev.argc = 2;
+    str_arg(&ev.argv[0], name);
+    str_arg(&ev.argv[1], value);
+    return dispatch(ctx, ST_HEADER, &ev);
+}
+
+/* lm_eoh - eoh() */
+static sfsistat
+lm_eoh(SMFICTX *ctx)
+{
+    struct event ev;
+
+    memset(&ev, 0, sizeof ev);
+    return dispatch(ctx, ST_EOH, &ev);
+}
+
+/* lm_body - body(chunk), bytes with NULs kept */
+static sfsistat
+lm_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+    struct event ev;
+
+    memset(&ev, 0, sizeof ev);
+    ev.argc = 1;
+    ev.argv[0].kind = EV_STR;
+    ev.argv[0].s = chunk != NULL ? (const char *)chunk : "";
+    ev.argv[0].len = chunk != NULL ? len : 0;
+    return dispatch(ctx, ST_BODY, &ev);
+}
+
+/* lm_eom - eom() */
+static sfsistat
+lm_eom(SMFICTX *ctx)
+{
+    struct event ev;
+
+    memset(&ev, 0, sizeof ev);
+    return dispatch(ctx, ST_EOM, &ev);
+}
+
+/* lm_abort - abort() */
+static sfsistat
+lm_abort(SMFICTX *ctx)
+{
+    struct event ev;
+
+    memset(&ev, 0, sizeof ev);
+    return dispatch(ctx, ST_ABORT, &ev);
+}
+
+/* lm_unknown - unknown(command) */
+static sfsistat
+lm_unknown(SMFICTX *ctx, const char *cmd)
+{
+    struct event ev;
+
+    memset(&ev, 0, sizeof ev);
+    ev.argc = 1;
+    str_arg(&ev.argv[0], cmd);
+    return dispatch(ctx, ST_UNKNOWN, &ev);
+}
+
+/* lm_close - close(), then the connection's state is freed */
+static sfsistat
+lm_close(SMFICTX *ctx)
+{
+    struct event ev;
+    struct conn *c;
+
+    memset(&ev, 0, sizeof ev);
+    dispatch(ctx, ST_CLOSE, &ev);
+    c = mta_getpriv(ctx);
+    if (c != NULL) {
+        log_debug("conn#%lu: closed", c->id);
+        mta_setpriv(ctx, NULL);
+        conn_free(c);
+    }
+    return SMFIS_CONTINUE;
+}
+
+/* callbacks_fill - the filter description with every callback */
+void
+callbacks_fill(struct smfiDesc *desc)
+{
+    static char name[] = "luamilter";
+
+    memset(desc, 0, sizeof *desc);
+    desc->xxfi_name = name;
+    desc->xxfi_version = SMFI_VERSION;
+    desc->xxfi_flags = NEGOTIATE_ALL_ACTIONS;
+    desc->xxfi_connect = lm_connect;
+    desc->xxfi_helo = lm_helo;
+    desc->xxfi_envfrom = lm_envfrom;
+    desc->xxfi_envrcpt = lm_envrcpt;
+    desc->xxfi_header = lm_header;
+    desc->xxfi_eoh = lm_eoh;
+    desc->xxfi_body = lm_body;
+    desc->xxfi_eom = lm_eom;
+    desc->xxfi_abort = lm_abort;
+    desc->xxfi_close = lm_close;
+    desc->xxfi_unknown = lm_unknown;
+    desc->xxfi_data = lm_data;
+    desc->xxfi_negotiate = lm_negotiate;
+}

@@ -1,0 +1,45 @@
+/*
+ * conn.h - per-connection state.
+ *
+ * One struct conn per MTA connection, created at the connection's first
+ * callback and freed at close.  It owns the connection's Lua state and a
+ * reference to the script generation it started with.  ctx is set only
+ * while a callback runs, so Lua can never act on a stale SMFICTX.
+ */
+#ifndef LUAMILTER_CONN_H
+#define LUAMILTER_CONN_H
+
+#include <libmilter/mfapi.h>
+#include <stddef.h>
+
+#include "negotiate.h"
+#include "stage.h"
+
+struct lua_State;
+struct script;
+
+/* a failure not yet reported to the MTA (its stage was reply-less) */
+#define PENDING_CONN 1      /* from connect or helo: every message */
+#define PENDING_MSG 2       /* from a message stage: this message */
+
+struct conn {
+    struct lua_State *L;
+    struct script *script;
+    SMFICTX *ctx;               /* valid only during a callback */
+    enum stage stage;           /* the running callback, ST_NONE between */
+    unsigned long id;           /* connection number, for logs */
+    unsigned long actions;      /* negotiated SMFIF_* */
+    unsigned long protocol;     /* negotiated SMFIP_* */
+    unsigned symlists_set;      /* SMFIM_* stages given by setsmlist */
+    struct policy_shape shape;
+    int class_ref, self_ref;    /* registry references */
+    int broken;                 /* the Lua state could not be set up */
+    int pending;                /* PENDING_* */
+    size_t mem_used;            /* bytes held by the Lua state */
+};
+
+struct conn *conn_new(void);
+void conn_free(struct conn *c);
+const char *conn_queue_id(struct conn *c);
+
+#endif

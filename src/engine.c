@@ -1,0 +1,578 @@
+/*
+ * engine.c - Lua states of connections and the single protected call site.
+ *
+ * engine_pcall is the only place luamilter calls into Lua.  State setup,
+ * callbacks, declared macro lists and script checks all run as C functions
+ * under it, the way lua.c runs pmain, so an error anywhere (including an
+ * allocation failure) becomes a logged message and never a longjmp through
+ * libmilter.
+ */
+#include "engine.h"
+#include "actions.h"
+#include "conn.h"
+#include "log.h"
+#include "mta.h"
+#include "script.h"
+#include "verdict.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <libmilter/mfapi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ENGINE_ERR_MAX 8192
+
+struct call {
+    struct conn *c;
+    enum stage st;
+    const struct event *ev;
+    struct call_result *res;
+};
+
+/* conn_alloc - lua_Alloc that counts the bytes a connection's state holds */
+static void *
+conn_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    struct conn *c = ud;
+    size_t old = ptr != NULL ? osize : 0;
+    void *p;
+
+    if (nsize == 0) {
+        free(ptr);
+        c->mem_used -= old;
+        return NULL;
+    }
+    p = realloc(ptr, nsize);
+    if (p != NULL)
+        c->mem_used = c->mem_used - old + nsize;
+    return p;
+}
+
+/* msghandler - error handler: message text plus traceback */
+static int
+msghandler(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)",
+                              luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+/* panic_handler - last resort; unreachable while every call is protected */
+static int
+panic_handler(lua_State *L)
+{
+    log_err("Lua panic outside a protected call: %s",
+            lua_tostring(L, -1) != NULL ? lua_tostring(L, -1) : "?");
+    abort();
+    return 0;
+}
+
+/* warn_handler - route Lua warnings (warn()) to the log */
+static void
+warn_handler(void *ud, const char *msg, int tocont)
+{
+    (void)ud;
+    (void)tocont;
+    log_warn("Lua warning: %s", msg);
+}
+
+/* engine_pcall - run fn(ud) protected; LUA_OK or an error code and text */
+static int
+engine_pcall(lua_State *L, lua_CFunction fn, void *ud, char *err,
+             size_t errlen)
+{
+    int base = lua_gettop(L);
+    int rc;
+
+    lua_pushcfunction(L, msghandler);
+    lua_pushcfunction(L, fn);
+    lua_pushlightuserdata(L, ud);
+    rc = lua_pcall(L, 1, 0, base + 1);
+    if (rc != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        snprintf(err, errlen, "%s", msg != NULL ? msg : "(no message)");
+    }
+    lua_settop(L, base);
+    return rc;
+}
+
+/* load_lib - package.preload loader for the milter library bytecode */
+static int
+load_lib(lua_State *L)
+{
+    const struct script_chunk *lib = lua_touserdata(L, lua_upvalueindex(1));
+
+    if (luaL_loadbufferx(L, (const char *)lib->code, lib->len, lib->name,
+                         "b") != LUA_OK)
+        return lua_error(L);
+    lua_call(L, 0, 1);
+    return 1;
+}
+
+/* self_index - instance lookup: the class first, then the actions */
+static int
+self_index(lua_State *L)
+{
+    lua_pushvalue(L, 2);
+    lua_gettable(L, lua_upvalueindex(1));       /* class[k], inherited */
+    if (!lua_isnil(L, -1))
+        return 1;
+    lua_pop(L, 1);
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(2));         /* actions[k] */
+    return 1;
+}
+
+/* list_has - whether a declaration table names a callback */
+static int
+list_has(lua_State *L, int t, const char *name)
+{
+    int found = 0;
+
+    lua_getfield(L, t, name);                   /* set form: {eoh = true} */
+    found = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (!found) {
+        lua_Integer i, n = (lua_Integer)lua_rawlen(L, t);
+        for (i = 1; i <= n && !found; i++) {
+            const char *v;
+            lua_rawgeti(L, t, i);               /* list form: {"eoh"} */
+            v = lua_tostring(L, -1);
+            found = v != NULL && strcmp(v, name) == 0;
+            lua_pop(L, 1);
+        }
+    }
+    return found;
+}
+
+/* check_noreply_list - every name in a noreply declaration is valid */
+static void
+check_noreply_list(lua_State *L, int t)
+{
+    lua_pushnil(L);
+    while (lua_next(L, t) != 0) {
+        const char *name = NULL;
+        int st;
+        if (lua_type(L, -2) == LUA_TSTRING)
+            name = lua_tostring(L, -2);
+        else if (lua_type(L, -1) == LUA_TSTRING)
+            name = lua_tostring(L, -1);
+        st = name != NULL ? stage_by_callback(name) : -1;
+        if (st < 0 || stage_info((enum stage)st)->nr_bit == 0)
+            luaL_error(L, "noreply: '%s' is not a callback that can go "
+                       "without a reply (connect, hello, envfrom, envrcpt, "
+                       "data, header, eoh, body, unknown)",
+                       name != NULL ? name : luaL_typename(L, -1));
+        lua_pop(L, 1);
+    }
+}
+
+/* declared_noreply - whether the table defining fn lists name as noreply */
+static int
+declared_noreply(lua_State *L, int cls, const char *name, int fn)
+{
+    int depth, result = 0;
+
+    lua_pushvalue(L, cls);
+    for (depth = 0; depth < 64 && lua_istable(L, -1); depth++) {
+        int t = lua_gettop(L);
+        lua_pushstring(L, name);
+        lua_rawget(L, t);
+        if (lua_rawequal(L, -1, fn)) {
+            lua_pop(L, 1);
+            lua_pushliteral(L, "noreply");
+            lua_rawget(L, t);
+            if (lua_istable(L, -1)) {
+                check_noreply_list(L, lua_gettop(L));
+                result = list_has(L, lua_gettop(L), name);
+            } else if (!lua_isnil(L, -1)) {
+                luaL_error(L, "noreply must be a table of callback names, "
+                           "got %s", luaL_typename(L, -1));
+            }
+            lua_pop(L, 1);
+            break;
+        }
+        lua_pop(L, 1);
+        if (!lua_getmetatable(L, t))
+            break;
+        lua_pushliteral(L, "__index");
+        lua_rawget(L, -2);                      /* next table up the chain */
+        lua_remove(L, -2);
+        lua_remove(L, -2);
+    }
+    lua_settop(L, fn);
+    return result;
+}
+
+/* check_symlist - the declared macro lists are well formed */
+static void
+check_symlist(lua_State *L, int cls)
+{
+    int t;
+
+    lua_getfield(L, cls, "symlist");
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return;
+    }
+    if (!lua_istable(L, -1))
+        luaL_error(L, "symlist must be a table {stage = macros}, got %s",
+                   luaL_typename(L, -1));
+    t = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, t) != 0) {
+        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
+                                                       : NULL;
+        if (k == NULL || stage_symlist_parse(k) < 0)
+            luaL_error(L, "symlist: '%s' is not a macro stage (connect, helo, "
+                       "envfrom, envrcpt, data, eoh, eom)",
+                       k != NULL ? k : luaL_typename(L, -2));
+        if (lua_type(L, -1) != LUA_TSTRING && !lua_istable(L, -1))
+            luaL_error(L, "symlist.%s must be a string or a list of macro "
+                       "names, got %s", k, luaL_typename(L, -1));
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+/* read_shape - which callbacks the class defines and how */
+static void
+read_shape(lua_State *L, struct conn *c, int cls)
+{
+    struct policy_shape *ps = &c->shape;
+    int st;
+
+    memset(ps, 0, sizeof *ps);
+    for (st = ST_NEGOTIATE; st < ST_COUNT; st++) {
+        const char *name = stage_info((enum stage)st)->callback;
+        int fn;
+
+        lua_getfield(L, cls, name);
+        fn = lua_gettop(L);
+        if (lua_isfunction(L, fn)) {
+            ps->callbacks |= STAGE_BIT(st);
+            if (stage_info((enum stage)st)->nr_bit != 0 &&
+                declared_noreply(L, cls, name, fn))
+                ps->noreply |= STAGE_BIT(st);
+        } else if (!lua_isnil(L, fn)) {
+            luaL_error(L, "policy field '%s' must be a function, got %s",
+                       name, luaL_typename(L, fn));
+        }
+        lua_pop(L, 1);
+    }
+    lua_getfield(L, cls, "header_leading_space");
+    ps->leadspc = lua_toboolean(L, -1);
+    lua_getfield(L, cls, "rejected_recipients");
+    ps->rcpt_rej = lua_toboolean(L, -1);
+    lua_pop(L, 2);
+    check_symlist(L, cls);
+}
+
+/* setup_state - open libraries, load the policy, build self (protected) */
+static int
+setup_state(lua_State *L)
+{
+    struct conn *c = lua_touserdata(L, 1);
+    struct script *s = c->script;
+    int cls;
+
+    luaL_openlibs(L);
+    lua_getglobal(L, "package");
+    lua_pushstring(L, s->package_path);
+    lua_setfield(L, -2, "path");
+    lua_getfield(L, -1, "preload");
+    lua_pushlightuserdata(L, &s->lib);
+    lua_pushcclosure(L, load_lib, 1);
+    lua_setfield(L, -2, "milter");
+    lua_pop(L, 2);                              /* preload, package */
+    if (luaL_loadbufferx(L, (const char *)s->policy.code, s->policy.len,
+                         s->policy.name, "b") != LUA_OK)
+        return lua_error(L);
+    lua_call(L, 0, 1);
+    if (!lua_istable(L, -1))
+        return luaL_error(L, "%s: the script must return the policy class "
+                          "(a table), it returned %s", s->path,
+                          luaL_typename(L, -1));
+    cls = lua_gettop(L);
+    read_shape(L, c, cls);
+    lua_newtable(L);                            /* self */
+    lua_createtable(L, 0, 2);                   /* its metatable */
+    lua_pushvalue(L, cls);
+    actions_push(L);
+    lua_pushcclosure(L, self_index, 2);
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "luamilter.connection");
+    lua_setfield(L, -2, "__name");
+    lua_setmetatable(L, -2);
+    c->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);   /* pops self */
+    c->class_ref = luaL_ref(L, LUA_REGISTRYINDEX);  /* pops class */
+    return 0;
+}
+
+/* engine_open - create the connection's Lua state on its generation */
+int
+engine_open(struct conn *c, char *err, size_t errlen)
+{
+    lua_State *L = lua_newstate(conn_alloc, c);
+
+    if (L == NULL) {
+        snprintf(err, errlen, "cannot create a Lua state (out of memory)");
+        return -1;
+    }
+    lua_atpanic(L, panic_handler);
+    lua_setwarnf(L, warn_handler, NULL);
+    *(struct conn **)lua_getextraspace(L) = c;
+    c->L = L;
+    if (engine_pcall(L, setup_state, c, err, errlen) != LUA_OK) {
+        lua_close(L);
+        c->L = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* engine_close - close the connection's Lua state */
+void
+engine_close(struct conn *c)
+{
+    if (c->L != NULL) {
+        lua_close(c->L);
+        c->L = NULL;
+    }
+}
+
+/* engine_check - build a throwaway state from a generation to validate it */
+int
+engine_check(struct script *s, char *err, size_t errlen)
+{
+    struct conn tmp;
+    int rc;
+
+    memset(&tmp, 0, sizeof tmp);
+    tmp.script = s;
+    rc = engine_open(&tmp, err, errlen);
+    engine_close(&tmp);
+    return rc;
+}
+
+/* push_event - push a callback's arguments; returns how many */
+static int
+push_event(lua_State *L, const struct event *ev)
+{
+    int i, n = 0;
+
+    luaL_checkstack(L, ev->argc + 8, "too many callback arguments");
+    for (i = 0; i < ev->argc; i++, n++) {
+        const struct ev_arg *a = &ev->argv[i];
+        switch (a->kind) {
+        case EV_STR:
+            lua_pushlstring(L, a->s, a->len);
+            break;
+        case EV_INT:
+            lua_pushinteger(L, (lua_Integer)a->i);
+            break;
+        case EV_ADDR:
+            lua_createtable(L, 2, 2);
+            lua_pushstring(L, a->s);
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, -3, 1);
+            lua_setfield(L, -2, "ip");
+            lua_pushinteger(L, (lua_Integer)a->i);
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, -3, 2);
+            lua_setfield(L, -2, "port");
+            break;
+        default:
+            lua_pushnil(L);
+            break;
+        }
+    }
+    if (ev->strv != NULL) {
+        char **p;
+        for (p = ev->strv; *p != NULL; p++, n++) {
+            luaL_checkstack(L, 2, "too many callback arguments");
+            lua_pushstring(L, *p);
+        }
+    }
+    return n;
+}
+
+/* to_status - a callback's return value as a status, or raise */
+static int
+to_status(lua_State *L, int idx, int fn, enum stage st)
+{
+    int status = -1;
+    lua_Debug ar;
+
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL:
+        return SMFIS_CONTINUE;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) {
+            lua_Integer v = lua_tointeger(L, idx);
+            status = verdict_from_code((long long)v);
+            if (st == ST_NEGOTIATE && v == SMFIS_ALL_OPTS)
+                status = SMFIS_ALL_OPTS;
+        }
+        break;
+    case LUA_TSTRING:
+        status = verdict_from_name(lua_tostring(L, idx));
+        break;
+    default:
+        break;
+    }
+    if (status >= 0)
+        return status;
+    lua_pushvalue(L, fn);
+    lua_getinfo(L, ">S", &ar);
+    return luaL_error(L, "%s:%d: %s() returned %s '%s', which is not a milter "
+                      "status (return nil, milter.CONTINUE, milter.REJECT, "
+                      "... or the name, e.g. \"reject\")", ar.short_src,
+                      ar.linedefined, stage_name(st), luaL_typename(L, idx),
+                      luaL_tolstring(L, idx, NULL));
+}
+
+/* run_callback - call self:<callback>(args) and check the result */
+static int
+run_callback(lua_State *L)
+{
+    struct call *k = lua_touserdata(L, 1);
+    struct conn *c = k->c;
+    int fn, nres = k->st == ST_NEGOTIATE ? 3 : 1, nargs, i;
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->class_ref);
+    lua_getfield(L, -1, stage_info(k->st)->callback);
+    if (!lua_isfunction(L, -1)) {
+        k->res->status = SMFIS_CONTINUE;
+        return 0;
+    }
+    fn = lua_gettop(L);
+    lua_pushvalue(L, fn);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->self_ref);
+    nargs = push_event(L, k->ev);
+    lua_call(L, 1 + nargs, nres);
+    k->res->status = to_status(L, fn + 1, fn, k->st);
+    for (i = 0; i < nres - 1; i++) {
+        int idx = fn + 2 + i;
+        if (lua_isnil(L, idx))
+            break;
+        if (!lua_isinteger(L, idx))
+            return luaL_error(L, "negotiate() result %d must be an integer "
+                              "bit mask, got %s", i + 2, luaL_typename(L, idx));
+        k->res->extra[i] = (long long)lua_tointeger(L, idx);
+        k->res->nextra = i + 1;
+    }
+    return 0;
+}
+
+/* engine_log_error - log a policy failure with connection and queue id */
+void
+engine_log_error(struct conn *c, enum stage st, const char *msg)
+{
+    const char *qid = conn_queue_id(c);
+
+    log_err("conn#%lu%s%s: %s: %s", c->id, qid != NULL ? " " : "",
+            qid != NULL ? qid : "", stage_name(st), msg);
+}
+
+/* engine_call - run a stage's callback; 0, or -1 after logging the error */
+int
+engine_call(struct conn *c, enum stage st, const struct event *ev,
+            struct call_result *res)
+{
+    struct call k;
+    char err[ENGINE_ERR_MAX];
+
+    memset(res, 0, sizeof *res);
+    if (c->L == NULL)
+        return -1;
+    k.c = c;
+    k.st = st;
+    k.ev = ev;
+    k.res = res;
+    if (engine_pcall(c->L, run_callback, &k, err, sizeof err) != LUA_OK) {
+        engine_log_error(c, st, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* macro_list - the macros of one symlist entry as one spaced string */
+static const char *
+macro_list(lua_State *L, int idx)
+{
+    luaL_Buffer b;
+    lua_Integer i, n;
+
+    if (lua_type(L, idx) == LUA_TSTRING)
+        return lua_tostring(L, idx);
+    n = (lua_Integer)lua_rawlen(L, idx);
+    luaL_buffinit(L, &b);
+    for (i = 1; i <= n; i++) {
+        lua_rawgeti(L, idx, i);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "symlist entries must be macro names (strings)");
+        if (i > 1)
+            luaL_addchar(&b, ' ');
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    return lua_tostring(L, -1);
+}
+
+/* apply_symlists - send the class's declared macro lists (protected) */
+static int
+apply_symlists(lua_State *L)
+{
+    struct conn *c = lua_touserdata(L, 1);
+    int t;
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->class_ref);
+    lua_getfield(L, -1, "symlist");
+    if (!lua_istable(L, -1))
+        return 0;
+    if ((c->actions & SMFIF_SETSYMLIST) == 0) {
+        log_warn("conn#%lu: the MTA does not accept macro lists; symlist "
+                 "ignored", c->id);
+        return 0;
+    }
+    t = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, t) != 0) {
+        const char *key = lua_tostring(L, t + 1);
+        int stage = stage_symlist_parse(key);
+        const char *macros = macro_list(L, t + 2);
+
+        if (stage >= 0 && (c->symlists_set & (1u << stage)) == 0 &&
+            mta_setsymlist(c->ctx, stage, macros) != MI_SUCCESS)
+            return luaL_error(L, "symlist.%s: libmilter refused the macro "
+                              "list", key);
+        lua_settop(L, t + 1);                   /* keep the key */
+    }
+    return 0;
+}
+
+/* engine_apply_symlists - apply declared macro lists; -1 after logging */
+int
+engine_apply_symlists(struct conn *c)
+{
+    char err[ENGINE_ERR_MAX];
+
+    if (c->L == NULL)
+        return 0;
+    if (engine_pcall(c->L, apply_symlists, c, err, sizeof err) != LUA_OK) {
+        engine_log_error(c, ST_NEGOTIATE, err);
+        return -1;
+    }
+    return 0;
+}

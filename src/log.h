@@ -1,0 +1,40 @@
+/*
+ * log.h - leveled logging to stderr or syslog.
+ *
+ * One line per call, written with a single write(2) so lines from worker
+ * threads never interleave.  Control bytes in messages are escaped, so a
+ * header value cannot forge log lines.
+ */
+#ifndef LUAMILTER_LOG_H
+#define LUAMILTER_LOG_H
+
+#include <stdarg.h>
+
+enum log_level {
+    LOGL_ERR = 0,
+    LOGL_WARN,
+    LOGL_NOTICE,
+    LOGL_INFO,
+    LOGL_DEBUG
+};
+
+#if defined(__GNUC__)
+#define LM_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define LM_PRINTF(f, a)
+#endif
+
+void log_setup(int use_syslog, int level);
+int log_level_parse(const char *name);
+const char *log_level_name(int level);
+int log_enabled(int level);
+void log_msg(int level, const char *fmt, ...) LM_PRINTF(2, 3);
+void log_vmsg(int level, const char *fmt, va_list ap);
+
+#define log_err(...) log_msg(LOGL_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOGL_WARN, __VA_ARGS__)
+#define log_notice(...) log_msg(LOGL_NOTICE, __VA_ARGS__)
+#define log_info(...) log_msg(LOGL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOGL_DEBUG, __VA_ARGS__)
+
+#endif

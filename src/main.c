@@ -1,0 +1,289 @@
+/*
+ * main.c - command line, startup and shutdown of the luamilter daemon.
+ *
+ * Loads the configuration and the first policy generation, opens the
+ * socket with the configured mode, starts the signal thread (SIGHUP
+ * reloads, SIGTERM/SIGINT stop) and runs libmilter's accept loop.
+ */
+#include "callbacks.h"
+#include "config.h"
+#include "log.h"
+#include "mta.h"
+#include "paths.h"
+#include "script.h"
+#include "signals.h"
+#include "sockspec.h"
+#include "version.h"
+
+#include <errno.h>
+#include <lua.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_CONFIG "/etc/luamilter/milter.conf"
+
+struct options {
+    const char *config;
+    const char *script;
+    const char *socket;
+    int check;
+};
+
+static struct config main_cfg;
+static char *main_script_path;
+
+/* usage - print the command line summary */
+static void
+usage(FILE *out)
+{
+    fprintf(out,
+            "usage: luamilter [-c FILE] [-s SCRIPT] [-p SOCKET] [-t]\n"
+            "       luamilter -h | -V\n"
+            "\n"
+            "  -c FILE    configuration file (default " DEFAULT_CONFIG
+            " if it exists)\n"
+            "  -s SCRIPT  policy script, overrides 'script' in the config\n"
+            "  -p SOCKET  socket (unix:/path, inet:PORT@HOST, inet6:PORT@HOST,"
+            " fd:N),\n"
+            "             overrides 'socket' in the config\n"
+            "  -t         check the configuration and compile the script, "
+            "then exit\n"
+            "             (status 0 if both are good, 1 otherwise)\n"
+            "  -h         this help\n"
+            "  -V         version\n"
+            "\n"
+            "Runs in the foreground. SIGHUP reloads the script, SIGTERM and "
+            "SIGINT stop.\n");
+}
+
+/* parse_args - fill options from argv; exits on -h, -V or a bad option */
+static void
+parse_args(int argc, char **argv, struct options *o)
+{
+    int ch;
+
+    memset(o, 0, sizeof *o);
+    while ((ch = getopt(argc, argv, "c:s:p:thV")) != -1) {
+        switch (ch) {
+        case 'c': o->config = optarg; break;
+        case 's': o->script = optarg; break;
+        case 'p': o->socket = optarg; break;
+        case 't': o->check = 1; break;
+        case 'h': usage(stdout); exit(0);
+        case 'V': {
+            unsigned a, b, c;
+            mta_version(&a, &b, &c);
+            printf("luamilter %s (%s, libmilter %u.%u.%u)\n",
+                   LUAMILTER_VERSION, LUA_RELEASE, a, b, c);
+            exit(0);
+        }
+        default: usage(stderr); exit(1);
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "luamilter: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        exit(1);
+    }
+}
+
+/* load_config - config file plus command-line overrides; exits on error */
+static void
+load_config(const struct options *o, struct config *cfg)
+{
+    char err[1024];
+    const char *file = o->config;
+
+    config_init(cfg);
+    if (file == NULL && access(DEFAULT_CONFIG, F_OK) == 0)
+        file = DEFAULT_CONFIG;
+    if (file != NULL && config_load(cfg, file, err, sizeof err) < 0) {
+        fprintf(stderr, "luamilter: %s\n", err);
+        exit(1);
+    }
+    if (o->socket != NULL && config_set(cfg, "socket", o->socket, err,
+                                        sizeof err) < 0) {
+        fprintf(stderr, "luamilter: -p: %s\n", err);
+        exit(1);
+    }
+    if (cfg->socket == NULL &&
+        config_set(cfg, "socket", CONFIG_DEFAULT_SOCKET, err, sizeof err) < 0)
+        exit(1);
+    if (o->script != NULL)
+        main_script_path = strdup(o->script);
+    else if (cfg->script != NULL)
+        main_script_path = paths_relative_to(cfg->file, cfg->script);
+    if (main_script_path == NULL) {
+        fprintf(stderr, "luamilter: no policy script: set 'script' in the "
+                "config or use -s\n");
+        exit(1);
+    }
+}
+
+/* load_script - compile and check the configured script */
+static struct script *
+load_script(char *err, size_t errlen)
+{
+    struct script_options so;
+
+    so.path = main_script_path;
+    so.libdir = paths_libdir();
+    so.lua_path = main_cfg.lua_path;
+    so.on_error = main_cfg.on_error;
+    return script_load(&so, err, errlen);
+}
+
+/* on_reload - SIGHUP: publish a new generation or keep the old one */
+static void
+on_reload(void)
+{
+    char err[8192];
+    struct script *s = load_script(err, sizeof err);
+
+    if (s == NULL) {
+        log_err("reload failed, still serving the previous script: %s", err);
+        return;
+    }
+    script_publish(s);
+    log_notice("reloaded: script %s version %s (generation %lu)", s->path,
+               s->hash, s->serial);
+}
+
+/* on_stop - SIGTERM/SIGINT: stop the accept loop */
+static void
+on_stop(int sig)
+{
+    (void)sig;
+    mta_stop();
+}
+
+/* write_pidfile - record our pid; -1 on failure */
+static int
+write_pidfile(const char *path)
+{
+    FILE *f = fopen(path, "w");
+
+    if (f == NULL) {
+        log_err("pidfile %s: %s", path, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "%ld\n", (long)getpid());
+    if (fclose(f) != 0) {
+        log_err("pidfile %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* open_socket - configure libmilter and open the listening socket */
+static int
+open_socket(const struct config *cfg)
+{
+    struct smfiDesc desc;
+    const char *path = sockspec_unix_path(cfg->socket);
+    mode_t old;
+    int rc;
+
+    callbacks_fill(&desc);
+    if (mta_register(&desc) != MI_SUCCESS) {
+        log_err("smfi_register failed");
+        return -1;
+    }
+    if (mta_setconn(cfg->socket) != MI_SUCCESS) {
+        log_err("socket %s: rejected by libmilter", cfg->socket);
+        return -1;
+    }
+    if (mta_settimeout(cfg->timeout) != MI_SUCCESS ||
+        (cfg->backlog > 0 && mta_setbacklog(cfg->backlog) != MI_SUCCESS)) {
+        log_err("cannot set timeout or backlog");
+        return -1;
+    }
+    if (path != NULL) {
+        char dir[4096];
+        char *slash;
+        struct stat st;
+
+        snprintf(dir, sizeof dir, "%s", path);
+        slash = strrchr(dir, '/');
+        if (slash != NULL && slash != dir) {
+            *slash = '\0';
+            if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                log_err("socket %s: directory %s does not exist", cfg->socket,
+                        dir);
+                return -1;
+            }
+        }
+        if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+            log_err("socket %s: %s exists and is not a socket; not replacing "
+                    "it", cfg->socket, path);
+            return -1;
+        }
+    }
+    old = umask(0777 & ~(mode_t)cfg->socket_mode);
+    rc = mta_opensocket(1);
+    umask(old);
+    if (rc != MI_SUCCESS) {
+        log_err("socket %s: cannot open (in use, or no permission; "
+                "libmilter logs the cause to syslog)", cfg->socket);
+        return -1;
+    }
+    if (path != NULL && chmod(path, (mode_t)cfg->socket_mode) < 0) {
+        log_err("socket %s: chmod %o: %s", cfg->socket, cfg->socket_mode,
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* main - run the daemon, or check the configuration with -t */
+int
+main(int argc, char **argv)
+{
+    struct options o;
+    struct signal_handlers sh = {on_reload, on_stop};
+    struct script *s;
+    char err[8192];
+    const char *unix_path;
+    int rc;
+
+    parse_args(argc, argv, &o);
+    load_config(&o, &main_cfg);
+    log_setup(o.check ? 0 : main_cfg.log_syslog, main_cfg.log_level);
+    s = load_script(err, sizeof err);
+    if (s == NULL) {
+        if (o.check)
+            fprintf(stderr, "%s\n", err);
+        else
+            log_err("cannot load the policy: %s", err);
+        return 1;
+    }
+    if (o.check) {
+        printf("%s: OK\n%s: OK (version %s)\n",
+               main_cfg.file != NULL ? main_cfg.file : "(no config file)",
+               s->path, s->hash);
+        script_unref(s);
+        return 0;
+    }
+    signals_block();
+    script_publish(s);
+    log_notice("luamilter %s starting: script %s version %s, socket %s, "
+               "on_error %s", LUAMILTER_VERSION, s->path, s->hash,
+               main_cfg.socket, config_on_error_name(main_cfg.on_error));
+    if (open_socket(&main_cfg) < 0)
+        return 1;
+    if (main_cfg.pidfile != NULL && write_pidfile(main_cfg.pidfile) < 0)
+        return 1;
+    if (signals_start(&sh) < 0)
+        return 1;
+    rc = mta_main();
+    unix_path = sockspec_unix_path(main_cfg.socket);
+    if (unix_path != NULL)
+        unlink(unix_path);
+    if (main_cfg.pidfile != NULL)
+        unlink(main_cfg.pidfile);
+    log_notice("stopped");
+    return rc == MI_SUCCESS ? 0 : 1;
+}

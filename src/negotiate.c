@@ -1,0 +1,35 @@
+/*
+ * negotiate.c - negotiation words derived from a policy shape (negotiate.h).
+ */
+#include "negotiate.h"
+#include "stage.h"
+
+#include <libmilter/mfapi.h>
+
+/* negotiate_flags - actions and protocol bits to request from the MTA */
+void
+negotiate_flags(const struct policy_shape *ps, unsigned long offered_act,
+                unsigned long offered_proto, unsigned long *actions,
+                unsigned long *protocol)
+{
+    unsigned long want = 0;
+    int st;
+
+    for (st = ST_CONNECT; st < ST_COUNT; st++) {
+        const struct stage_info *si = stage_info((enum stage)st);
+
+        if (si->no_bit == 0)
+            continue;
+        if ((ps->callbacks & STAGE_BIT(st)) == 0)
+            want |= si->no_bit;
+        else if ((ps->noreply & STAGE_BIT(st)) != 0)
+            want |= si->nr_bit;
+    }
+    want |= SMFIP_SKIP;
+    if (ps->leadspc)
+        want |= SMFIP_HDR_LEADSPC;
+    if (ps->rcpt_rej)
+        want |= SMFIP_RCPT_REJ;
+    *protocol = want & offered_proto;
+    *actions = offered_act & NEGOTIATE_ALL_ACTIONS;
+}

@@ -1,0 +1,25 @@
+/*
+ * negotiate.h - the milter options a policy class asks for.
+ *
+ * The class's shape (which callbacks it defines, which are declared
+ * reply-less, whether it wants leading header space or rejected recipients)
+ * becomes the actions and protocol words sent in the OPTNEG reply.
+ */
+#ifndef LUAMILTER_NEGOTIATE_H
+#define LUAMILTER_NEGOTIATE_H
+
+struct policy_shape {
+    unsigned callbacks;     /* STAGE_BIT of each callback the class defines */
+    unsigned noreply;       /* STAGE_BIT of each reply-less callback */
+    int leadspc;            /* wants SMFIP_HDR_LEADSPC */
+    int rcpt_rej;           /* wants SMFIP_RCPT_REJ */
+};
+
+/* every action luamilter can perform; requested as far as the MTA offers */
+#define NEGOTIATE_ALL_ACTIONS 0x1ffUL
+
+void negotiate_flags(const struct policy_shape *ps, unsigned long offered_act,
+                     unsigned long offered_proto, unsigned long *actions,
+                     unsigned long *protocol);
+
+#endif

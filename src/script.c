@@ -1,0 +1,252 @@
+/*
+ * script.c - policy generations: compile, check, share, publish (script.h).
+ */
+#include "script.h"
+#include "engine.h"
+
+#include <errno.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_mutex_t script_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct script *script_now;
+static unsigned long script_serial;
+
+struct dump_buf {
+    unsigned char *p;
+    size_t len, cap;
+};
+
+/* read_file - whole file into a NUL-terminated heap buffer */
+static char *
+read_file(const char *path, size_t *lenp, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    for (;;) {
+        if (cap - len < 8192) {
+            char *bigger;
+            cap = cap ? cap * 2 : 16384;
+            bigger = realloc(buf, cap + 1);
+            if (bigger == NULL) {
+                free(buf);
+                fclose(f);
+                snprintf(err, errlen, "%s: out of memory", path);
+                return NULL;
+            }
+            buf = bigger;
+        }
+        n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(f)) {
+        snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    buf[len] = '\0';
+    *lenp = len;
+    return buf;
+}
+
+/* dump_writer - lua_Writer collecting bytecode in a growing buffer */
+static int
+dump_writer(lua_State *L, const void *p, size_t sz, void *ud)
+{
+    struct dump_buf *b = ud;
+
+    (void)L;
+    if (b->cap - b->len < sz) {
+        size_t cap = b->cap ? b->cap : 4096;
+        unsigned char *bigger;
+        while (cap - b->len < sz)
+            cap *= 2;
+        bigger = realloc(b->p, cap);
+        if (bigger == NULL)
+            return 1;
+        b->p = bigger;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, p, sz);
+    b->len += sz;
+    return 0;
+}
+
+/* compile_chunk - compile a source file to bytecode, keeping line info */
+static int
+compile_chunk(const char *path, struct script_chunk *out, char *hash,
+              char *err, size_t errlen)
+{
+    lua_State *L;
+    size_t len = 0;
+    char *src = read_file(path, &len, err, errlen);
+    struct dump_buf b = {NULL, 0, 0};
+    int rc = -1;
+
+    if (src == NULL)
+        return -1;
+    if (hash != NULL) {
+        uint64_t h = 1469598103934665603ULL;
+        size_t i;
+        for (i = 0; i < len; i++) {
+            h ^= (unsigned char)src[i];
+            h *= 1099511628211ULL;
+        }
+        snprintf(hash, 13, "%012llx",
+                 (unsigned long long)(h & 0xffffffffffffULL));
+    }
+    L = luaL_newstate();
+    if (L == NULL) {
+        snprintf(err, errlen, "%s: cannot create a Lua state", path);
+        free(src);
+        return -1;
+    }
+    out->name = malloc(strlen(path) + 2);
+    if (out->name == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    out->name[0] = '@';
+    strcpy(out->name + 1, path);
+    if (luaL_loadbufferx(L, src, len, out->name, "t") != LUA_OK) {
+        snprintf(err, errlen, "%s", lua_tostring(L, -1));
+        goto done;
+    }
+    if (lua_dump(L, dump_writer, &b, 0) != 0) {
+        snprintf(err, errlen, "%s: cannot dump bytecode (out of memory)", path);
+        goto done;
+    }
+    out->code = b.p;
+    out->len = b.len;
+    b.p = NULL;
+    rc = 0;
+done:
+    free(b.p);
+    free(src);
+    lua_close(L);
+    return rc;
+}
+
+/* free_script - release a generation and everything it owns */
+static void
+free_script(struct script *s)
+{
+    if (s == NULL)
+        return;
+    free(s->path);
+    free(s->policy.name);
+    free(s->policy.code);
+    free(s->lib.name);
+    free(s->lib.code);
+    free(s->package_path);
+    free(s);
+}
+
+/* make_package_path - admin's lua_path, then ours, then Lua's defaults */
+static char *
+make_package_path(const char *lua_path, const char *libdir)
+{
+    const char *tail = LUA_PATH_DEFAULT;
+    size_t n = (lua_path ? strlen(lua_path) : 0) + 2 * strlen(libdir) +
+               strlen(tail) + 64;
+    char *p = malloc(n);
+
+    if (p == NULL)
+        return NULL;
+    snprintf(p, n, "%s%s%s/?.lua;%s/?/init.lua;%s",
+             lua_path ? lua_path : "",
+             lua_path && *lua_path && lua_path[strlen(lua_path) - 1] != ';'
+                 ? ";" : "",
+             libdir, libdir, tail);
+    return p;
+}
+
+/* script_load - compile and check a policy; a new generation or NULL */
+struct script *
+script_load(const struct script_options *opt, char *err, size_t errlen)
+{
+    struct script *s = calloc(1, sizeof *s);
+    char libpath[4096];
+
+    if (s == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->refs = 1;
+    s->on_error = opt->on_error;
+    s->path = strdup(opt->path);
+    s->package_path = make_package_path(opt->lua_path, opt->libdir);
+    if (s->path == NULL || s->package_path == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    snprintf(libpath, sizeof libpath, "%s/milter.lua", opt->libdir);
+    if (compile_chunk(libpath, &s->lib, NULL, err, errlen) < 0)
+        goto fail;
+    if (compile_chunk(opt->path, &s->policy, s->hash, err, errlen) < 0)
+        goto fail;
+    if (engine_check(s, err, errlen) < 0)
+        goto fail;
+    return s;
+fail:
+    free_script(s);
+    return NULL;
+}
+
+/* script_ref - take a reference */
+void
+script_ref(struct script *s)
+{
+    __atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+}
+
+/* script_unref - drop a reference; the last one frees the generation */
+void
+script_unref(struct script *s)
+{
+    if (s != NULL && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        free_script(s);
+}
+
+/* script_current - the generation new connections use, referenced */
+struct script *
+script_current(void)
+{
+    struct script *s;
+
+    pthread_mutex_lock(&script_lock);
+    s = script_now;
+    if (s != NULL)
+        script_ref(s);
+    pthread_mutex_unlock(&script_lock);
+    return s;
+}
+
+/* script_publish - make s current (takes over the caller's reference) */
+void
+script_publish(struct script *s)
+{
+    struct script *old;
+
+    pthread_mutex_lock(&script_lock);
+    s->serial = ++script_serial;
+    old = script_now;
+    script_now = s;
+    pthread_mutex_unlock(&script_lock);
+    script_unref(old);
+}
