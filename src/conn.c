@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 static unsigned long conn_counter;
+static long conn_live;
 
 /* conn_new - a connection on the current generation, with its Lua state */
 struct conn *
@@ -23,6 +24,7 @@ conn_new(void)
         return NULL;
     }
     c->id = __atomic_add_fetch(&conn_counter, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&conn_live, 1, __ATOMIC_RELAXED);
     c->actions = NEGOTIATE_ALL_ACTIONS;
     c->script = script_current();
     if (c->script == NULL) {
@@ -48,6 +50,14 @@ conn_free(struct conn *c)
     engine_close(c);
     script_unref(c->script);
     free(c);
+    __atomic_sub_fetch(&conn_live, 1, __ATOMIC_RELAXED);
+}
+
+/* conn_count - connections open now */
+long
+conn_count(void)
+{
+    return __atomic_load_n(&conn_live, __ATOMIC_RELAXED);
 }
 
 /* conn_queue_id - the MTA's queue id if known, else NULL */

@@ -41,5 +41,6 @@ struct conn {
 struct conn *conn_new(void);
 void conn_free(struct conn *c);
 const char *conn_queue_id(struct conn *c);
+long conn_count(void);
 
 #endif

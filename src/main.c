@@ -7,6 +7,7 @@
  */
 #include "callbacks.h"
 #include "config.h"
+#include "conn.h"
 #include "log.h"
 #include "mta.h"
 #include "paths.h"
@@ -21,9 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_CONFIG "/etc/luamilter/milter.conf"
+#define SHUTDOWN_GRACE_MS 30000
 
 struct options {
     const char *config;
@@ -152,12 +155,31 @@ on_reload(void)
                s->hash, s->serial);
 }
 
-/* on_stop - SIGTERM/SIGINT: stop the accept loop */
+/* on_stop - SIGTERM/SIGINT: stop taking connections, drain, exit */
 static void
 on_stop(int sig)
 {
+    const char *unix_path = sockspec_unix_path(main_cfg.socket);
+    struct timespec tick = {0, 10 * 1000 * 1000};
+    long waited_ms = 0, left;
+
     (void)sig;
-    mta_stop();
+    if (unix_path != NULL)
+        unlink(unix_path);
+    while ((left = conn_count()) > 0 && waited_ms < SHUTDOWN_GRACE_MS) {
+        if (waited_ms % 1000 == 0)
+            log_notice("waiting for %ld open connection%s to finish", left,
+                       left == 1 ? "" : "s");
+        nanosleep(&tick, NULL);
+        waited_ms += 10;
+    }
+    if (left > 0)
+        log_warn("stopping with %ld connection%s still open", left,
+                 left == 1 ? "" : "s");
+    if (main_cfg.pidfile != NULL)
+        unlink(main_cfg.pidfile);
+    log_notice("stopped");
+    exit(0);
 }
 
 /* write_pidfile - record our pid; -1 on failure */

@@ -1,0 +1,68 @@
+-- t/e2e/lib.lua - helpers shared by the end-to-end scenarios.
+-- Loaded by each scenario with dofile(srcdir .. "/lib.lua").
+local lib = {}
+
+--- Open a connection to the luamilter under test (retrying while it starts).
+function lib.connect()
+  local conn = mt.connect(socket, 40, 0.05)
+  if conn == nil then error("mt.connect(" .. tostring(socket) .. ") failed") end
+  return conn
+end
+
+--- Fail with a message naming what was expected.
+function lib.check(cond, what)
+  if not cond then error("check failed: " .. what, 2) end
+end
+
+--- Assert the last reply on conn was the SMFIR_* constant want.
+function lib.reply(conn, want, what)
+  local got = mt.getreply(conn)
+  if got ~= want then
+    error(string.format("%s: reply %q, expected %q", what,
+      string.char(math.floor(got)), string.char(math.floor(want))), 2)
+  end
+end
+
+--- Run a step (an mt.* call result) and fail on an error string.
+function lib.step(res, what)
+  if res ~= nil then error(what .. ": " .. tostring(res), 2) end
+end
+
+--- The daemon's log so far.
+function lib.log()
+  local f = assert(io.open(logfile, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+--- Wait up to secs for the log to contain text (plain match).
+function lib.wait_log(text, secs)
+  local deadline = os.time() + (secs or 5)
+  repeat
+    if lib.log():find(text, 1, true) then return true end
+    mt.sleep(0.05)
+  until os.time() > deadline
+  error("log never showed: " .. text, 2)
+end
+
+--- Send a signal to the daemon.
+function lib.kill(sig)
+  assert(os.execute("kill -" .. sig .. " " .. pid))
+end
+
+--- Replace the daemon's policy file with t/e2e/<name>.
+function lib.use_policy(name)
+  assert(os.execute(string.format("cp '%s/%s' '%s/policy.lua'", srcdir, name, tmpdir)))
+end
+
+--- Run body under pcall so miltertest prints the error (it exits silently).
+function lib.run(body)
+  local ok, err = pcall(body)
+  if not ok then
+    io.stderr:write("FAIL: ", tostring(err), "\n")
+    os.exit(1)
+  end
+end
+
+return lib
