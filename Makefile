@@ -36,7 +36,7 @@ LIBS := $(MILTER_LIBS) $(LUA_LIBS) -lm -ldl
 
 CORE_SRCS := actions.c callbacks.c config.c conn.c engine.c log.c \
 	negotiate.c paths.c reply.c script.c signals.c sockspec.c stage.c verdict.c
-DAEMON_SRCS := $(CORE_SRCS) mta.c main.c
+DAEMON_SRCS := $(CORE_SRCS) mta.c record.c message.c replay.c main.c
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
 C_TESTS := config sockspec reply verdict negotiate actions

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "mta.h"
 #include "paths.h"
+#include "replay.h"
 #include "script.h"
 #include "signals.h"
 #include "sockspec.h"
@@ -44,6 +45,7 @@ usage(FILE *out)
 {
     fprintf(out,
             "usage: luamilter [-c FILE] [-s SCRIPT] [-p SOCKET] [-t]\n"
+            "       luamilter replay [OPTIONS] MESSAGE...   (see replay -h)\n"
             "       luamilter -h | -V\n"
             "\n"
             "  -c FILE    configuration file (default " DEFAULT_CONFIG
@@ -271,6 +273,8 @@ main(int argc, char **argv)
     const char *unix_path;
     int rc;
 
+    if (argc > 1 && strcmp(argv[1], "replay") == 0)
+        return replay_main(argc - 1, argv + 1);
     parse_args(argc, argv, &o);
     load_config(&o, &main_cfg);
     log_setup(o.check ? 0 : main_cfg.log_syslog, main_cfg.log_level);

@@ -1,40 +1,43 @@
 /*
  * mta.c - thin wrappers over libmilter's smfi_* calls (see mta.h).
+ *
+ * Per-connection calls go through the current backend: libmilter's by
+ * default, the recording MTA for replay and milter.test.
  */
 #include "mta.h"
 
-/* mta_getpriv - the connection's private pointer */
-void *
-mta_getpriv(SMFICTX *ctx)
+/* libmilter_getpriv - the connection's private pointer */
+static void *
+libmilter_getpriv(SMFICTX *ctx)
 {
     return smfi_getpriv(ctx);
 }
 
-/* mta_setpriv - set the connection's private pointer */
-int
-mta_setpriv(SMFICTX *ctx, void *priv)
+/* libmilter_setpriv - set the connection's private pointer */
+static int
+libmilter_setpriv(SMFICTX *ctx, void *priv)
 {
     return smfi_setpriv(ctx, priv);
 }
 
-/* mta_getsymval - a macro value, NULL if the MTA did not send it */
-const char *
-mta_getsymval(SMFICTX *ctx, const char *name)
+/* libmilter_getsymval - a macro value, NULL if the MTA did not send it */
+static const char *
+libmilter_getsymval(SMFICTX *ctx, const char *name)
 {
     return smfi_getsymval(ctx, (char *)name);
 }
 
-/* mta_setreply - a one-line SMTP reply */
-int
-mta_setreply(SMFICTX *ctx, const char *rcode, const char *xcode,
+/* libmilter_setreply - a one-line SMTP reply */
+static int
+libmilter_setreply(SMFICTX *ctx, const char *rcode, const char *xcode,
              const char *text)
 {
     return smfi_setreply(ctx, (char *)rcode, (char *)xcode, (char *)text);
 }
 
-/* mta_setmlreply - a multi-line reply; smfi_setmlreply is variadic */
-int
-mta_setmlreply(SMFICTX *ctx, const char *rcode, const char *xcode,
+/* libmilter_setmlreply - a multi-line reply; smfi_setmlreply is variadic */
+static int
+libmilter_setmlreply(SMFICTX *ctx, const char *rcode, const char *xcode,
                int nlines, const char *const *lines)
 {
     const char *l[32] = {0};
@@ -51,46 +54,46 @@ mta_setmlreply(SMFICTX *ctx, const char *rcode, const char *xcode,
                            l[27], l[28], l[29], l[30], l[31], (char *)NULL);
 }
 
-/* mta_addheader - append a header */
-int
-mta_addheader(SMFICTX *ctx, const char *name, const char *value)
+/* libmilter_addheader - append a header */
+static int
+libmilter_addheader(SMFICTX *ctx, const char *name, const char *value)
 {
     return smfi_addheader(ctx, (char *)name, (char *)value);
 }
 
-/* mta_insheader - insert a header at a position (0 = top) */
-int
-mta_insheader(SMFICTX *ctx, int idx, const char *name, const char *value)
+/* libmilter_insheader - insert a header at a position (0 = top) */
+static int
+libmilter_insheader(SMFICTX *ctx, int idx, const char *name, const char *value)
 {
     return smfi_insheader(ctx, idx, (char *)name, (char *)value);
 }
 
-/* mta_chgheader - change or (value NULL) delete the idx-th header */
-int
-mta_chgheader(SMFICTX *ctx, const char *name, int idx, const char *value)
+/* libmilter_chgheader - change or (value NULL) delete the idx-th header */
+static int
+libmilter_chgheader(SMFICTX *ctx, const char *name, int idx, const char *value)
 {
     return smfi_chgheader(ctx, (char *)name, idx, (char *)value);
 }
 
-/* mta_addrcpt - add a recipient, with ESMTP arguments if args is set */
-int
-mta_addrcpt(SMFICTX *ctx, const char *rcpt, const char *args)
+/* libmilter_addrcpt - add a recipient, with ESMTP arguments if args is set */
+static int
+libmilter_addrcpt(SMFICTX *ctx, const char *rcpt, const char *args)
 {
     if (args != NULL)
         return smfi_addrcpt_par(ctx, (char *)rcpt, (char *)args);
     return smfi_addrcpt(ctx, (char *)rcpt);
 }
 
-/* mta_delrcpt - remove a recipient */
-int
-mta_delrcpt(SMFICTX *ctx, const char *rcpt)
+/* libmilter_delrcpt - remove a recipient */
+static int
+libmilter_delrcpt(SMFICTX *ctx, const char *rcpt)
 {
     return smfi_delrcpt(ctx, (char *)rcpt);
 }
 
-/* mta_replacebody - append bytes to the replacement body */
-int
-mta_replacebody(SMFICTX *ctx, const unsigned char *body, size_t len)
+/* libmilter_replacebody - append bytes to the replacement body */
+static int
+libmilter_replacebody(SMFICTX *ctx, const unsigned char *body, size_t len)
 {
     /* libmilter takes an int length; feed huge bodies in slices */
     const size_t slice = 1u << 30;
@@ -108,32 +111,140 @@ mta_replacebody(SMFICTX *ctx, const unsigned char *body, size_t len)
     return MI_SUCCESS;
 }
 
+/* libmilter_chgfrom - change the envelope sender */
+static int
+libmilter_chgfrom(SMFICTX *ctx, const char *from, const char *args)
+{
+    return smfi_chgfrom(ctx, (char *)from, (char *)args);
+}
+
+/* libmilter_quarantine - put the message on hold */
+static int
+libmilter_quarantine(SMFICTX *ctx, const char *reason)
+{
+    return smfi_quarantine(ctx, (char *)reason);
+}
+
+/* libmilter_progress - ask the MTA to wait longer */
+static int
+libmilter_progress(SMFICTX *ctx)
+{
+    return smfi_progress(ctx);
+}
+
+/* libmilter_setsymlist - macros wanted at a stage (negotiate only) */
+static int
+libmilter_setsymlist(SMFICTX *ctx, int stage, const char *macros)
+{
+    return smfi_setsymlist(ctx, stage, (char *)macros);
+}
+
+static const struct mta_backend libmilter_backend = {
+    libmilter_getpriv, libmilter_setpriv, libmilter_getsymval,
+    libmilter_setreply, libmilter_setmlreply, libmilter_addheader,
+    libmilter_insheader, libmilter_chgheader, libmilter_addrcpt,
+    libmilter_delrcpt, libmilter_replacebody, libmilter_chgfrom,
+    libmilter_quarantine, libmilter_progress, libmilter_setsymlist
+};
+
+static const struct mta_backend *backend = &libmilter_backend;
+
+/* mta_use - route per-connection calls to another backend */
+void
+mta_use(const struct mta_backend *b)
+{
+    backend = b != NULL ? b : &libmilter_backend;
+}
+
+/* mta_getpriv - the connection's private pointer */
+void *mta_getpriv(SMFICTX *ctx) { return backend->getpriv(ctx); }
+
+/* mta_setpriv - set the connection's private pointer */
+int mta_setpriv(SMFICTX *ctx, void *p) { return backend->setpriv(ctx, p); }
+
+/* mta_getsymval - a macro value, NULL if the MTA did not send it */
+const char *
+mta_getsymval(SMFICTX *ctx, const char *name)
+{
+    return backend->getsymval(ctx, name);
+}
+
+/* mta_setreply - a one-line SMTP reply */
+int
+mta_setreply(SMFICTX *ctx, const char *rcode, const char *xcode,
+             const char *text)
+{
+    return backend->setreply(ctx, rcode, xcode, text);
+}
+
+/* mta_setmlreply - a multi-line SMTP reply */
+int
+mta_setmlreply(SMFICTX *ctx, const char *rcode, const char *xcode,
+               int nlines, const char *const *lines)
+{
+    return backend->setmlreply(ctx, rcode, xcode, nlines, lines);
+}
+
+/* mta_addheader - append a header */
+int
+mta_addheader(SMFICTX *ctx, const char *name, const char *value)
+{
+    return backend->addheader(ctx, name, value);
+}
+
+/* mta_insheader - insert a header at a position (0 = top) */
+int
+mta_insheader(SMFICTX *ctx, int idx, const char *name, const char *value)
+{
+    return backend->insheader(ctx, idx, name, value);
+}
+
+/* mta_chgheader - change or (value NULL) delete the idx-th header */
+int
+mta_chgheader(SMFICTX *ctx, const char *name, int idx, const char *value)
+{
+    return backend->chgheader(ctx, name, idx, value);
+}
+
+/* mta_addrcpt - add a recipient, with ESMTP arguments if args is set */
+int
+mta_addrcpt(SMFICTX *ctx, const char *rcpt, const char *args)
+{
+    return backend->addrcpt(ctx, rcpt, args);
+}
+
+/* mta_delrcpt - remove a recipient */
+int mta_delrcpt(SMFICTX *ctx, const char *r) { return backend->delrcpt(ctx, r); }
+
+/* mta_replacebody - append bytes to the replacement body */
+int
+mta_replacebody(SMFICTX *ctx, const unsigned char *body, size_t len)
+{
+    return backend->replacebody(ctx, body, len);
+}
+
 /* mta_chgfrom - change the envelope sender */
 int
 mta_chgfrom(SMFICTX *ctx, const char *from, const char *args)
 {
-    return smfi_chgfrom(ctx, (char *)from, (char *)args);
+    return backend->chgfrom(ctx, from, args);
 }
 
 /* mta_quarantine - put the message on hold */
 int
 mta_quarantine(SMFICTX *ctx, const char *reason)
 {
-    return smfi_quarantine(ctx, (char *)reason);
+    return backend->quarantine(ctx, reason);
 }
 
 /* mta_progress - ask the MTA to wait longer */
-int
-mta_progress(SMFICTX *ctx)
-{
-    return smfi_progress(ctx);
-}
+int mta_progress(SMFICTX *ctx) { return backend->progress(ctx); }
 
 /* mta_setsymlist - macros wanted at a stage (negotiate only) */
 int
 mta_setsymlist(SMFICTX *ctx, int stage, const char *macros)
 {
-    return smfi_setsymlist(ctx, stage, (char *)macros);
+    return backend->setsymlist(ctx, stage, macros);
 }
 
 /* mta_register - register the filter description */

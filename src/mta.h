@@ -29,6 +29,31 @@ int mta_quarantine(SMFICTX *ctx, const char *reason);
 int mta_progress(SMFICTX *ctx);
 int mta_setsymlist(SMFICTX *ctx, int stage, const char *macros);
 
+/*
+ * Where per-connection calls go: libmilter (the default) or the recording
+ * MTA of replay and milter.test (record.c).
+ */
+struct mta_backend {
+    void *(*getpriv)(SMFICTX *);
+    int (*setpriv)(SMFICTX *, void *);
+    const char *(*getsymval)(SMFICTX *, const char *);
+    int (*setreply)(SMFICTX *, const char *, const char *, const char *);
+    int (*setmlreply)(SMFICTX *, const char *, const char *, int,
+                      const char *const *);
+    int (*addheader)(SMFICTX *, const char *, const char *);
+    int (*insheader)(SMFICTX *, int, const char *, const char *);
+    int (*chgheader)(SMFICTX *, const char *, int, const char *);
+    int (*addrcpt)(SMFICTX *, const char *, const char *);
+    int (*delrcpt)(SMFICTX *, const char *);
+    int (*replacebody)(SMFICTX *, const unsigned char *, size_t);
+    int (*chgfrom)(SMFICTX *, const char *, const char *);
+    int (*quarantine)(SMFICTX *, const char *);
+    int (*progress)(SMFICTX *);
+    int (*setsymlist)(SMFICTX *, int, const char *);
+};
+
+void mta_use(const struct mta_backend *backend);
+
 /* process-level calls, used by main.c only */
 int mta_register(struct smfiDesc *desc);
 int mta_setconn(const char *spec);
