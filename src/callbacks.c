@@ -57,8 +57,7 @@ static sfsistat
 on_error_status(struct conn *c, SMFICTX *ctx, enum stage st)
 {
     const char *rcode, *xcode, *text;
-    int on_error = c->script != NULL ? c->script->on_error : ONERR_TEMPFAIL;
-    int status = verdict_on_error(on_error, &rcode, &xcode, &text);
+    int status = verdict_on_error(c->on_error, &rcode, &xcode, &text);
 
     if (rcode != NULL)
         mta_setreply(ctx, rcode, xcode, text);

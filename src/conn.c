@@ -2,12 +2,14 @@
  * conn.c - creation and release of per-connection state (see conn.h).
  */
 #include "conn.h"
+#include "config.h"
 #include "engine.h"
 #include "log.h"
 #include "mta.h"
 #include "script.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static unsigned long conn_counter;
 static long conn_live;
@@ -15,6 +17,13 @@ static long conn_live;
 /* conn_new - a connection on the current generation, with its Lua state */
 struct conn *
 conn_new(void)
+{
+    return conn_new_on(NULL);
+}
+
+/* conn_new_on - a connection on generation s (NULL: the current one) */
+struct conn *
+conn_new_on(struct script *s)
 {
     struct conn *c = calloc(1, sizeof *c);
     char err[4096];
@@ -26,7 +35,10 @@ conn_new(void)
     c->id = __atomic_add_fetch(&conn_counter, 1, __ATOMIC_RELAXED);
     __atomic_add_fetch(&conn_live, 1, __ATOMIC_RELAXED);
     c->actions = NEGOTIATE_ALL_ACTIONS;
-    c->script = script_current();
+    if (s != NULL)
+        script_ref(s);
+    c->script = s != NULL ? s : script_current();
+    c->on_error = c->script != NULL ? c->script->on_error : ONERR_TEMPFAIL;
     if (c->script == NULL) {
         log_err("conn#%lu: no policy script loaded", c->id);
         c->broken = 1;
@@ -41,12 +53,29 @@ conn_new(void)
     return c;
 }
 
+/* conn_adopt - bind a caller-owned conn to class cls of state L (raises) */
+void
+conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error)
+{
+    memset(c, 0, sizeof *c);
+    c->id = __atomic_add_fetch(&conn_counter, 1, __ATOMIC_RELAXED);
+    c->actions = NEGOTIATE_ALL_ACTIONS;
+    c->on_error = on_error;
+    c->adopted = 1;
+    c->L = L;
+    engine_bind(L, c, cls);
+}
+
 /* conn_free - close the Lua state and drop the generation */
 void
 conn_free(struct conn *c)
 {
     if (c == NULL)
         return;
+    if (c->adopted) {
+        engine_unbind(c);
+        return;
+    }
     engine_close(c);
     script_unref(c->script);
     free(c);

@@ -34,11 +34,15 @@ struct conn {
     struct policy_shape shape;
     int class_ref, self_ref;    /* registry references */
     int broken;                 /* the Lua state could not be set up */
+    int adopted;                /* L belongs to a caller (milter.core) */
+    int on_error;               /* enum on_error */
     int pending;                /* PENDING_* */
     size_t mem_used;            /* bytes held by the Lua state */
 };
 
 struct conn *conn_new(void);
+struct conn *conn_new_on(struct script *s);
+void conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error);
 void conn_free(struct conn *c);
 const char *conn_queue_id(struct conn *c);
 long conn_count(void);

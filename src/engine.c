@@ -87,7 +87,7 @@ warn_handler(void *ud, const char *msg, int tocont)
 }
 
 /* engine_pcall - run fn(ud) protected; LUA_OK or an error code and text */
-static int
+int
 engine_pcall(lua_State *L, lua_CFunction fn, void *ud, char *err,
              size_t errlen)
 {
@@ -304,6 +304,15 @@ setup_state(lua_State *L)
                           "(a table), it returned %s", s->path,
                           luaL_typename(L, -1));
     cls = lua_gettop(L);
+    engine_bind(L, c, cls);
+    return 0;
+}
+
+/* engine_bind - make self for class cls in L and remember both (raises) */
+void
+engine_bind(lua_State *L, struct conn *c, int cls)
+{
+    cls = lua_absindex(L, cls);
     read_shape(L, c, cls);
     lua_newtable(L);                            /* self */
     lua_createtable(L, 0, 2);                   /* its metatable */
@@ -315,8 +324,20 @@ setup_state(lua_State *L)
     lua_setfield(L, -2, "__name");
     lua_setmetatable(L, -2);
     c->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);   /* pops self */
-    c->class_ref = luaL_ref(L, LUA_REGISTRYINDEX);  /* pops class */
-    return 0;
+    lua_pushvalue(L, cls);
+    c->class_ref = luaL_ref(L, LUA_REGISTRYINDEX);  /* pops the copy */
+}
+
+/* engine_unbind - forget self and class of an adopted conn */
+void
+engine_unbind(struct conn *c)
+{
+    if (c->L != NULL) {
+        luaL_unref(c->L, LUA_REGISTRYINDEX, c->self_ref);
+        luaL_unref(c->L, LUA_REGISTRYINDEX, c->class_ref);
+        c->self_ref = c->class_ref = LUA_NOREF;
+        c->L = NULL;
+    }
 }
 
 /* engine_open - create the connection's Lua state on its generation */
@@ -351,7 +372,17 @@ engine_close(struct conn *c)
     }
 }
 
-/* engine_check - build a throwaway state from a generation to validate it */
+static engine_tester engine_test_runner;
+
+/* engine_set_tester - install the in-policy test runner */
+void
+engine_set_tester(engine_tester fn)
+{
+    engine_test_runner = fn;
+}
+
+/* engine_check - build a throwaway state from a generation to validate it,
+ * then run the policy's own tests in it */
 int
 engine_check(struct script *s, char *err, size_t errlen)
 {
@@ -361,6 +392,8 @@ engine_check(struct script *s, char *err, size_t errlen)
     memset(&tmp, 0, sizeof tmp);
     tmp.script = s;
     rc = engine_open(&tmp, err, errlen);
+    if (rc == 0 && engine_test_runner != NULL)
+        rc = engine_test_runner(tmp.L, &tmp, s, err, errlen);
     engine_close(&tmp);
     return rc;
 }

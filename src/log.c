@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 static int log_use_syslog;
+static __thread log_hook_fn log_hook;
+static __thread void *log_hook_ud;
 static int log_threshold = LOGL_INFO;
 
 static const char *const log_names[] = {
@@ -59,7 +61,19 @@ log_level_name(int level)
 int
 log_enabled(int level)
 {
-    return level <= log_threshold;
+    return log_hook != NULL || level <= log_threshold;
+}
+
+/* log_set_hook - send this thread's log lines to fn instead */
+void
+log_set_hook(log_hook_fn fn, void *ud, log_hook_fn *old_fn, void **old_ud)
+{
+    if (old_fn != NULL)
+        *old_fn = log_hook;
+    if (old_ud != NULL)
+        *old_ud = log_hook_ud;
+    log_hook = fn;
+    log_hook_ud = ud;
 }
 
 /* log_escape - copy text, escaping control bytes as \xHH */
@@ -102,6 +116,10 @@ log_vmsg(int level, const char *fmt, va_list ap)
     if (!log_enabled(level))
         return;
     vsnprintf(raw, sizeof raw, fmt, ap);
+    if (log_hook != NULL) {
+        log_hook(level, raw, log_hook_ud);
+        return;
+    }
     if (level == LOGL_ERR || level == LOGL_DEBUG) {
         /* tracebacks keep their newlines; each line is escaped alone */
         n = 0;

@@ -31,6 +31,11 @@ int log_enabled(int level);
 void log_msg(int level, const char *fmt, ...) LM_PRINTF(2, 3);
 void log_vmsg(int level, const char *fmt, va_list ap);
 
+/* a per-thread receiver of log lines (replaces writing them), or NULL */
+typedef void (*log_hook_fn)(int level, const char *line, void *ud);
+void log_set_hook(log_hook_fn fn, void *ud, log_hook_fn *old_fn,
+                  void **old_ud);
+
 #define log_err(...) log_msg(LOGL_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOGL_WARN, __VA_ARGS__)
 #define log_notice(...) log_msg(LOGL_NOTICE, __VA_ARGS__)

@@ -7,6 +7,8 @@
  */
 #include "callbacks.h"
 #include "config.h"
+#include "engine.h"
+#include "policytest.h"
 #include "conn.h"
 #include "log.h"
 #include "mta.h"
@@ -138,6 +140,7 @@ load_script(char *err, size_t errlen)
     so.libdir = paths_libdir();
     so.lua_path = main_cfg.lua_path;
     so.on_error = main_cfg.on_error;
+    engine_set_tester(policytest_run);
     return script_load(&so, err, errlen);
 }
 
@@ -290,6 +293,9 @@ main(int argc, char **argv)
         printf("%s: OK\n%s: OK (version %s)\n",
                main_cfg.file != NULL ? main_cfg.file : "(no config file)",
                s->path, s->hash);
+        if (s->tests_run > 0)
+            printf("%s%s: %d policy tests passed\n", s->test_report,
+                   s->path, s->tests_run);
         script_unref(s);
         return 0;
     }

@@ -147,13 +147,21 @@ static const struct mta_backend libmilter_backend = {
     libmilter_quarantine, libmilter_progress, libmilter_setsymlist
 };
 
-static const struct mta_backend *backend = &libmilter_backend;
+/* per thread, so in-policy tests on the signal thread never divert live
+ * connections served by libmilter's workers */
+static __thread const struct mta_backend *backend_override;
 
-/* mta_use - route per-connection calls to another backend */
-void
+#define backend (backend_override != NULL ? backend_override \
+                                          : &libmilter_backend)
+
+/* mta_use - route this thread's per-connection calls (NULL: libmilter) */
+const struct mta_backend *
 mta_use(const struct mta_backend *b)
 {
-    backend = b != NULL ? b : &libmilter_backend;
+    const struct mta_backend *old = backend_override;
+
+    backend_override = b;
+    return old;
 }
 
 /* mta_getpriv - the connection's private pointer */

@@ -52,7 +52,7 @@ struct mta_backend {
     int (*setsymlist)(SMFICTX *, int, const char *);
 };
 
-void mta_use(const struct mta_backend *backend);
+const struct mta_backend *mta_use(const struct mta_backend *backend);
 
 /* process-level calls, used by main.c only */
 int mta_register(struct smfiDesc *desc);

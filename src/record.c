@@ -130,6 +130,13 @@ record_set_refuse(SMFICTX *ctx, int refuse)
     ctx->refuse = refuse;
 }
 
+/* record_set_priv - preset the private pointer (an adopted connection) */
+void
+record_set_priv(SMFICTX *ctx, void *priv)
+{
+    ctx->priv = priv;
+}
+
 /* record_count - how many actions were recorded */
 size_t
 record_count(SMFICTX *ctx)

@@ -34,6 +34,7 @@ void record_clear(SMFICTX *ctx);
 size_t record_count(SMFICTX *ctx);
 const struct record_action *record_get(SMFICTX *ctx, size_t i);
 void record_set_refuse(SMFICTX *ctx, int refuse);
+void record_set_priv(SMFICTX *ctx, void *priv);
 
 extern const struct mta_backend record_backend;
 

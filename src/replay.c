@@ -13,7 +13,9 @@
 #include "log.h"
 #include "message.h"
 #include "negotiate.h"
+#include "engine.h"
 #include "paths.h"
+#include "policytest.h"
 #include "record.h"
 #include "script.h"
 #include "stage.h"
@@ -1043,6 +1045,7 @@ replay_main(int argc, char **argv)
     so.libdir = paths_libdir();
     so.lua_path = cfg.lua_path;
     so.on_error = cfg.on_error;
+    engine_set_tester(policytest_run);
     s = script_load(&so, err, sizeof err);
     if (s == NULL) {
         fprintf(stderr, "luamilter replay: %s\n", err);

@@ -154,6 +154,7 @@ free_script(struct script *s)
     free(s->lib.name);
     free(s->lib.code);
     free(s->package_path);
+    free(s->test_report);
     free(s);
 }
 

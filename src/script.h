@@ -27,6 +27,8 @@ struct script {
     struct script_chunk lib;    /* lua/milter.lua */
     char *package_path;     /* package.path for connection states */
     int on_error;           /* enum on_error */
+    char *test_report;      /* in-policy test results, one per line */
+    int tests_run, tests_failed;
 };
 
 struct script_options {

@@ -1,0 +1,21 @@
+/*
+ * policytest.h - runs the tests a policy class carries (class.tests).
+ *
+ * Installed as the engine's tester by the daemon: "luamilter -t" prints the
+ * results, and a SIGHUP reload refuses a script whose own tests fail.  The
+ * tests run through milter.test on the daemon's own core (milter.core,
+ * preloaded from this binary) with the recording MTA.
+ */
+#ifndef LUAMILTER_POLICYTEST_H
+#define LUAMILTER_POLICYTEST_H
+
+#include <stddef.h>
+
+struct lua_State;
+struct conn;
+struct script;
+
+int policytest_run(struct lua_State *L, struct conn *c, struct script *s,
+                   char *err, size_t errlen);
+
+#endif
