@@ -177,10 +177,198 @@ set_pidfile(struct config *c, const char *v, char *err, size_t errlen)
     return replace_str(&c->pidfile, v, err, errlen);
 }
 
+/* set_callback_timeout - seconds (decimals allowed), 0 turns it off */
+static int
+set_callback_timeout(struct config *c, const char *v, char *err, size_t errlen)
+{
+    char *end;
+    double d;
+
+    errno = 0;
+    d = strtod(v, &end);
+    if (v[0] == '\0' || *end != '\0' || errno != 0 || !(d >= 0) || d > 3600) {
+        snprintf(err, errlen, "'%s' is not a number of seconds from 0 to 3600",
+                 v);
+        return -1;
+    }
+    c->callback_timeout = d;
+    return 0;
+}
+
+/* set_memory_limit - bytes with an optional K, M or G suffix; 0 = none */
+static int
+set_memory_limit(struct config *c, const char *v, char *err, size_t errlen)
+{
+    char *end;
+    unsigned long long n;
+    unsigned long long mult = 1;
+
+    errno = 0;
+    n = strtoull(v, &end, 10);
+    if (*end == 'k' || *end == 'K')
+        mult = 1ULL << 10, end++;
+    else if (*end == 'm' || *end == 'M')
+        mult = 1ULL << 20, end++;
+    else if (*end == 'g' || *end == 'G')
+        mult = 1ULL << 30, end++;
+    if (v[0] == '\0' || v[0] == '-' || *end != '\0' || errno != 0 ||
+        n > (1ULL << 40) / mult || (n != 0 && n * mult < (1ULL << 20))) {
+        snprintf(err, errlen, "'%s' is not a size from 1M to 1T (bytes, or "
+                 "with a K, M or G suffix), or 0 for no limit", v);
+        return -1;
+    }
+    c->memory_limit = (size_t)(n * mult);
+    return 0;
+}
+
+static const char *const allow_names[] = {
+    "io", "os", "debug", "load", "cmodules", "syspath", NULL
+};
+
+/* config_allow_name - the lua_allow word of a CONFIG_ALLOW_* bit */
+const char *
+config_allow_name(unsigned bit)
+{
+    int i;
+
+    for (i = 0; allow_names[i] != NULL; i++)
+        if (bit == 1u << i)
+            return allow_names[i];
+    return "?";
+}
+
+/* set_lua_allow - libraries granted beyond the sandbox, comma/space list */
+static int
+set_lua_allow(struct config *c, const char *v, char *err, size_t errlen)
+{
+    char buf[512], *tok, *save = NULL;
+    unsigned bits = 0;
+    int i;
+
+    snprintf(buf, sizeof buf, "%s", v);
+    for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
+         tok = strtok_r(NULL, ", \t", &save)) {
+        for (i = 0; allow_names[i] != NULL; i++)
+            if (strcmp(tok, allow_names[i]) == 0)
+                break;
+        if (allow_names[i] == NULL) {
+            snprintf(err, errlen, "'%s' is not one of io, os, debug, load, "
+                     "cmodules, syspath", tok);
+            return -1;
+        }
+        bits |= 1u << i;
+    }
+    c->lua_allow = bits;
+    return 0;
+}
+
+/* set_breaker_errors - script errors that trip the circuit breaker */
+static int
+set_breaker_errors(struct config *c, const char *v, char *err, size_t errlen)
+{
+    long n;
+
+    if (parse_int(v, 0, 1000000, &n, err, errlen) < 0)
+        return -1;
+    c->breaker_errors = (int)n;
+    return 0;
+}
+
+/* set_breaker_window - seconds over which errors are counted */
+static int
+set_breaker_window(struct config *c, const char *v, char *err, size_t errlen)
+{
+    long n;
+
+    if (parse_int(v, 1, 86400, &n, err, errlen) < 0)
+        return -1;
+    c->breaker_window = (int)n;
+    return 0;
+}
+
+/* set_breaker_mode - what a tripped breaker does */
+static int
+set_breaker_mode(struct config *c, const char *v, char *err, size_t errlen)
+{
+    if (strcmp(v, "on_error") == 0)
+        c->breaker_mode = BREAKER_ON_ERROR;
+    else if (strcmp(v, "last_good") == 0)
+        c->breaker_mode = BREAKER_LAST_GOOD;
+    else {
+        snprintf(err, errlen, "'%s' is not one of on_error, last_good", v);
+        return -1;
+    }
+    return 0;
+}
+
+/* set_shutdown_grace - seconds SIGTERM waits for open connections */
+static int
+set_shutdown_grace(struct config *c, const char *v, char *err, size_t errlen)
+{
+    long n;
+
+    if (parse_int(v, 0, 3600, &n, err, errlen) < 0)
+        return -1;
+    c->shutdown_grace = (int)n;
+    return 0;
+}
+
+/* set_max_connections - open connections served at once, 0 = no limit */
+static int
+set_max_connections(struct config *c, const char *v, char *err, size_t errlen)
+{
+    long n;
+
+    if (parse_int(v, 0, 1000000, &n, err, errlen) < 0)
+        return -1;
+    c->max_connections = (int)n;
+    return 0;
+}
+
+/* set_user - the user to run as after opening the socket */
+static int
+set_user(struct config *c, const char *v, char *err, size_t errlen)
+{
+    return replace_str(&c->user, v, err, errlen);
+}
+
+/* set_group - the group to run as and to give the socket to */
+static int
+set_group(struct config *c, const char *v, char *err, size_t errlen)
+{
+    return replace_str(&c->group, v, err, errlen);
+}
+
+/* set_allow_root - yes lets luamilter keep running as root */
+static int
+set_allow_root(struct config *c, const char *v, char *err, size_t errlen)
+{
+    if (strcmp(v, "yes") == 0)
+        c->allow_root = 1;
+    else if (strcmp(v, "no") == 0)
+        c->allow_root = 0;
+    else {
+        snprintf(err, errlen, "'%s' is not one of yes, no", v);
+        return -1;
+    }
+    return 0;
+}
+
 static const struct {
     const char *key;
     config_setter set;
 } config_keys[] = {
+    {"allow_root", set_allow_root},
+    {"breaker_errors", set_breaker_errors},
+    {"breaker_mode", set_breaker_mode},
+    {"breaker_window", set_breaker_window},
+    {"callback_timeout", set_callback_timeout},
+    {"group", set_group},
+    {"lua_allow", set_lua_allow},
+    {"max_connections", set_max_connections},
+    {"memory_limit", set_memory_limit},
+    {"shutdown_grace", set_shutdown_grace},
+    {"user", set_user},
     {"backlog", set_backlog},
     {"log", set_log},
     {"log_level", set_log_level},
@@ -203,6 +391,12 @@ config_init(struct config *cfg)
     cfg->on_error = ONERR_TEMPFAIL;
     cfg->timeout = CONFIG_DEFAULT_TIMEOUT;
     cfg->log_level = LOGL_INFO;
+    cfg->callback_timeout = 10;
+    cfg->memory_limit = CONFIG_DEFAULT_MEMORY_LIMIT;
+    cfg->breaker_errors = 0;
+    cfg->breaker_window = 60;
+    cfg->breaker_mode = BREAKER_ON_ERROR;
+    cfg->shutdown_grace = 30;
 }
 
 /* config_free - release the strings a config owns */
@@ -214,6 +408,8 @@ config_free(struct config *cfg)
     free(cfg->script);
     free(cfg->lua_path);
     free(cfg->pidfile);
+    free(cfg->user);
+    free(cfg->group);
     memset(cfg, 0, sizeof *cfg);
 }
 

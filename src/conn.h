@@ -38,6 +38,10 @@ struct conn {
     int on_error;               /* enum on_error */
     int pending;                /* PENDING_* */
     size_t mem_used;            /* bytes held by the Lua state */
+    size_t mem_limit;           /* refuse growth past this, 0 = none */
+    int mem_refused;            /* the allocator said no */
+    double deadline;            /* monotonic seconds, 0 = none */
+    int overrun;                /* the running callback ran over */
 };
 
 struct conn *conn_new(void);

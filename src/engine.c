@@ -11,6 +11,7 @@
 #include "actions.h"
 #include "conn.h"
 #include "log.h"
+#include "sandbox.h"
 #include "mta.h"
 #include "script.h"
 #include "verdict.h"
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define ENGINE_ERR_MAX 8192
 
@@ -45,10 +47,88 @@ conn_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         c->mem_used -= old;
         return NULL;
     }
+    if (c->mem_limit != 0 && nsize > old &&
+        c->mem_used - old + nsize > c->mem_limit) {
+        c->mem_refused = 1;
+        return NULL;
+    }
     p = realloc(ptr, nsize);
     if (p != NULL)
         c->mem_used = c->mem_used - old + nsize;
     return p;
+}
+
+/* now_mono - monotonic clock in seconds */
+static double
+now_mono(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* budget_hook - count hook: past the deadline, raise on every instruction
+ * so that a pcall inside the script cannot swallow the overrun */
+static void
+budget_hook(lua_State *L, lua_Debug *ar)
+{
+    struct conn *c = *(struct conn **)lua_getextraspace(L);
+
+    (void)ar;
+    if (c == NULL || c->deadline == 0)
+        return;
+    if (!c->overrun) {
+        if (now_mono() < c->deadline)
+            return;
+        c->overrun = 1;
+        lua_sethook(L, budget_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
+    }
+    {
+        char msg[128];
+        snprintf(msg, sizeof msg, "%s ran over callback_timeout (%g s)",
+                 c->stage == ST_NONE ? "the script's top level"
+                                     : stage_name(c->stage),
+                 c->script != NULL ? c->script->callback_timeout : 0.0);
+        luaL_error(L, "%s", msg);
+    }
+}
+
+/* budget_start - arm the time budget for one call into Lua */
+static void
+budget_start(struct conn *c, lua_State *L)
+{
+    double t = c->script != NULL ? c->script->callback_timeout : 0;
+
+    c->overrun = 0;
+    c->mem_refused = 0;
+    if (t <= 0)
+        return;
+    c->deadline = now_mono() + t;
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1000);
+}
+
+/* budget_stop - disarm it */
+static void
+budget_stop(struct conn *c, lua_State *L)
+{
+    if (c->deadline != 0) {
+        lua_sethook(L, NULL, 0, 0);
+        c->deadline = 0;
+    }
+}
+
+/* limit_note - what a failed call ran into, for the log */
+static void
+limit_note(struct conn *c, char *err, size_t errlen)
+{
+    char tmp[ENGINE_ERR_MAX];
+
+    if (c->mem_refused && c->mem_limit != 0) {
+        snprintf(tmp, sizeof tmp, "memory_limit (%zu bytes) exceeded: %s",
+                 c->mem_limit, err);
+        snprintf(err, errlen, "%s", tmp);
+    }
 }
 
 /* msghandler - error handler: message text plus traceback */
@@ -286,10 +366,8 @@ setup_state(lua_State *L)
     struct script *s = c->script;
     int cls;
 
-    luaL_openlibs(L);
+    sandbox_open(L, s->lua_allow, s->package_path);
     lua_getglobal(L, "package");
-    lua_pushstring(L, s->package_path);
-    lua_setfield(L, -2, "path");
     lua_getfield(L, -1, "preload");
     lua_pushlightuserdata(L, &s->lib);
     lua_pushcclosure(L, load_lib, 1);
@@ -344,7 +422,11 @@ engine_unbind(struct conn *c)
 int
 engine_open(struct conn *c, char *err, size_t errlen)
 {
-    lua_State *L = lua_newstate(conn_alloc, c);
+    lua_State *L;
+    int rc;
+
+    c->mem_limit = c->script != NULL ? c->script->memory_limit : 0;
+    L = lua_newstate(conn_alloc, c);
 
     if (L == NULL) {
         snprintf(err, errlen, "cannot create a Lua state (out of memory)");
@@ -354,7 +436,12 @@ engine_open(struct conn *c, char *err, size_t errlen)
     lua_setwarnf(L, warn_handler, NULL);
     *(struct conn **)lua_getextraspace(L) = c;
     c->L = L;
-    if (engine_pcall(L, setup_state, c, err, errlen) != LUA_OK) {
+    c->mem_limit = c->script != NULL ? c->script->memory_limit : 0;
+    budget_start(c, L);
+    rc = engine_pcall(L, setup_state, c, err, errlen);
+    budget_stop(c, L);
+    if (rc != LUA_OK) {
+        limit_note(c, err, errlen);
         lua_close(L);
         c->L = NULL;
         return -1;
@@ -525,6 +612,7 @@ engine_call(struct conn *c, enum stage st, const struct event *ev,
 {
     struct call k;
     char err[ENGINE_ERR_MAX];
+    int rc;
 
     memset(res, 0, sizeof *res);
     if (c->L == NULL)
@@ -533,7 +621,11 @@ engine_call(struct conn *c, enum stage st, const struct event *ev,
     k.st = st;
     k.ev = ev;
     k.res = res;
-    if (engine_pcall(c->L, run_callback, &k, err, sizeof err) != LUA_OK) {
+    budget_start(c, c->L);
+    rc = engine_pcall(c->L, run_callback, &k, err, sizeof err);
+    budget_stop(c, c->L);
+    if (rc != LUA_OK) {
+        limit_note(c, err, sizeof err);
         engine_log_error(c, st, err);
         return -1;
     }

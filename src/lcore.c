@@ -31,6 +31,8 @@
 #include "record.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <netinet/in.h>
@@ -480,6 +482,28 @@ l_parse_message(lua_State *L)
     return 1;
 }
 
+/* l_read_file - core.read_file(path): the bytes of a test message file */
+static int
+l_read_file(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    FILE *f = fopen(path, "rb");
+    luaL_Buffer b;
+    size_t n;
+
+    if (f == NULL)
+        return luaL_error(L, "%s: %s", path, strerror(errno));
+    luaL_buffinit(L, &b);
+    do {
+        char *p = luaL_prepbuffer(&b);
+        n = fread(p, 1, LUAL_BUFFERSIZE, f);
+        luaL_addsize(&b, n);
+    } while (n == LUAL_BUFFERSIZE);
+    fclose(f);
+    luaL_pushresult(&b);
+    return 1;
+}
+
 static const luaL_Reg ctx_methods[] = {
     {"abort", l_abort},
     {"body", l_body},
@@ -503,6 +527,7 @@ static const luaL_Reg ctx_methods[] = {
 static const luaL_Reg core_funcs[] = {
     {"context", l_context},
     {"parse_message", l_parse_message},
+    {"read_file", l_read_file},
     {NULL, NULL}
 };
 

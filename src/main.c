@@ -140,6 +140,9 @@ load_script(char *err, size_t errlen)
     so.libdir = paths_libdir();
     so.lua_path = main_cfg.lua_path;
     so.on_error = main_cfg.on_error;
+    so.callback_timeout = main_cfg.callback_timeout;
+    so.memory_limit = main_cfg.memory_limit;
+    so.lua_allow = main_cfg.lua_allow;
     engine_set_tester(policytest_run);
     return script_load(&so, err, errlen);
 }

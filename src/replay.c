@@ -1045,6 +1045,9 @@ replay_main(int argc, char **argv)
     so.libdir = paths_libdir();
     so.lua_path = cfg.lua_path;
     so.on_error = cfg.on_error;
+    so.callback_timeout = cfg.callback_timeout;
+    so.memory_limit = cfg.memory_limit;
+    so.lua_allow = cfg.lua_allow;
     engine_set_tester(policytest_run);
     s = script_load(&so, err, sizeof err);
     if (s == NULL) {

@@ -2,6 +2,7 @@
  * script.c - policy generations: compile, check, share, publish (script.h).
  */
 #include "script.h"
+#include "config.h"
 #include "engine.h"
 
 #include <errno.h>
@@ -158,11 +159,12 @@ free_script(struct script *s)
     free(s);
 }
 
-/* make_package_path - admin's lua_path, then ours, then Lua's defaults */
+/* make_package_path - admin's lua_path, then ours, then (if granted)
+ * Lua's system defaults */
 static char *
-make_package_path(const char *lua_path, const char *libdir)
+make_package_path(const char *lua_path, const char *libdir, unsigned allow)
 {
-    const char *tail = LUA_PATH_DEFAULT;
+    const char *tail = (allow & CONFIG_ALLOW_SYSPATH) ? LUA_PATH_DEFAULT : "";
     size_t n = (lua_path ? strlen(lua_path) : 0) + 2 * strlen(libdir) +
                strlen(tail) + 64;
     char *p = malloc(n);
@@ -191,7 +193,11 @@ script_load(const struct script_options *opt, char *err, size_t errlen)
     s->refs = 1;
     s->on_error = opt->on_error;
     s->path = strdup(opt->path);
-    s->package_path = make_package_path(opt->lua_path, opt->libdir);
+    s->callback_timeout = opt->callback_timeout;
+    s->memory_limit = opt->memory_limit;
+    s->lua_allow = opt->lua_allow;
+    s->package_path = make_package_path(opt->lua_path, opt->libdir,
+                                        opt->lua_allow);
     if (s->path == NULL || s->package_path == NULL) {
         snprintf(err, errlen, "out of memory");
         goto fail;

@@ -27,6 +27,9 @@ struct script {
     struct script_chunk lib;    /* lua/milter.lua */
     char *package_path;     /* package.path for connection states */
     int on_error;           /* enum on_error */
+    double callback_timeout;    /* seconds, 0 = none */
+    size_t memory_limit;        /* bytes per state, 0 = none */
+    unsigned lua_allow;         /* CONFIG_ALLOW_* */
     char *test_report;      /* in-policy test results, one per line */
     int tests_run, tests_failed;
 };
@@ -36,6 +39,9 @@ struct script_options {
     const char *libdir;     /* directory holding milter.lua */
     const char *lua_path;   /* admin's extra package.path, may be NULL */
     int on_error;
+    double callback_timeout;
+    size_t memory_limit;
+    unsigned lua_allow;
 };
 
 struct script *script_load(const struct script_options *opt, char *err,

@@ -142,9 +142,7 @@ end
 function Context:message(msg, env)
   env = env or {}
   if type(msg) == "table" and msg.file then
-    local f = assert(io.open(msg.file, "rb"))
-    msg = f:read("a")
-    f:close()
+    msg = core.read_file(msg.file)
   end
   if type(msg) ~= "string" then
     error("message: expected the message text or {file = path}", 2)

@@ -1,0 +1,184 @@
+/*
+ * sandbox.c - the policy's standard library (see sandbox.h).
+ */
+#include "sandbox.h"
+#include "config.h"
+#include "log.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    unsigned grant;
+} denied_globals[] = {
+    {"io", CONFIG_ALLOW_IO},
+    {"debug", CONFIG_ALLOW_DEBUG},
+    {"dofile", CONFIG_ALLOW_LOAD},
+    {"loadfile", CONFIG_ALLOW_LOAD},
+    {NULL, 0}
+};
+
+static const char *const os_kept[] = {
+    "clock", "date", "difftime", "getenv", "time", NULL
+};
+
+/* deny_index - __index of _G: a denied name raises, others are nil */
+static int
+deny_index(lua_State *L)
+{
+    const char *k = lua_tostring(L, 2);
+    int i;
+
+    if (k != NULL) {
+        for (i = 0; denied_globals[i].name != NULL; i++)
+            if (strcmp(k, denied_globals[i].name) == 0)
+                return luaL_error(L, "'%s' is not available to policies; "
+                                  "grant it with 'lua_allow = %s' in the "
+                                  "config", k,
+                                  config_allow_name(denied_globals[i].grant));
+    }
+    return 0;
+}
+
+/* deny_os_index - __index of the trimmed os table */
+static int
+deny_os_index(lua_State *L)
+{
+    const char *k = lua_tostring(L, 2);
+
+    return luaL_error(L, "'os.%s' is not available to policies; grant the "
+                      "whole os library with 'lua_allow = os' in the config",
+                      k != NULL ? k : "?");
+}
+
+/* text_load - load() that refuses binary chunks */
+static int
+text_load(lua_State *L)
+{
+    const char *mode = luaL_optstring(L, 3, "bt");
+
+    if (strchr(mode, 'b') != NULL && strchr(mode, 't') == NULL)
+        return luaL_error(L, "load: binary chunks are not available to "
+                          "policies; grant them with 'lua_allow = load'");
+    lua_settop(L, 4);
+    lua_pushliteral(L, "t");
+    lua_replace(L, 3);
+    lua_pushvalue(L, lua_upvalueindex(1));      /* the real load */
+    lua_insert(L, 1);
+    lua_call(L, 4, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* log_print - print() writing one info log line */
+static int
+log_print(lua_State *L)
+{
+    int i, n = lua_gettop(L);
+    luaL_Buffer b;
+
+    luaL_buffinit(L, &b);
+    for (i = 1; i <= n; i++) {
+        if (i > 1)
+            luaL_addchar(&b, '\t');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    log_info("print: %s", lua_tostring(L, -1));
+    return 0;
+}
+
+/* open_lib - open one library as a global */
+static void
+open_lib(lua_State *L, const char *name, lua_CFunction fn)
+{
+    luaL_requiref(L, name, fn, 1);
+    lua_pop(L, 1);
+}
+
+/* trim_os - replace the global os by the allowed functions */
+static void
+trim_os(lua_State *L)
+{
+    int i;
+
+    lua_getglobal(L, "os");
+    lua_createtable(L, 0, 5);
+    for (i = 0; os_kept[i] != NULL; i++) {
+        lua_getfield(L, -2, os_kept[i]);
+        lua_setfield(L, -2, os_kept[i]);
+    }
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, deny_os_index);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    lua_setglobal(L, "os");
+    lua_pop(L, 1);                              /* the full os table */
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_getglobal(L, "os");
+    lua_setfield(L, -2, "os");
+    lua_pop(L, 1);
+}
+
+/* limit_package - require only from our paths, no C modules */
+static void
+limit_package(lua_State *L, unsigned allow, const char *path)
+{
+    lua_getglobal(L, "package");
+    lua_pushstring(L, path);
+    lua_setfield(L, -2, "path");
+    if ((allow & CONFIG_ALLOW_CMODULES) == 0) {
+        lua_pushliteral(L, "");
+        lua_setfield(L, -2, "cpath");
+        lua_pushnil(L);
+        lua_setfield(L, -2, "loadlib");
+        lua_getfield(L, -1, "searchers");
+        lua_pushnil(L);
+        lua_rawseti(L, -2, 4);                  /* all-in-one C loader */
+        lua_pushnil(L);
+        lua_rawseti(L, -2, 3);                  /* C loader */
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+/* sandbox_open - open the libraries a policy may use (raises on OOM) */
+void
+sandbox_open(lua_State *L, unsigned allow, const char *path)
+{
+    open_lib(L, LUA_GNAME, luaopen_base);
+    open_lib(L, LUA_LOADLIBNAME, luaopen_package);
+    open_lib(L, LUA_COLIBNAME, luaopen_coroutine);
+    open_lib(L, LUA_TABLIBNAME, luaopen_table);
+    open_lib(L, LUA_STRLIBNAME, luaopen_string);
+    open_lib(L, LUA_MATHLIBNAME, luaopen_math);
+    open_lib(L, LUA_UTF8LIBNAME, luaopen_utf8);
+    open_lib(L, LUA_OSLIBNAME, luaopen_os);
+    if (allow & CONFIG_ALLOW_IO)
+        open_lib(L, LUA_IOLIBNAME, luaopen_io);
+    if (allow & CONFIG_ALLOW_DEBUG)
+        open_lib(L, LUA_DBLIBNAME, luaopen_debug);
+    if ((allow & CONFIG_ALLOW_OS) == 0)
+        trim_os(L);
+    if ((allow & CONFIG_ALLOW_LOAD) == 0) {
+        lua_pushnil(L);
+        lua_setglobal(L, "dofile");
+        lua_pushnil(L);
+        lua_setglobal(L, "loadfile");
+        lua_getglobal(L, "load");
+        lua_pushcclosure(L, text_load, 1);
+        lua_setglobal(L, "load");
+    }
+    lua_pushcfunction(L, log_print);
+    lua_setglobal(L, "print");
+    limit_package(L, allow, path);
+    lua_pushglobaltable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, deny_index);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    lua_pop(L, 1);
+}
