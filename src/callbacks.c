@@ -3,6 +3,7 @@
  */
 #include "callbacks.h"
 #include "config.h"
+#include "breaker.h"
 #include "conn.h"
 #include "engine.h"
 #include "log.h"
@@ -83,6 +84,17 @@ failed(struct conn *c, SMFICTX *ctx, enum stage st)
     return SMFIS_NOREPLY;
 }
 
+/* overloaded - the answer to a connection past max_connections */
+static sfsistat
+overloaded(struct conn *c, SMFICTX *ctx, enum stage st)
+{
+    if (!can_reply(c, st))
+        return SMFIS_CONTINUE;
+    mta_setreply(ctx, "451", "4.3.2",
+                 "Too many connections to the mail filter, try again later");
+    return SMFIS_TEMPFAIL;
+}
+
 /* pending_due - whether a pending failure is answered at this stage */
 static int
 pending_due(struct conn *c, enum stage st)
@@ -112,14 +124,17 @@ dispatch(SMFICTX *ctx, enum stage st, const struct event *ev)
     }
     c->ctx = ctx;
     c->stage = st;
-    if (pending_due(c, st)) {
+    if (c->overloaded) {
+        status = overloaded(c, ctx, st);
+    } else if (pending_due(c, st)) {
         status = on_error_status(c, ctx, st);
         c->pending &= ~PENDING_MSG;
-    } else if (c->broken) {
+    } else if (c->broken || breaker_open()) {
         status = failed(c, ctx, st);
     } else if ((c->shape.callbacks & STAGE_BIT(st)) == 0) {
         status = SMFIS_CONTINUE;
     } else if (engine_call(c, st, ev, &res) < 0) {
+        breaker_error();
         status = failed(c, ctx, st);
     } else {
         status = verdict_for_stage(res.status, st, c->protocol, &ignored);
@@ -161,7 +176,7 @@ lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     *pf2 = *pf3 = 0;
     if (c == NULL)
         return SMFIS_ALL_OPTS;
-    if (c->broken) {
+    if (c->broken || c->overloaded) {
         /* ask for every stage with replies, so the failure can be answered */
         c->actions = *pf0 = f0 & NEGOTIATE_ALL_ACTIONS;
         c->protocol = *pf1 = f1 & SMFIP_SKIP;

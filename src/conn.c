@@ -13,6 +13,14 @@
 
 static unsigned long conn_counter;
 static long conn_live;
+static int conn_max;           /* max_connections, 0 = no limit */
+
+/* conn_set_max - refuse connections past this many (0: no limit) */
+void
+conn_set_max(int max)
+{
+    conn_max = max;
+}
 
 /* conn_new - a connection on the current generation, with its Lua state */
 struct conn *
@@ -33,6 +41,12 @@ conn_new_on(struct script *s)
         return NULL;
     }
     c->id = __atomic_add_fetch(&conn_counter, 1, __ATOMIC_RELAXED);
+    if (conn_max > 0 && conn_count() >= conn_max) {
+        c->overloaded = 1;
+        log_warn("conn#%lu: refused with 451 4.3.2: max_connections (%d) "
+                 "reached", c->id, conn_max);
+        return c;
+    }
     __atomic_add_fetch(&conn_live, 1, __ATOMIC_RELAXED);
     c->actions = NEGOTIATE_ALL_ACTIONS;
     if (s != NULL)
@@ -78,8 +92,9 @@ conn_free(struct conn *c)
     }
     engine_close(c);
     script_unref(c->script);
+    if (!c->overloaded)
+        __atomic_sub_fetch(&conn_live, 1, __ATOMIC_RELAXED);
     free(c);
-    __atomic_sub_fetch(&conn_live, 1, __ATOMIC_RELAXED);
 }
 
 /* conn_count - connections open now */

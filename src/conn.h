@@ -35,6 +35,7 @@ struct conn {
     int class_ref, self_ref;    /* registry references */
     int broken;                 /* the Lua state could not be set up */
     int adopted;                /* L belongs to a caller (milter.core) */
+    int overloaded;             /* past max_connections: refused */
     int on_error;               /* enum on_error */
     int pending;                /* PENDING_* */
     size_t mem_used;            /* bytes held by the Lua state */
@@ -50,5 +51,6 @@ void conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error);
 void conn_free(struct conn *c);
 const char *conn_queue_id(struct conn *c);
 long conn_count(void);
+void conn_set_max(int max);
 
 #endif

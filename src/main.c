@@ -9,6 +9,8 @@
 #include "config.h"
 #include "engine.h"
 #include "policytest.h"
+#include "privs.h"
+#include "breaker.h"
 #include "conn.h"
 #include "log.h"
 #include "mta.h"
@@ -29,7 +31,6 @@
 #include <unistd.h>
 
 #define DEFAULT_CONFIG "/etc/luamilter/milter.conf"
-#define SHUTDOWN_GRACE_MS 30000
 
 struct options {
     const char *config;
@@ -159,8 +160,10 @@ on_reload(void)
         return;
     }
     script_publish(s);
-    log_notice("reloaded: script %s version %s (generation %lu)", s->path,
-               s->hash, s->serial);
+    breaker_reset();
+    log_notice("reloaded: script %s version %s (generation %lu)%s", s->path,
+               s->hash, s->serial,
+               s->tests_run > 0 ? ", its tests passed" : "");
 }
 
 /* on_stop - SIGTERM/SIGINT: stop taking connections, drain, exit */
@@ -174,7 +177,8 @@ on_stop(int sig)
     (void)sig;
     if (unix_path != NULL)
         unlink(unix_path);
-    while ((left = conn_count()) > 0 && waited_ms < SHUTDOWN_GRACE_MS) {
+    while ((left = conn_count()) > 0 &&
+           waited_ms < 1000L * main_cfg.shutdown_grace) {
         if (waited_ms % 1000 == 0)
             log_notice("waiting for %ld open connection%s to finish", left,
                        left == 1 ? "" : "s");
@@ -277,6 +281,7 @@ main(int argc, char **argv)
     struct script *s;
     char err[8192];
     const char *unix_path;
+    long nofile;
     int rc;
 
     if (argc > 1 && strcmp(argv[1], "replay") == 0)
@@ -304,11 +309,26 @@ main(int argc, char **argv)
     }
     signals_block();
     script_publish(s);
+    breaker_setup(main_cfg.breaker_errors, main_cfg.breaker_window,
+                  main_cfg.breaker_mode);
+    conn_set_max(main_cfg.max_connections);
+    nofile = privs_raise_nofile();
     log_notice("luamilter %s starting: script %s version %s, socket %s, "
                "on_error %s", LUAMILTER_VERSION, s->path, s->hash,
                main_cfg.socket, config_on_error_name(main_cfg.on_error));
+    if (nofile > 0)
+        log_info("file descriptor limit: %ld", nofile);
     if (open_socket(&main_cfg) < 0)
         return 1;
+    if (privs_drop(main_cfg.user, main_cfg.group,
+                   sockspec_unix_path(main_cfg.socket), err,
+                   sizeof err) < 0) {
+        log_err("cannot drop privileges: %s", err);
+        return 1;
+    }
+    if (geteuid() == 0 && main_cfg.user == NULL && !main_cfg.allow_root)
+        log_warn("running as root: set 'user' (and 'group') in the config "
+                 "to drop privileges after opening the socket");
     if (main_cfg.pidfile != NULL && write_pidfile(main_cfg.pidfile) < 0)
         return 1;
     if (signals_start(&sh) < 0)

@@ -16,6 +16,7 @@
 
 static pthread_mutex_t script_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct script *script_now;
+static struct script *script_prev;     /* the one before, for last_good */
 static unsigned long script_serial;
 
 struct dump_buf {
@@ -252,8 +253,29 @@ script_publish(struct script *s)
 
     pthread_mutex_lock(&script_lock);
     s->serial = ++script_serial;
-    old = script_now;
+    old = script_prev;
+    script_prev = script_now;
     script_now = s;
     pthread_mutex_unlock(&script_lock);
     script_unref(old);
+}
+
+/* script_restore_previous - make the previous generation current again;
+ * 0 if there is none */
+int
+script_restore_previous(void)
+{
+    struct script *bad;
+
+    pthread_mutex_lock(&script_lock);
+    if (script_prev == NULL) {
+        pthread_mutex_unlock(&script_lock);
+        return 0;
+    }
+    bad = script_now;
+    script_now = script_prev;
+    script_prev = NULL;
+    pthread_mutex_unlock(&script_lock);
+    script_unref(bad);
+    return 1;
 }

@@ -50,5 +50,6 @@ void script_ref(struct script *s);
 void script_unref(struct script *s);
 struct script *script_current(void);
 void script_publish(struct script *s);
+int script_restore_previous(void);
 
 #endif

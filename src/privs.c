@@ -1,0 +1,87 @@
+/*
+ * privs.c - privilege drop and RLIMIT_NOFILE (see privs.h).
+ */
+#include "privs.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/* privs_drop - chown the socket to the group, then become user:group.
+ * Every step is checked; -1 and a message if one fails. */
+int
+privs_drop(const char *user, const char *group, const char *socket_path,
+           char *err, size_t errlen)
+{
+    struct passwd *pw = NULL;
+    struct group *gr = NULL;
+    gid_t gid;
+
+    if (user == NULL && group == NULL)
+        return 0;
+    if (user != NULL && (pw = getpwnam(user)) == NULL) {
+        snprintf(err, errlen, "user: no such user '%s'", user);
+        return -1;
+    }
+    if (group != NULL && (gr = getgrnam(group)) == NULL) {
+        snprintf(err, errlen, "group: no such group '%s'", group);
+        return -1;
+    }
+    gid = gr != NULL ? gr->gr_gid : pw->pw_gid;
+    if (socket_path != NULL && gr != NULL &&
+        chown(socket_path, (uid_t)-1, gid) < 0) {
+        snprintf(err, errlen, "chown socket %s to group %s: %s", socket_path,
+                 group, strerror(errno));
+        return -1;
+    }
+    if (socket_path != NULL && pw != NULL &&
+        chown(socket_path, pw->pw_uid, (gid_t)-1) < 0) {
+        snprintf(err, errlen, "chown socket %s to user %s: %s", socket_path,
+                 user, strerror(errno));
+        return -1;
+    }
+    if (geteuid() == 0) {
+        gid_t groups[1] = {gid};
+        if (setgroups(1, groups) < 0) {
+            snprintf(err, errlen, "setgroups: %s", strerror(errno));
+            return -1;
+        }
+    }
+    if (setgid(gid) < 0 || getgid() != gid || getegid() != gid) {
+        snprintf(err, errlen, "setgid(%ld): %s", (long)gid, strerror(errno));
+        return -1;
+    }
+    if (pw != NULL) {
+        if (setuid(pw->pw_uid) < 0 || getuid() != pw->pw_uid ||
+            geteuid() != pw->pw_uid) {
+            snprintf(err, errlen, "setuid(%ld): %s", (long)pw->pw_uid,
+                     strerror(errno));
+            return -1;
+        }
+        if (pw->pw_uid != 0 && setuid(0) == 0) {
+            snprintf(err, errlen, "setuid: could regain root after dropping");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* privs_raise_nofile - raise the soft fd limit to the hard one */
+long
+privs_raise_nofile(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return -1;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    return rl.rlim_cur == RLIM_INFINITY ? -1 : (long)rl.rlim_cur;
+}
