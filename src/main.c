@@ -12,6 +12,7 @@
 #include "privs.h"
 #include "breaker.h"
 #include "conn.h"
+#include "listen.h"
 #include "log.h"
 #include "mta.h"
 #include "paths.h"
@@ -41,6 +42,7 @@ struct options {
 
 static struct config main_cfg;
 static char *main_script_path;
+static int main_listen_fd = -1;     /* our own inet listener, or -1 */
 
 /* usage - print the command line summary */
 static void
@@ -177,6 +179,8 @@ on_stop(int sig)
     (void)sig;
     if (unix_path != NULL)
         unlink(unix_path);
+    if (main_listen_fd >= 0)
+        listen_stop(main_listen_fd);
     while ((left = conn_count()) > 0 &&
            waited_ms < 1000L * main_cfg.shutdown_grace) {
         if (waited_ms % 1000 == 0)
@@ -226,7 +230,20 @@ open_socket(const struct config *cfg)
         log_err("smfi_register failed");
         return -1;
     }
-    if (mta_setconn(cfg->socket) != MI_SUCCESS) {
+    if (strncmp(cfg->socket, "inet", 4) == 0) {
+        char spec[32], err[512];
+        main_listen_fd = listen_inet(cfg->socket, cfg->backlog, err,
+                                     sizeof err);
+        if (main_listen_fd < 0) {
+            log_err("%s", err);
+            return -1;
+        }
+        snprintf(spec, sizeof spec, "fd:%d", main_listen_fd);
+        if (mta_setconn(spec) != MI_SUCCESS) {
+            log_err("socket %s: libmilter refused %s", cfg->socket, spec);
+            return -1;
+        }
+    } else if (mta_setconn(cfg->socket) != MI_SUCCESS) {
         log_err("socket %s: rejected by libmilter", cfg->socket);
         return -1;
     }
