@@ -63,6 +63,8 @@ conn_new_on(struct script *s)
     if (engine_open(c, err, sizeof err) < 0) {
         log_err("conn#%lu: cannot start the policy: %s", c->id, err);
         c->broken = 1;
+    } else {
+        log_debug("conn#%lu: Lua state ready, %zu bytes", c->id, c->mem_used);
     }
     return c;
 }

@@ -25,14 +25,55 @@ static const char *const os_kept[] = {
     "clock", "date", "difftime", "getenv", "time", NULL
 };
 
-/* deny_index - __index of _G: a denied name raises, others are nil */
+struct lazy_lib {
+    const char *name;
+    lua_CFunction open;
+    unsigned grant;         /* 0: always available */
+};
+
+/* libraries opened on first use, to keep idle connection states small */
+static const struct lazy_lib lazy_libs[] = {
+    {LUA_COLIBNAME, luaopen_coroutine, 0},
+    {LUA_TABLIBNAME, luaopen_table, 0},
+    {LUA_MATHLIBNAME, luaopen_math, 0},
+    {LUA_UTF8LIBNAME, luaopen_utf8, 0},
+    {LUA_OSLIBNAME, luaopen_os, 0},
+    {LUA_IOLIBNAME, luaopen_io, CONFIG_ALLOW_IO},
+    {LUA_DBLIBNAME, luaopen_debug, CONFIG_ALLOW_DEBUG},
+    {NULL, NULL, 0}
+};
+
+static void trim_os(lua_State *L);
+
+/* open_lazy - open library i now and leave it on the stack */
+static void
+open_lazy(lua_State *L, int i, unsigned allow)
+{
+    luaL_requiref(L, lazy_libs[i].name, lazy_libs[i].open, 1);
+    if (lazy_libs[i].open == luaopen_os && (allow & CONFIG_ALLOW_OS) == 0) {
+        lua_pop(L, 1);
+        trim_os(L);
+        lua_getglobal(L, LUA_OSLIBNAME);
+    }
+}
+
+/* deny_index - __index of _G: opens lazy libraries, raises for denied
+ * names, nil for the rest */
 static int
 deny_index(lua_State *L)
 {
     const char *k = lua_tostring(L, 2);
+    unsigned allow = (unsigned)lua_tointeger(L, lua_upvalueindex(1));
     int i;
 
     if (k != NULL) {
+        for (i = 0; lazy_libs[i].name != NULL; i++) {
+            if (strcmp(k, lazy_libs[i].name) == 0 &&
+                (lazy_libs[i].grant == 0 || (allow & lazy_libs[i].grant))) {
+                open_lazy(L, i, allow);
+                return 1;
+            }
+        }
         for (i = 0; denied_globals[i].name != NULL; i++)
             if (strcmp(k, denied_globals[i].name) == 0)
                 return luaL_error(L, "'%s' is not available to policies; "
@@ -99,7 +140,7 @@ open_lib(lua_State *L, const char *name, lua_CFunction fn)
     lua_pop(L, 1);
 }
 
-/* trim_os - replace the global os by the allowed functions */
+/* trim_os - replace the global os (just opened) by the allowed functions */
 static void
 trim_os(lua_State *L)
 {
@@ -151,18 +192,7 @@ sandbox_open(lua_State *L, unsigned allow, const char *path)
 {
     open_lib(L, LUA_GNAME, luaopen_base);
     open_lib(L, LUA_LOADLIBNAME, luaopen_package);
-    open_lib(L, LUA_COLIBNAME, luaopen_coroutine);
-    open_lib(L, LUA_TABLIBNAME, luaopen_table);
     open_lib(L, LUA_STRLIBNAME, luaopen_string);
-    open_lib(L, LUA_MATHLIBNAME, luaopen_math);
-    open_lib(L, LUA_UTF8LIBNAME, luaopen_utf8);
-    open_lib(L, LUA_OSLIBNAME, luaopen_os);
-    if (allow & CONFIG_ALLOW_IO)
-        open_lib(L, LUA_IOLIBNAME, luaopen_io);
-    if (allow & CONFIG_ALLOW_DEBUG)
-        open_lib(L, LUA_DBLIBNAME, luaopen_debug);
-    if ((allow & CONFIG_ALLOW_OS) == 0)
-        trim_os(L);
     if ((allow & CONFIG_ALLOW_LOAD) == 0) {
         lua_pushnil(L);
         lua_setglobal(L, "dofile");
@@ -177,7 +207,8 @@ sandbox_open(lua_State *L, unsigned allow, const char *path)
     limit_package(L, allow, path);
     lua_pushglobaltable(L);
     lua_createtable(L, 0, 1);
-    lua_pushcfunction(L, deny_index);
+    lua_pushinteger(L, (lua_Integer)allow);
+    lua_pushcclosure(L, deny_index, 1);
     lua_setfield(L, -2, "__index");
     lua_setmetatable(L, -2);
     lua_pop(L, 1);

@@ -92,7 +92,7 @@ dump_writer(lua_State *L, const void *p, size_t sz, void *ud)
 /* compile_chunk - compile a source file to bytecode, keeping line info */
 static int
 compile_chunk(const char *path, struct script_chunk *out, char *hash,
-              char *err, size_t errlen)
+              int strip, char *err, size_t errlen)
 {
     lua_State *L;
     size_t len = 0;
@@ -129,7 +129,7 @@ compile_chunk(const char *path, struct script_chunk *out, char *hash,
         snprintf(err, errlen, "%s", lua_tostring(L, -1));
         goto done;
     }
-    if (lua_dump(L, dump_writer, &b, 0) != 0) {
+    if (lua_dump(L, dump_writer, &b, strip) != 0) {
         snprintf(err, errlen, "%s: cannot dump bytecode (out of memory)", path);
         goto done;
     }
@@ -204,9 +204,11 @@ script_load(const struct script_options *opt, char *err, size_t errlen)
         goto fail;
     }
     snprintf(libpath, sizeof libpath, "%s/milter.lua", opt->libdir);
-    if (compile_chunk(libpath, &s->lib, NULL, err, errlen) < 0)
+    /* the library without debug info: smaller states; the policy keeps
+     * its line numbers for error messages */
+    if (compile_chunk(libpath, &s->lib, NULL, 1, err, errlen) < 0)
         goto fail;
-    if (compile_chunk(opt->path, &s->policy, s->hash, err, errlen) < 0)
+    if (compile_chunk(opt->path, &s->policy, s->hash, 0, err, errlen) < 0)
         goto fail;
     if (engine_check(s, err, errlen) < 0)
         goto fail;
