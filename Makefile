@@ -49,7 +49,7 @@ PIC_SRCS := $(CORE_SRCS) mta.c record.c message.c lcore.c
 PIC_OBJS := $(addprefix build/pic/,$(PIC_SRCS:.c=.o))
 CORE_SO := lua/milter/core.so
 
-.PHONY: all run test check check-c check-lua check-e2e check-asan deps clean install tools
+.PHONY: all run test check check-c check-lua check-e2e check-asan deps clean install tools stress
 
 all: $(BIN) $(CORE_SO)
 
@@ -79,7 +79,14 @@ $(BUILD):
 t/tools/rawmilter: t/tools/rawmilter.c
 	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O2 -o $@ $<
 
-tools: t/tools/rawmilter
+tools: t/tools/rawmilter build/stress
+
+build/stress: t/stress/stress.c
+	@mkdir -p build
+	$(CC) -std=c99 -Wall -Wextra -Werror -O2 -o $@ $< -pthread
+
+stress: $(BIN) build/stress
+	LUAMILTER=$(BIN) t/stress/run 60
 
 deps:
 	@scripts/deps
