@@ -1,2 +1,0 @@
-build/release/reply.o: src/reply.c src/reply.h
-src/reply.h:

@@ -1,2 +1,0 @@
-build/release/sockspec.o: src/sockspec.c src/sockspec.h
-src/sockspec.h:
