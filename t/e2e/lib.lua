@@ -65,4 +65,21 @@ function lib.run(body)
   end
 end
 
+--- One message up to envfrom with HELO name helo; returns conn and reply.
+function lib.until_envfrom(helo, ip)
+  local conn = lib.connect()
+  lib.step(mt.conninfo(conn, "client.example", ip or "192.0.2.9"), "conninfo")
+  lib.step(mt.helo(conn, helo), "helo")
+  lib.step(mt.mailfrom(conn, "<a@example.com>"), "mailfrom")
+  return conn, mt.getreply(conn)
+end
+
+--- Seconds since an arbitrary point (wall clock, for coarse checks).
+function lib.now()
+  local p = io.popen("date +%s.%N")
+  local t = tonumber(p:read("l"))
+  p:close()
+  return t
+end
+
 return lib
