@@ -257,9 +257,12 @@ check_noreply_list(lua_State *L, int t)
     }
 }
 
-/* declared_noreply - whether the table defining fn lists name as noreply */
+/* declared_noreply - whether the table defining fn lists name as noreply;
+ * validate: also check every name of the declaration (done once, when the
+ * script generation is checked) */
 static int
-declared_noreply(lua_State *L, int cls, const char *name, int fn)
+declared_noreply(lua_State *L, int cls, const char *name, int fn,
+                 int validate)
 {
     int depth, result = 0;
 
@@ -273,7 +276,8 @@ declared_noreply(lua_State *L, int cls, const char *name, int fn)
             lua_pushliteral(L, "noreply");
             lua_rawget(L, t);
             if (lua_istable(L, -1)) {
-                check_noreply_list(L, lua_gettop(L));
+                if (validate)
+                    check_noreply_list(L, lua_gettop(L));
                 result = list_has(L, lua_gettop(L), name);
             } else if (!lua_isnil(L, -1)) {
                 luaL_error(L, "noreply must be a table of callback names, "
@@ -342,7 +346,7 @@ read_shape(lua_State *L, struct conn *c, int cls)
         if (lua_isfunction(L, fn)) {
             ps->callbacks |= STAGE_BIT(st);
             if (stage_info((enum stage)st)->nr_bit != 0 &&
-                declared_noreply(L, cls, name, fn))
+                declared_noreply(L, cls, name, fn, c->id == 0))
                 ps->noreply |= STAGE_BIT(st);
         } else if (!lua_isnil(L, fn)) {
             luaL_error(L, "policy field '%s' must be a function, got %s",
@@ -355,7 +359,8 @@ read_shape(lua_State *L, struct conn *c, int cls)
     lua_getfield(L, cls, "rejected_recipients");
     ps->rcpt_rej = lua_toboolean(L, -1);
     lua_pop(L, 2);
-    check_symlist(L, cls);
+    if (c->id == 0)                 /* the check state of a new script */
+        check_symlist(L, cls);
 }
 
 /* setup_state - open libraries, load the policy, build self (protected) */
