@@ -4,7 +4,7 @@
 #   make run        install dependencies, build, run with milter.conf.example
 #   make test       install dependencies, run every test (C, Lua, end to end)
 #   make check-asan the same tests against an ASan/UBSan build
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=  (make uninstall too)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -113,13 +113,9 @@ check-e2e: $(BIN) tools
 check-asan: deps
 	$(MAKE) SANITIZE=1 check
 
-install: $(BIN) $(CORE_SO)
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/share/luamilter
-	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/luamilter
-	install -m 644 lua/milter.lua lua/default.lua $(DESTDIR)$(LIBDIR)/
-	install -m 644 milter.conf.example $(DESTDIR)$(PREFIX)/share/luamilter/
-
 clean:
 	rm -rf build luamilter t/tools/rawmilter $(CORE_SO)
+
+include scripts/install.mk
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/t/*.d build/pic/*.d)

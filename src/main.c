@@ -23,6 +23,10 @@
 #include "version.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <lua.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,8 +90,8 @@ parse_args(int argc, char **argv, struct options *o)
         case 'V': {
             unsigned a, b, c;
             mta_version(&a, &b, &c);
-            printf("luamilter %s (%s, libmilter %u.%u.%u)\n",
-                   LUAMILTER_VERSION, LUA_RELEASE, a, b, c);
+            printf("luamilter %s (%s, libmilter %u.%u.%u)\nLua library: %s\n",
+                   LUAMILTER_VERSION, LUA_RELEASE, a, b, c, paths_libdir());
             exit(0);
         }
         default: usage(stderr); exit(1);
@@ -216,6 +220,72 @@ write_pidfile(const char *path)
     return 0;
 }
 
+/* dir_exists - whether the directory part of path exists */
+static int
+dir_exists(const char *path)
+{
+    char dir[4096];
+    char *slash;
+    struct stat st;
+
+    snprintf(dir, sizeof dir, "%s", path);
+    slash = strrchr(dir, '/');
+    if (slash == NULL)
+        return 1;
+    if (slash == dir)
+        return 1;
+    *slash = '\0';
+    return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* check_startup - for -t: what would stop the daemon from starting */
+static int
+check_startup(const struct config *cfg)
+{
+    const char *where = cfg->file != NULL ? cfg->file : "luamilter";
+    const char *path = sockspec_unix_path(cfg->socket);
+    int rc = 0;
+
+    if (path != NULL && !dir_exists(path)) {
+        fprintf(stderr, "%s: socket %s: its directory does not exist\n",
+                where, cfg->socket);
+        rc = -1;
+    }
+    if (cfg->pidfile != NULL && !dir_exists(cfg->pidfile)) {
+        fprintf(stderr, "%s: pidfile %s: its directory does not exist\n",
+                where, cfg->pidfile);
+        rc = -1;
+    }
+    if (cfg->user != NULL && getpwnam(cfg->user) == NULL) {
+        fprintf(stderr, "%s: user: no such user '%s'\n", where, cfg->user);
+        rc = -1;
+    }
+    if (cfg->group != NULL && getgrnam(cfg->group) == NULL) {
+        fprintf(stderr, "%s: group: no such group '%s'\n", where,
+                cfg->group);
+        rc = -1;
+    }
+    return rc;
+}
+
+/* socket_in_use - whether something answers on an existing unix socket */
+static int
+socket_in_use(const char *path)
+{
+    struct sockaddr_un sun;
+    int fd, rc;
+
+    memset(&sun, 0, sizeof sun);
+    sun.sun_family = AF_UNIX;
+    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0)
+        return 0;
+    rc = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
+    close(fd);
+    return rc;
+}
+
 /* open_socket - configure libmilter and open the listening socket */
 static int
 open_socket(const struct config *cfg)
@@ -272,6 +342,12 @@ open_socket(const struct config *cfg)
                     "it", cfg->socket, path);
             return -1;
         }
+        if (lstat(path, &st) == 0 && socket_in_use(path)) {
+            log_err("socket %s: another process is listening on it (a "
+                    "luamilter already running?); not taking it over",
+                    cfg->socket);
+            return -1;
+        }
     }
     old = umask(0777 & ~(mode_t)cfg->socket_mode);
     rc = mta_opensocket(1);
@@ -314,6 +390,10 @@ main(int argc, char **argv)
             log_err("cannot load the policy: %s", err);
         return 1;
     }
+    if (o.check && check_startup(&main_cfg) < 0) {
+        script_unref(s);
+        return 1;
+    }
     if (o.check) {
         printf("%s: OK\n%s: OK (version %s)\n",
                main_cfg.file != NULL ? main_cfg.file : "(no config file)",
@@ -346,8 +426,11 @@ main(int argc, char **argv)
     if (geteuid() == 0 && main_cfg.user == NULL && !main_cfg.allow_root)
         log_warn("running as root: set 'user' (and 'group') in the config "
                  "to drop privileges after opening the socket");
-    if (main_cfg.pidfile != NULL && write_pidfile(main_cfg.pidfile) < 0)
+    if (main_cfg.pidfile != NULL && write_pidfile(main_cfg.pidfile) < 0) {
+        if (sockspec_unix_path(main_cfg.socket) != NULL)
+            unlink(sockspec_unix_path(main_cfg.socket));
         return 1;
+    }
     if (signals_start(&sh) < 0)
         return 1;
     rc = mta_main();
