@@ -45,6 +45,7 @@ struct options {
 };
 
 static struct config main_cfg;
+static struct options main_opts;
 static char *main_script_path;
 static int main_listen_fd = -1;     /* our own inet listener, or -1 */
 
@@ -137,33 +138,142 @@ load_config(const struct options *o, struct config *cfg)
     }
 }
 
-/* load_script - compile and check the configured script */
+/* load_script - compile and check the script of a configuration */
 static struct script *
-load_script(char *err, size_t errlen)
+load_script_for(const struct config *cfg, const char *path, char *err,
+                size_t errlen)
 {
     struct script_options so;
 
-    so.path = main_script_path;
+    so.path = path;
     so.libdir = paths_libdir();
-    so.lua_path = main_cfg.lua_path;
-    so.on_error = main_cfg.on_error;
-    so.callback_timeout = main_cfg.callback_timeout;
-    so.memory_limit = main_cfg.memory_limit;
-    so.lua_allow = main_cfg.lua_allow;
+    so.lua_path = cfg->lua_path;
+    so.on_error = cfg->on_error;
+    so.callback_timeout = cfg->callback_timeout;
+    so.memory_limit = cfg->memory_limit;
+    so.lua_allow = cfg->lua_allow;
     engine_set_tester(policytest_run);
     return script_load(&so, err, errlen);
 }
 
-/* on_reload - SIGHUP: publish a new generation or keep the old one */
+/* load_script - compile and check the configured script */
+static struct script *
+load_script(char *err, size_t errlen)
+{
+    return load_script_for(&main_cfg, main_script_path, err, errlen);
+}
+
+/* note_restart_only - warn about a changed key that needs a restart */
+static void
+note_restart_only(const char *key, int changed)
+{
+    if (changed)
+        log_warn("reload: '%s' changed in the config; it takes effect at the "
+                 "next restart", key);
+}
+
+/* str_differs - whether two optional strings differ */
+static int
+str_differs(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return a != b;
+    return strcmp(a, b) != 0;
+}
+
+/* apply_reloaded_config - take the reloadable keys of nc into main_cfg */
+static void
+apply_reloaded_config(struct config *nc)
+{
+    char *tmp;
+
+    note_restart_only("socket", str_differs(nc->socket, main_cfg.socket));
+    note_restart_only("socket_mode", nc->socket_mode != main_cfg.socket_mode);
+    note_restart_only("timeout", nc->timeout != main_cfg.timeout);
+    note_restart_only("backlog", nc->backlog != main_cfg.backlog);
+    note_restart_only("log", nc->log_syslog != main_cfg.log_syslog);
+    note_restart_only("pidfile", str_differs(nc->pidfile, main_cfg.pidfile));
+    note_restart_only("user", str_differs(nc->user, main_cfg.user));
+    note_restart_only("group", str_differs(nc->group, main_cfg.group));
+    tmp = main_cfg.lua_path;
+    main_cfg.lua_path = nc->lua_path;
+    nc->lua_path = tmp;
+    tmp = main_cfg.script;
+    main_cfg.script = nc->script;
+    nc->script = tmp;
+    main_cfg.on_error = nc->on_error;
+    main_cfg.callback_timeout = nc->callback_timeout;
+    main_cfg.memory_limit = nc->memory_limit;
+    main_cfg.lua_allow = nc->lua_allow;
+    main_cfg.shutdown_grace = nc->shutdown_grace;
+    main_cfg.allow_root = nc->allow_root;
+    if (nc->log_level != main_cfg.log_level) {
+        main_cfg.log_level = nc->log_level;
+        log_setup(main_cfg.log_syslog, main_cfg.log_level);
+    }
+    if (nc->max_connections != main_cfg.max_connections) {
+        main_cfg.max_connections = nc->max_connections;
+        conn_set_max(nc->max_connections);
+    }
+    main_cfg.breaker_errors = nc->breaker_errors;
+    main_cfg.breaker_window = nc->breaker_window;
+    main_cfg.breaker_mode = nc->breaker_mode;
+    breaker_setup(nc->breaker_errors, nc->breaker_window, nc->breaker_mode);
+}
+
+/* on_reload - SIGHUP: re-read the config and the script; publish a new
+ * generation, or keep everything as it was */
 static void
 on_reload(void)
 {
     char err[8192];
-    struct script *s = load_script(err, sizeof err);
+    struct config nc;
+    char *path = NULL;
+    struct script *s;
 
-    if (s == NULL) {
-        log_err("reload failed, still serving the previous script: %s", err);
+    config_init(&nc);
+    if (main_cfg.file != NULL &&
+        config_load(&nc, main_cfg.file, err, sizeof err) < 0) {
+        log_err("reload failed, still serving the previous configuration "
+                "and script: %s", err);
+        config_free(&nc);
         return;
+    }
+    if (main_cfg.file == NULL) {
+        config_free(&nc);
+        s = load_script(err, sizeof err);
+        if (s == NULL) {
+            log_err("reload failed, still serving the previous script: %s",
+                    err);
+            return;
+        }
+    } else {
+        if (main_opts.socket != NULL)
+            config_set(&nc, "socket", main_opts.socket, err, sizeof err);
+        else if (nc.socket == NULL)
+            config_set(&nc, "socket", CONFIG_DEFAULT_SOCKET, err, sizeof err);
+        path = main_opts.script != NULL ? strdup(main_opts.script)
+               : nc.script != NULL ? paths_relative_to(main_cfg.file,
+                                                       nc.script)
+                                   : NULL;
+        if (path == NULL) {
+            log_err("reload failed: no 'script' in %s; still serving the "
+                    "previous script", main_cfg.file);
+            config_free(&nc);
+            return;
+        }
+        s = load_script_for(&nc, path, err, sizeof err);
+        if (s == NULL) {
+            log_err("reload failed, still serving the previous configuration "
+                    "and script: %s", err);
+            free(path);
+            config_free(&nc);
+            return;
+        }
+        apply_reloaded_config(&nc);
+        free(main_script_path);
+        main_script_path = path;
+        config_free(&nc);
     }
     script_publish(s);
     breaker_reset();
@@ -380,6 +490,7 @@ main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "replay") == 0)
         return replay_main(argc - 1, argv + 1);
     parse_args(argc, argv, &o);
+    main_opts = o;
     load_config(&o, &main_cfg);
     log_setup(o.check ? 0 : main_cfg.log_syslog, main_cfg.log_level);
     s = load_script(err, sizeof err);

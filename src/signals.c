@@ -75,7 +75,7 @@ signal_loop(void *arg)
         if (sig < 0)
             continue;
         if (sig == SIGHUP) {
-            log_notice("SIGHUP: reloading the policy script");
+            log_notice("SIGHUP: reloading the configuration and the policy script");
             handlers.reload();
         } else if (sig == SIGTERM || sig == SIGINT) {
             log_notice("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
