@@ -70,6 +70,7 @@ describe("docs/lua-api.md", function()
   it("documents every status and base class of lua/milter.lua", function()
     package.path = "lua/?.lua;" .. package.path
     local milter = dofile("lua/milter.lua")
+    for k, v in pairs(dofile("lua/milter/flags.lua")) do milter[k] = v end
     local code = {}
     for k, v in pairs(milter) do
       if type(v) == "table" or (type(v) == "number" and k:match("^%u+$")
