@@ -40,9 +40,9 @@ DAEMON_SRCS := $(CORE_SRCS) signals.c mta.c record.c message.c replay.c lcore.c 
 	policytest.c privs.c listen.c main.c
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
-C_TESTS := config sockspec reply verdict negotiate actions
-C_TEST_BINS := $(addprefix $(BUILD)/t/test_,$(C_TESTS))
-TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o)) $(BUILD)/t/fake_mta.o
+C_TESTS := unit_config unit_checks unit_engine
+C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
+TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o)) $(BUILD)/t/mta_fake.o
 
 # milter.core for busted specs (milter.test): the core with a recording MTA
 PIC_SRCS := $(CORE_SRCS) mta.c record.c message.c lcore.c
@@ -70,7 +70,7 @@ $(BUILD)/t/%.o: t/c/%.c | $(BUILD)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
 
-$(BUILD)/t/test_%: $(BUILD)/t/test_%.o $(TEST_CORE_OBJS)
+$(BUILD)/t/unit_%: $(BUILD)/t/unit_%.o $(TEST_CORE_OBJS)
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(LUA_LIBS) -pthread -lm -ldl
 
 $(BUILD):

@@ -359,8 +359,16 @@ read_shape(lua_State *L, struct conn *c, int cls)
     lua_getfield(L, cls, "rejected_recipients");
     ps->rcpt_rej = lua_toboolean(L, -1);
     lua_pop(L, 2);
-    if (c->id == 0)                 /* the check state of a new script */
+    if (c->id == 0) {               /* the check state of a new script */
+        lua_getfield(L, cls, "noreply");
+        if (lua_istable(L, -1))
+            check_noreply_list(L, lua_gettop(L));
+        else if (!lua_isnil(L, -1))
+            luaL_error(L, "noreply must be a table of callback names, got %s",
+                       luaL_typename(L, -1));
+        lua_pop(L, 1);
         check_symlist(L, cls);
+    }
 }
 
 /* setup_state - open libraries, load the policy, build self (protected) */

@@ -1,0 +1,219 @@
+/* unit_checks.c - socket specs, reply validation, verdict mapping and
+ * negotiation flags: the pure functions behind the daemon's decisions. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include <libmilter/mfapi.h>
+
+#include "config.h"
+#include "negotiate.h"
+#include "reply.h"
+#include "sockspec.h"
+#include "stage.h"
+#include "verdict.h"
+
+/* spec_ok - spec is accepted with this kind */
+static void
+spec_ok(const char *spec, int kind)
+{
+    char err[256];
+    int k = -1;
+
+    if (sockspec_check(spec, &k, err, sizeof err) != 0)
+        fail_msg("%s rejected: %s", spec, err);
+    assert_int_equal(k, kind);
+}
+
+/* spec_bad - spec is rejected with a message containing needle */
+static void
+spec_bad(const char *spec, const char *needle)
+{
+    char err[256];
+
+    assert_int_equal(sockspec_check(spec, NULL, err, sizeof err), -1);
+    if (strstr(err, needle) == NULL)
+        fail_msg("%s: '%s' lacks '%s'", spec, err, needle);
+}
+
+/* test_sockspec - every accepted form, and the bad ones */
+static void
+test_sockspec(void **state)
+{
+    char longpath[200];
+
+    (void)state;
+    spec_ok("unix:/run/m.sock", SOCK_UNIX);
+    spec_ok("local:/run/m.sock", SOCK_UNIX);
+    spec_ok("/run/m.sock", SOCK_UNIX);
+    spec_ok("inet:8891", SOCK_INET);
+    spec_ok("inet:8891@localhost", SOCK_INET);
+    spec_ok("inet:8891@[127.0.0.1]", SOCK_INET);
+    spec_ok("inet:smtp@mx.example.com", SOCK_INET);
+    spec_ok("inet6:8891@[::1]", SOCK_INET6);
+    spec_ok("fd:3", SOCK_FD);
+    spec_bad("", "empty");
+    spec_bad("tcp:25", "unknown type");
+    spec_bad("inet:0", "out of range");
+    spec_bad("inet:65536", "out of range");
+    spec_bad("inet:", "missing port");
+    spec_bad("inet:25@", "empty host");
+    spec_bad("inet:25@[300.1.1.1]", "bad IPv4");
+    spec_bad("inet6:25@[::g]", "bad IPv6");
+    spec_bad("inet:25@ho st", "bad character");
+    spec_bad("fd:x", "descriptor");
+    memset(longpath, 'a', sizeof longpath - 1);
+    longpath[0] = '/';
+    longpath[sizeof longpath - 1] = '\0';
+    spec_bad(longpath, "longer than");
+    assert_string_equal(sockspec_unix_path("unix:/a"), "/a");
+    assert_string_equal(sockspec_unix_path("local:/b"), "/b");
+    assert_null(sockspec_unix_path("inet:25"));
+}
+
+/* test_reply - codes, extended codes and text lines */
+static void
+test_reply(void **state)
+{
+    char err[256], line[REPLY_MAX_LINE + 2];
+
+    (void)state;
+    assert_int_equal(reply_check_code("550", "5.7.1", err, sizeof err), 0);
+    assert_int_equal(reply_check_code("451", NULL, err, sizeof err), 0);
+    assert_int_equal(reply_check_code("421", "4.3.2", err, sizeof err), 0);
+    assert_int_equal(reply_check_code("250", NULL, err, sizeof err), -1);
+    assert_int_equal(reply_check_code("354", NULL, err, sizeof err), -1);
+    assert_int_equal(reply_check_code("55", NULL, err, sizeof err), -1);
+    assert_int_equal(reply_check_code("5500", NULL, err, sizeof err), -1);
+    assert_int_equal(reply_check_code("abc", NULL, err, sizeof err), -1);
+    assert_int_equal(reply_check_code("451", "5.7.1", err, sizeof err), -1);
+    assert_non_null(strstr(err, "must look like 4.X.Y"));
+    assert_int_equal(reply_check_code("550", "5.7", err, sizeof err), -1);
+    assert_int_equal(reply_check_code("550", "5.7.1x", err, sizeof err), -1);
+    assert_int_equal(reply_check_code("550", "5.1000.1", err, sizeof err), -1);
+    assert_int_equal(reply_check_line("plain text", 10, err, sizeof err), 0);
+    assert_int_equal(reply_check_line("100%% sure", 10, err, sizeof err), 0);
+    assert_int_equal(reply_check_line("100% sure", 9, err, sizeof err), -1);
+    assert_non_null(strstr(err, "lone '%'"));
+    assert_int_equal(reply_check_line("a\r\nb", 4, err, sizeof err), -1);
+    assert_non_null(strstr(err, "CR"));
+    assert_int_equal(reply_check_line("a\nb", 3, err, sizeof err), -1);
+    assert_non_null(strstr(err, "LF"));
+    assert_int_equal(reply_check_line("a\0b", 3, err, sizeof err), -1);
+    assert_non_null(strstr(err, "NUL"));
+    memset(line, 'x', sizeof line);
+    assert_int_equal(reply_check_line(line, REPLY_MAX_LINE, err, sizeof err),
+                     0);
+    assert_int_equal(reply_check_line(line, REPLY_MAX_LINE + 1, err,
+                                      sizeof err), -1);
+}
+
+/* test_verdict - codes and names, fitting to stages, on_error */
+static void
+test_verdict(void **state)
+{
+    const char *r, *x, *t;
+    int ign;
+
+    (void)state;
+    assert_int_equal(verdict_from_code(0), SMFIS_CONTINUE);
+    assert_int_equal(verdict_from_code(1), SMFIS_REJECT);
+    assert_int_equal(verdict_from_code(8), SMFIS_SKIP);
+    assert_int_equal(verdict_from_code(5), -1);
+    assert_int_equal(verdict_from_code(42), -1);
+    assert_int_equal(verdict_from_code(10), -1);     /* ALL_OPTS: negotiate */
+    assert_int_equal(verdict_from_name("reject"), SMFIS_REJECT);
+    assert_int_equal(verdict_from_name("TEMPFAIL"), SMFIS_TEMPFAIL);
+    assert_int_equal(verdict_from_name("bounce"), -1);
+    /* a noreply stage answers NOREPLY whatever the script said */
+    assert_int_equal(verdict_for_stage(SMFIS_REJECT, ST_HEADER, SMFIP_NR_HDR,
+                                       &ign), SMFIS_NOREPLY);
+    assert_int_equal(ign, 1);
+    assert_int_equal(verdict_for_stage(SMFIS_CONTINUE, ST_HEADER,
+                                       SMFIP_NR_HDR, &ign), SMFIS_NOREPLY);
+    assert_int_equal(ign, 0);
+    /* NOREPLY where the MTA waits would hang it: CONTINUE instead */
+    assert_int_equal(verdict_for_stage(SMFIS_NOREPLY, ST_ENVRCPT, 0, &ign),
+                     SMFIS_CONTINUE);
+    assert_int_equal(verdict_for_stage(SMFIS_SKIP, ST_BODY, SMFIP_SKIP, &ign),
+                     SMFIS_SKIP);
+    assert_int_equal(verdict_for_stage(SMFIS_SKIP, ST_BODY, 0, &ign),
+                     SMFIS_CONTINUE);
+    assert_int_equal(verdict_for_stage(SMFIS_SKIP, ST_EOM, SMFIP_SKIP, &ign),
+                     SMFIS_CONTINUE);
+    assert_int_equal(ign, 1);
+    assert_int_equal(verdict_for_stage(SMFIS_REJECT, ST_CLOSE, 0, &ign),
+                     SMFIS_CONTINUE);
+    assert_int_equal(verdict_for_stage(SMFIS_DISCARD, ST_EOM, 0, &ign),
+                     SMFIS_DISCARD);
+    assert_int_equal(verdict_on_error(ONERR_TEMPFAIL, &r, &x, &t),
+                     SMFIS_TEMPFAIL);
+    assert_string_equal(r, "451");
+    assert_string_equal(x, "4.3.0");
+    assert_int_equal(verdict_on_error(ONERR_REJECT, &r, &x, &t),
+                     SMFIS_REJECT);
+    assert_string_equal(r, "554");
+    assert_string_equal(x, "5.3.0");
+    assert_int_equal(verdict_on_error(ONERR_CONTINUE, &r, &x, &t),
+                     SMFIS_CONTINUE);
+    assert_null(r);
+    assert_int_equal(verdict_on_error(ONERR_ACCEPT, &r, &x, &t),
+                     SMFIS_ACCEPT);
+}
+
+/* test_negotiate - the flags a class shape asks for */
+static void
+test_negotiate(void **state)
+{
+    struct policy_shape ps;
+    unsigned long act, proto;
+
+    (void)state;
+    memset(&ps, 0, sizeof ps);
+    negotiate_flags(&ps, 0x1ff, 0x1fffff, &act, &proto);
+    assert_int_equal(act, 0x1ff);
+    assert_true(proto & SMFIP_NOBODY);
+    assert_true(proto & SMFIP_NOHDRS);
+    assert_true(proto & SMFIP_NOCONNECT);
+    assert_true(proto & SMFIP_NOUNKNOWN);
+    assert_true(proto & SMFIP_NODATA);
+    assert_true(proto & SMFIP_SKIP);
+    assert_false(proto & SMFIP_NR_HDR);
+
+    ps.callbacks = STAGE_BIT(ST_BODY) | STAGE_BIT(ST_HEADER) |
+                   STAGE_BIT(ST_EOM);
+    ps.noreply = STAGE_BIT(ST_HEADER);
+    negotiate_flags(&ps, 0x1ff, 0x1fffff, &act, &proto);
+    assert_false(proto & SMFIP_NOBODY);
+    assert_false(proto & SMFIP_NOHDRS);
+    assert_true(proto & SMFIP_NR_HDR);
+    assert_false(proto & SMFIP_NR_BODY);
+    assert_true(proto & SMFIP_NOMAIL);
+
+    /* what the MTA does not offer is never requested */
+    negotiate_flags(&ps, 0x3f, SMFIP_NOCONNECT | SMFIP_NR_HDR, &act, &proto);
+    assert_int_equal(act, 0x3f);
+    assert_int_equal(proto & ~(SMFIP_NOCONNECT | SMFIP_NR_HDR), 0);
+
+    ps.leadspc = 1;
+    ps.rcpt_rej = 1;
+    negotiate_flags(&ps, 0x1ff, 0x1fffff, &act, &proto);
+    assert_true(proto & SMFIP_HDR_LEADSPC);
+    assert_true(proto & SMFIP_RCPT_REJ);
+}
+
+/* main - run the checks */
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sockspec),
+        cmocka_unit_test(test_reply),
+        cmocka_unit_test(test_verdict),
+        cmocka_unit_test(test_negotiate),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,179 @@
+/* unit_config.c - config parsing: good files, defaults, every bad value. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+
+/* parse - parse text into a fresh config; returns the rc */
+static int
+parse(struct config *c, const char *text, char *err, size_t errlen)
+{
+    config_init(c);
+    err[0] = '\0';
+    return config_parse(c, "t.conf", text, err, errlen);
+}
+
+/* test_defaults - config_init sets the documented defaults */
+static void
+test_defaults(void **state)
+{
+    struct config c;
+
+    (void)state;
+    config_init(&c);
+    assert_int_equal(c.socket_mode, 0666);
+    assert_int_equal(c.on_error, ONERR_TEMPFAIL);
+    assert_int_equal(c.timeout, 7210);
+    assert_int_equal(c.log_level, LOGL_INFO);
+    assert_int_equal(c.log_syslog, 0);
+    assert_null(c.socket);
+    assert_null(c.script);
+    assert_true(c.callback_timeout > 0 && c.callback_timeout < 30);
+    assert_int_equal(c.shutdown_grace, 30);
+    config_free(&c);
+}
+
+/* test_good_file - every key, comments, quotes, blank lines */
+static void
+test_good_file(void **state)
+{
+    struct config c;
+    char err[256];
+    const char *text =
+        "# a comment\n"
+        "\n"
+        "socket = unix:/run/x.sock   # trailing comment\n"
+        "socket_mode = 0660\n"
+        "script = \"/etc/luamilter/policy #1.lua\"\n"
+        "lua_path = /etc/luamilter/lib/?.lua\n"
+        "on_error = reject\n"
+        "timeout = 30\n"
+        "backlog = 128\n"
+        "log = syslog\n"
+        "log_level = debug\n"
+        "pidfile = /run/luamilter.pid\n"
+        "callback_timeout = 2.5\n"
+        "memory_limit = 32M\n"
+        "lua_allow = io, os\n"
+        "max_connections = 100\n";
+
+    (void)state;
+    assert_int_equal(parse(&c, text, err, sizeof err), 0);
+    assert_string_equal(c.socket, "unix:/run/x.sock");
+    assert_int_equal(c.socket_mode, 0660);
+    assert_string_equal(c.script, "/etc/luamilter/policy #1.lua");
+    assert_string_equal(c.lua_path, "/etc/luamilter/lib/?.lua");
+    assert_int_equal(c.on_error, ONERR_REJECT);
+    assert_int_equal(c.timeout, 30);
+    assert_int_equal(c.backlog, 128);
+    assert_int_equal(c.log_syslog, 1);
+    assert_int_equal(c.log_level, LOGL_DEBUG);
+    assert_string_equal(c.pidfile, "/run/luamilter.pid");
+    assert_true(c.callback_timeout == 2.5);
+    assert_int_equal(c.memory_limit, 32u << 20);
+    assert_int_equal(c.lua_allow, CONFIG_ALLOW_IO | CONFIG_ALLOW_OS);
+    assert_int_equal(c.max_connections, 100);
+    config_free(&c);
+}
+
+/* expect_error - text fails with a message starting "t.conf:LINE:" and
+ * containing needle */
+static void
+expect_error(const char *text, int line, const char *needle)
+{
+    struct config c;
+    char err[512], prefix[32];
+
+    assert_int_equal(parse(&c, text, err, sizeof err), -1);
+    snprintf(prefix, sizeof prefix, "t.conf:%d:", line);
+    if (strncmp(err, prefix, strlen(prefix)) != 0 || !strstr(err, needle))
+        fail_msg("for %s got '%s', expected '%s...%s'", text, err, prefix,
+                 needle);
+    config_free(&c);
+}
+
+/* test_bad_values - each key rejects a bad value, naming file, line, key */
+static void
+test_bad_values(void **state)
+{
+    (void)state;
+    expect_error("frobnicate = 1\n", 1, "unknown key 'frobnicate'");
+    expect_error("\n\nsocket = tcp:25\n", 3, "socket");
+    expect_error("socket = inet:0@localhost\n", 1, "out of range");
+    expect_error("socket = inet:70000\n", 1, "out of range");
+    expect_error("socket = unix:\n", 1, "empty path");
+    expect_error("socket_mode = 0999\n", 1, "socket_mode");
+    expect_error("socket_mode = rw\n", 1, "socket_mode");
+    expect_error("on_error = ignore\n", 1, "on_error");
+    expect_error("timeout = 0\n", 1, "timeout");
+    expect_error("timeout = -5\n", 1, "timeout");
+    expect_error("timeout = 99999999999999999999\n", 1, "timeout");
+    expect_error("timeout = ten\n", 1, "timeout");
+    expect_error("backlog = 0\n", 1, "backlog");
+    expect_error("log = file\n", 1, "log");
+    expect_error("log_level = loud\n", 1, "log_level");
+    expect_error("script =\n", 1, "script");
+    expect_error("socket\n", 1, "key = value");
+    expect_error("= value\n", 1, "missing key");
+    expect_error("script = \"unterminated\n", 1, "unbalanced");
+    expect_error("callback_timeout = forever\n", 1, "callback_timeout");
+    expect_error("memory_limit = 12Q\n", 1, "memory_limit");
+    expect_error("lua_allow = io, network\n", 1, "network");
+    expect_error("breaker_mode = panic\n", 1, "breaker_mode");
+    expect_error("allow_root = maybe\n", 1, "allow_root");
+}
+
+/* test_load_files - missing file, NUL byte, very long line */
+static void
+test_load_files(void **state)
+{
+    struct config c;
+    char err[512], path[] = "/tmp/lm-unit-XXXXXX";
+    int fd = mkstemp(path);
+    char longline[6000];
+
+    (void)state;
+    config_init(&c);
+    assert_int_equal(config_load(&c, "/nonexistent/milter.conf", err,
+                                 sizeof err), -1);
+    assert_non_null(strstr(err, "/nonexistent/milter.conf: cannot open"));
+    config_free(&c);
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "socket = unix:/x\0y\n", 19), 19);
+    close(fd);
+    config_init(&c);
+    assert_int_equal(config_load(&c, path, err, sizeof err), -1);
+    assert_non_null(strstr(err, "NUL"));
+    config_free(&c);
+
+    memset(longline, 'a', sizeof longline - 1);
+    longline[sizeof longline - 1] = '\0';
+    config_init(&c);
+    assert_int_equal(config_parse(&c, "t.conf", longline, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "t.conf:1: line longer"));
+    config_free(&c);
+    unlink(path);
+}
+
+/* main - run the config tests */
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_good_file),
+        cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_load_files),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
