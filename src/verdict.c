@@ -89,7 +89,8 @@ verdict_for_stage(int status, enum stage st, unsigned long protocol,
     return status;
 }
 
-/* verdict_on_error - the status and reply used when a policy fails */
+/* verdict_on_error - the status and reply used when a policy fails; the
+ * reply is the bare code ("451 4.3.0"), as pymilter and most milters send */
 int
 verdict_on_error(int on_error, const char **rcode, const char **xcode,
                  const char **text)
@@ -99,7 +100,6 @@ verdict_on_error(int on_error, const char **rcode, const char **xcode,
     case ONERR_REJECT:
         *rcode = "554";
         *xcode = "5.3.0";
-        *text = "Message rejected: mail filter policy error";
         return SMFIS_REJECT;
     case ONERR_CONTINUE:
         return SMFIS_CONTINUE;
@@ -109,7 +109,6 @@ verdict_on_error(int on_error, const char **rcode, const char **xcode,
     default:
         *rcode = "451";
         *xcode = "4.3.0";
-        *text = "Temporary mail filter failure, try again later";
         return SMFIS_TEMPFAIL;
     }
 }
