@@ -1,0 +1,8 @@
+-- version-v1.lua: stamps X-Policy: v1 at eom.
+local milter = require "milter"
+local P = milter.Base:extend()
+function P:connect() end
+function P:envfrom() end
+function P:envrcpt() end
+function P:eom() self:addheader("X-Policy", "v1") end
+return P
