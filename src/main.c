@@ -356,16 +356,14 @@ check_startup(const struct config *cfg)
     const char *path = sockspec_unix_path(cfg->socket);
     int rc = 0;
 
-    if (path != NULL && !dir_exists(path)) {
-        fprintf(stderr, "%s: socket %s: its directory does not exist\n",
-                where, cfg->socket);
-        rc = -1;
-    }
-    if (cfg->pidfile != NULL && !dir_exists(cfg->pidfile)) {
-        fprintf(stderr, "%s: pidfile %s: its directory does not exist\n",
-                where, cfg->pidfile);
-        rc = -1;
-    }
+    /* warnings only: a service manager may create these directories
+     * (systemd's RuntimeDirectory) between the check and the start */
+    if (path != NULL && !dir_exists(path))
+        fprintf(stderr, "%s: warning: socket %s: its directory does not "
+                "exist (yet)\n", where, cfg->socket);
+    if (cfg->pidfile != NULL && !dir_exists(cfg->pidfile))
+        fprintf(stderr, "%s: warning: pidfile %s: its directory does not "
+                "exist (yet)\n", where, cfg->pidfile);
     if (cfg->user != NULL && getpwnam(cfg->user) == NULL) {
         fprintf(stderr, "%s: user: no such user '%s'\n", where, cfg->user);
         rc = -1;
