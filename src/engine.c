@@ -389,7 +389,8 @@ setup_state(lua_State *L)
     if (luaL_loadbufferx(L, (const char *)s->policy.code, s->policy.len,
                          s->policy.name, "b") != LUA_OK)
         return lua_error(L);
-    lua_call(L, 0, 1);
+    lua_pushstring(L, s->path);                 /* the chunk's ... */
+    lua_call(L, 1, 1);
     if (!lua_istable(L, -1))
         return luaL_error(L, "%s: the script must return the policy class "
                           "(a table), it returned %s", s->path,

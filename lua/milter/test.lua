@@ -33,7 +33,7 @@ local function load_class(policy)
   end
   local chunk, err = loadfile(policy)
   if not chunk then error(err, 3) end
-  local class = chunk()
+  local class = chunk(policy)
   if type(class) ~= "table" then
     error(policy .. ": the script must return the policy class (a table), it returned "
       .. type(class), 3)
@@ -280,8 +280,12 @@ end
 function M.check(res, expect, errors)
   for _, k in ipairs({ "verdict", "result", "reply" }) do
     if expect[k] ~= nil and res[k] ~= expect[k] then
-      return nil, string.format("%s is %q, expected %q", k, tostring(res[k]),
-        tostring(expect[k]))
+      local because = ""
+      if errors ~= nil and errors[1] ~= nil then
+        because = " (the policy failed: " .. errors[1]:match("^[^\n]*") .. ")"
+      end
+      return nil, string.format("%s is %q, expected %q%s", k, tostring(res[k]),
+        tostring(expect[k]), because)
     end
   end
   for i, want in ipairs(expect.actions or {}) do
