@@ -30,6 +30,7 @@ const char *log_level_name(int level);
 int log_enabled(int level);
 void log_msg(int level, const char *fmt, ...) LM_PRINTF(2, 3);
 void log_vmsg(int level, const char *fmt, va_list ap);
+void log_flush(void);
 
 /* a per-thread receiver of log lines (replaces writing them), or NULL */
 typedef void (*log_hook_fn)(int level, const char *line, void *ud);

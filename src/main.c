@@ -309,6 +309,7 @@ on_stop(int sig)
     if (main_cfg.pidfile != NULL)
         unlink(main_cfg.pidfile);
     log_notice("stopped");
+    log_flush();
     exit(0);
 }
 
