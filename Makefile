@@ -4,6 +4,7 @@
 #   make run        install dependencies, build, run with milter.conf.example
 #   make test       install dependencies, run every test (C, Lua, end to end)
 #   make check-asan the same tests against an ASan/UBSan build
+#   make bench      throughput, latency, CPU and memory against libmilter floors
 #   make install    PREFIX=/usr/local DESTDIR=  (make uninstall too)
 
 PREFIX ?= /usr/local
@@ -49,7 +50,7 @@ PIC_SRCS := $(CORE_SRCS) mta.c record.c message.c lcore.c
 PIC_OBJS := $(addprefix build/pic/,$(PIC_SRCS:.c=.o))
 CORE_SO := lua/milter/core.so
 
-.PHONY: all run test check check-c check-lua check-e2e check-asan deps clean install tools stress
+.PHONY: all run test check check-c check-lua check-e2e check-asan deps clean install tools stress bench
 
 all: $(BIN) $(CORE_SO)
 
@@ -84,6 +85,18 @@ tools: t/tools/rawmilter build/stress
 build/stress: t/stress/stress.c
 	@mkdir -p build
 	$(CC) -std=c99 -Wall -Wextra -Werror -O2 -o $@ $< -pthread
+
+build/perf-client: t/perf/client.c t/tools/mproto.h
+	@mkdir -p build
+	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O2 -o $@ $< -pthread
+
+build/perf-noop: t/perf/noop.c
+	@mkdir -p build
+	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -O2 -o $@ $< -lmilter -pthread
+
+bench: deps all build/perf-client build/perf-noop
+	@scripts/deps-bench
+	@scripts/bench
 
 stress: $(BIN) build/stress
 	LUAMILTER=$(BIN) t/stress/run 60
