@@ -12,6 +12,7 @@
 #include <libmilter/mfapi.h>
 #include <stddef.h>
 
+#include "arena.h"
 #include "negotiate.h"
 #include "stage.h"
 
@@ -39,6 +40,7 @@ struct conn {
     int on_error;               /* enum on_error */
     int pending;                /* PENDING_* */
     size_t mem_used;            /* bytes held by the Lua state */
+    struct arena arena;         /* small objects of the Lua state */
     size_t mem_limit;           /* refuse growth past this, 0 = none */
     int mem_refused;            /* the allocator said no */
     double deadline;            /* monotonic seconds, 0 = none */

@@ -34,7 +34,18 @@ struct call {
     struct call_result *res;
 };
 
-/* conn_alloc - lua_Alloc that counts the bytes a connection's state holds */
+/* release - free a block of old bytes, from the arena or the heap */
+static void
+release(struct conn *c, void *ptr, size_t old)
+{
+    if (old <= ARENA_MAX)
+        arena_free(&c->arena, ptr, old);
+    else
+        free(ptr);
+}
+
+/* conn_alloc - lua_Alloc of a connection's state: small objects from its
+ * arena, the rest from the heap; counts the bytes and enforces the limit */
 static void *
 conn_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
@@ -43,7 +54,8 @@ conn_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     void *p;
 
     if (nsize == 0) {
-        free(ptr);
+        if (ptr != NULL)
+            release(c, ptr, old);
         c->mem_used -= old;
         return NULL;
     }
@@ -52,7 +64,19 @@ conn_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         c->mem_refused = 1;
         return NULL;
     }
-    p = realloc(ptr, nsize);
+    if (ptr != NULL && old <= ARENA_MAX && nsize <= ARENA_MAX &&
+        arena_class(old) == arena_class(nsize)) {
+        p = ptr;                                /* same size class */
+    } else if (ptr != NULL && old > ARENA_MAX && nsize > ARENA_MAX) {
+        p = realloc(ptr, nsize);
+    } else {
+        p = nsize <= ARENA_MAX ? arena_alloc(&c->arena, nsize)
+                               : malloc(nsize);
+        if (p != NULL && ptr != NULL) {
+            memcpy(p, ptr, old < nsize ? old : nsize);
+            release(c, ptr, old);
+        }
+    }
     if (p != NULL)
         c->mem_used = c->mem_used - old + nsize;
     return p;
@@ -211,6 +235,41 @@ self_index(lua_State *L)
     lua_pushvalue(L, 2);
     lua_rawget(L, lua_upvalueindex(2));         /* actions[k] */
     return 1;
+}
+
+/* chain_has_base - whether milter.Base (as loaded) ends cls's chain */
+static int
+chain_has_base(lua_State *L, int cls)
+{
+    int depth, found = 0, base;
+
+    lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_getfield(L, -1, "milter");
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 2);
+        return 0;
+    }
+    lua_getfield(L, -1, "Base");
+    base = lua_gettop(L);
+    if (!lua_istable(L, base) || lua_getmetatable(L, base)) {
+        lua_settop(L, base - 3);                /* Base already has one */
+        return 0;
+    }
+    lua_pushvalue(L, cls);
+    for (depth = 0; depth < 64 && lua_istable(L, -1); depth++) {
+        if (lua_rawequal(L, -1, base)) {
+            found = 1;
+            break;
+        }
+        if (!lua_getmetatable(L, -1))
+            break;
+        lua_pushliteral(L, "__index");
+        lua_rawget(L, -2);
+        lua_remove(L, -2);
+        lua_remove(L, -2);
+    }
+    lua_settop(L, base - 3);
+    return found;
 }
 
 /* list_has - whether a declaration table names a callback */
@@ -408,9 +467,23 @@ engine_bind(lua_State *L, struct conn *c, int cls)
     read_shape(L, c, cls);
     lua_newtable(L);                            /* self */
     lua_createtable(L, 0, 2);                   /* its metatable */
-    lua_pushvalue(L, cls);
-    actions_push(L);
-    lua_pushcclosure(L, self_index, 2);
+    if (chain_has_base(L, cls)) {
+        /* class, ..., milter.Base, then the actions: plain table lookups
+         * all the way, no C call per method lookup */
+        lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+        lua_getfield(L, -1, "milter");
+        lua_getfield(L, -1, "Base");            /* mt loaded milter Base */
+        lua_createtable(L, 0, 1);
+        actions_push(L);
+        lua_setfield(L, -2, "__index");
+        lua_setmetatable(L, -2);                /* Base falls to actions */
+        lua_pop(L, 3);
+        lua_pushvalue(L, cls);
+    } else {
+        lua_pushvalue(L, cls);
+        actions_push(L);
+        lua_pushcclosure(L, self_index, 2);
+    }
     lua_setfield(L, -2, "__index");
     lua_pushliteral(L, "luamilter.connection");
     lua_setfield(L, -2, "__name");
@@ -441,8 +514,8 @@ engine_open(struct conn *c, char *err, size_t errlen)
 
     c->mem_limit = c->script != NULL ? c->script->memory_limit : 0;
     L = lua_newstate(conn_alloc, c);
-
     if (L == NULL) {
+        arena_destroy(&c->arena);
         snprintf(err, errlen, "cannot create a Lua state (out of memory)");
         return -1;
     }
@@ -457,6 +530,7 @@ engine_open(struct conn *c, char *err, size_t errlen)
     if (rc != LUA_OK) {
         limit_note(c, err, errlen);
         lua_close(L);
+        arena_destroy(&c->arena);
         c->L = NULL;
         return -1;
     }
@@ -469,6 +543,7 @@ engine_close(struct conn *c)
 {
     if (c->L != NULL) {
         lua_close(c->L);
+        arena_destroy(&c->arena);
         c->L = NULL;
     }
 }
