@@ -1030,6 +1030,7 @@ replay_main(int argc, char **argv)
     config_init(&cfg);
     if (ro.config != NULL && config_load(&cfg, ro.config, err, sizeof err) < 0) {
         fprintf(stderr, "luamilter replay: %s\n", err);
+        config_free(&cfg);
         return EXIT_CONFIG;
     }
     log_setup(0, cfg.log_level);
@@ -1040,6 +1041,7 @@ replay_main(int argc, char **argv)
     if (script_path == NULL) {
         fprintf(stderr, "luamilter replay: no policy script: use -s or a "
                 "config with 'script'\n");
+        config_free(&cfg);
         return EXIT_USAGE;
     }
     so.path = script_path;
@@ -1053,6 +1055,8 @@ replay_main(int argc, char **argv)
     s = script_load(&so, err, sizeof err);
     if (s == NULL) {
         fprintf(stderr, "luamilter replay: %s\n", err);
+        free(script_path);
+        config_free(&cfg);
         return EXIT_CONFIG;
     }
     script_publish(s);
