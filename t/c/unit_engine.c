@@ -51,7 +51,11 @@ load(const char *src, char *err, size_t errlen)
     so.on_error = ONERR_TEMPFAIL;
     so.callback_timeout = 2;
     so.memory_limit = 16u << 20;
-    return script_load(&so, err, errlen);
+    {
+        struct script *s = script_load(&so, err, errlen);
+        unlink(so.path);
+        return s;
+    }
 }
 
 /* use - load and publish a policy, reset the fake MTA, negotiate */
