@@ -35,7 +35,7 @@ endif
 MILTER_LIBS := -Wl,--wrap=sigwait -l:libmilter.a -pthread
 LIBS := $(MILTER_LIBS) $(LUA_LIBS) -lm -ldl
 
-CORE_SRCS := actions.c arena.c breaker.c callbacks.c config.c conn.c engine.c log.c \
+CORE_SRCS := actions.c arena.c breaker.c callbacks.c config.c conn.c engine.c fileio.c log.c \
 	negotiate.c paths.c reply.c sandbox.c script.c sockspec.c stage.c verdict.c
 DAEMON_SRCS := $(CORE_SRCS) signals.c mta.c record.c message.c replay.c lcore.c \
 	policytest.c privs.c listen.c main.c
@@ -82,7 +82,7 @@ t/tools/rawmilter: t/tools/rawmilter.c
 
 tools: t/tools/rawmilter build/stress
 
-build/stress: t/stress/stress.c
+build/stress: t/stress/stress.c t/tools/mproto.h
 	@mkdir -p build
 	$(CC) -std=c99 -Wall -Wextra -Werror -O2 -o $@ $< -pthread
 

@@ -2,6 +2,7 @@
  * config.c - parser for the luamilter configuration file (see config.h).
  */
 #include "config.h"
+#include "fileio.h"
 #include "log.h"
 #include "sockspec.h"
 
@@ -543,42 +544,12 @@ config_parse(struct config *cfg, const char *name, const char *text,
 int
 config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
-    FILE *f;
-    char *text = NULL;
-    size_t len = 0, cap = 0, n;
+    size_t len = 0;
+    char *text = fileio_read(path, 1u << 20, &len, err, errlen);
     int rc;
 
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    if (text == NULL)
         return -1;
-    }
-    for (;;) {
-        if (cap - len < 4096) {
-            char *bigger;
-            if (cap > (1u << 20)) {
-                fclose(f);
-                free(text);
-                snprintf(err, errlen, "%s: larger than 1 MiB", path);
-                return -1;
-            }
-            cap = cap ? cap * 2 : 8192;
-            bigger = realloc(text, cap + 1);
-            if (bigger == NULL) {
-                fclose(f);
-                free(text);
-                snprintf(err, errlen, "%s: out of memory", path);
-                return -1;
-            }
-            text = bigger;
-        }
-        n = fread(text + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    fclose(f);
-    text[len] = '\0';
     if (strlen(text) != len) {
         free(text);
         snprintf(err, errlen, "%s: contains a NUL byte", path);

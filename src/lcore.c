@@ -29,6 +29,7 @@
 #include "log.h"
 #include "message.h"
 #include "record.h"
+#include "verdict.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -87,23 +88,6 @@ collect_log(int level, const char *line, void *ud)
         b->s[b->len++] = '\n';
     memcpy(b->s + b->len, line, n + 1);
     b->len += n;
-}
-
-/* status_word - verdict as the lower-case name */
-static const char *
-status_word(int status)
-{
-    switch (status) {
-    case SMFIS_CONTINUE: return "continue";
-    case SMFIS_REJECT: return "reject";
-    case SMFIS_DISCARD: return "discard";
-    case SMFIS_ACCEPT: return "accept";
-    case SMFIS_TEMPFAIL: return "tempfail";
-    case SMFIS_NOREPLY: return "noreply";
-    case SMFIS_SKIP: return "skip";
-    case SMFIS_ALL_OPTS: return "all_opts";
-    default: return "unknown";
-    }
 }
 
 /* push_actions - the recorded actions as a list of tables, then clear */
@@ -200,7 +184,7 @@ run_stage(lua_State *L, struct lcore_ctx *k, const struct stage_call *sc)
     log_set_hook(old_hook, old_ud, NULL, NULL);
     mta_use(old_backend);
     *slot = old_conn;
-    lua_pushstring(L, status_word(status));
+    lua_pushstring(L, verdict_word(status));
     push_actions(L, k->rec);
     if (errors.s != NULL)
         lua_pushlstring(L, errors.s, errors.len);
@@ -256,7 +240,7 @@ l_negotiate(lua_State *L)
     mta_use(old);
     *slot = old_conn;
     k->negotiated = 1;
-    lua_pushstring(L, status_word(st));
+    lua_pushstring(L, verdict_word(st));
     lua_pushinteger(L, (lua_Integer)(st == SMFIS_ALL_OPTS ? f0 : p0));
     lua_pushinteger(L, (lua_Integer)(st == SMFIS_ALL_OPTS ? 0 : p1));
     push_actions(L, k->rec);

@@ -14,6 +14,7 @@
 #include "message.h"
 #include "negotiate.h"
 #include "engine.h"
+#include "fileio.h"
 #include "paths.h"
 #include "policytest.h"
 #include "record.h"
@@ -213,23 +214,6 @@ note(struct out *o, const char *fmt, const char *arg)
     }
 }
 
-/* status_word - lower-case name of what a stage answered */
-static const char *
-status_word(int status)
-{
-    switch (status) {
-    case SMFIS_CONTINUE: return "continue";
-    case SMFIS_REJECT: return "reject";
-    case SMFIS_DISCARD: return "discard";
-    case SMFIS_ACCEPT: return "accept";
-    case SMFIS_TEMPFAIL: return "tempfail";
-    case SMFIS_NOREPLY: return "noreply";
-    case SMFIS_SKIP: return "skip";
-    case SMFIS_ALL_OPTS: return "all_opts";
-    default: return "?";
-    }
-}
-
 /* reply_of - the reply set in this stage that applies to status */
 static void
 reply_of(SMFICTX *ctx, int status, char *buf, size_t cap)
@@ -330,7 +314,7 @@ report_stage(struct out *o, SMFICTX *ctx, const char *stage, const char *arg,
             out_cstr(o, arg);
         }
         out_raw(o, ",\"verdict\":", 11);
-        out_cstr(o, status_word(status));
+        out_cstr(o, verdict_word(status));
         out_raw(o, ",\"reply\":", 9);
         out_cstr(o, reply[0] ? reply : NULL);
         out_raw(o, ",\"actions\":[", 12);
@@ -343,7 +327,7 @@ report_stage(struct out *o, SMFICTX *ctx, const char *stage, const char *arg,
             putchar(' ');
             print_ctext(arg);
         }
-        printf(": %s", status_word(status));
+        printf(": %s", verdict_word(status));
         if (reply[0]) {
             putchar(' ');
             print_ctext(reply);
@@ -478,7 +462,7 @@ parse_client(const char *spec, struct sockaddr_storage *ss, char *ip,
 static void
 set_outcome(struct outcome *oc, int status)
 {
-    oc->verdict = status_word(status);
+    oc->verdict = verdict_word(status);
     switch (status) {
     case SMFIS_REJECT:
         oc->result = "rejected";
@@ -806,37 +790,19 @@ static int
 replay_file(const struct replay_opts *ro, const char *path, int *worst,
             unsigned counts[5])
 {
-    FILE *f = fopen(path, "rb");
-    unsigned char *buf = NULL;
-    size_t len = 0, cap = 0, n;
+    size_t len = 0;
+    unsigned char *buf;
     struct message m;
     struct outcome oc;
     struct out o;
-    char err[256];
+    char err[512];
 
-    if (f == NULL) {
-        fprintf(stderr, "luamilter replay: %s: %s\n", path, strerror(errno));
+    buf = (unsigned char *)fileio_read(path, 256u << 20, &len, err,
+                                       sizeof err);
+    if (buf == NULL) {
+        fprintf(stderr, "luamilter replay: %s\n", err);
         return -1;
     }
-    for (;;) {
-        if (cap - len < 65536) {
-            unsigned char *b;
-            cap = cap ? cap * 2 : 131072;
-            b = realloc(buf, cap);
-            if (b == NULL) {
-                free(buf);
-                fclose(f);
-                fprintf(stderr, "luamilter replay: %s: out of memory\n", path);
-                return -1;
-            }
-            buf = b;
-        }
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    fclose(f);
     if (message_parse(buf, len, &m, err, sizeof err) < 0) {
         free(buf);
         fprintf(stderr, "luamilter replay: %s: %s\n", path, err);

@@ -4,6 +4,7 @@
 #include "script.h"
 #include "config.h"
 #include "engine.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <lauxlib.h>
@@ -23,48 +24,6 @@ struct dump_buf {
     unsigned char *p;
     size_t len, cap;
 };
-
-/* read_file - whole file into a NUL-terminated heap buffer */
-static char *
-read_file(const char *path, size_t *lenp, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    for (;;) {
-        if (cap - len < 8192) {
-            char *bigger;
-            cap = cap ? cap * 2 : 16384;
-            bigger = realloc(buf, cap + 1);
-            if (bigger == NULL) {
-                free(buf);
-                fclose(f);
-                snprintf(err, errlen, "%s: out of memory", path);
-                return NULL;
-            }
-            buf = bigger;
-        }
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (ferror(f)) {
-        snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    buf[len] = '\0';
-    *lenp = len;
-    return buf;
-}
 
 /* dump_writer - lua_Writer collecting bytecode in a growing buffer */
 static int
@@ -96,7 +55,7 @@ compile_chunk(const char *path, struct script_chunk *out, char *hash,
 {
     lua_State *L;
     size_t len = 0;
-    char *src = read_file(path, &len, err, errlen);
+    char *src = fileio_read(path, 64u << 20, &len, err, errlen);
     struct dump_buf b = {NULL, 0, 0};
     int rc = -1;
 

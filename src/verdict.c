@@ -62,6 +62,20 @@ verdict_name(int status)
     }
 }
 
+/* verdict_word - lower-case name of a status, for reports */
+const char *
+verdict_word(int status)
+{
+    int i;
+
+    if (status == SMFIS_ALL_OPTS)
+        return "all_opts";
+    for (i = 0; verdict_names[i].name != NULL; i++)
+        if (verdict_names[i].status == status)
+            return verdict_names[i].name;
+    return "unknown";
+}
+
 /* verdict_for_stage - fit a status to what this stage may send */
 int
 verdict_for_stage(int status, enum stage st, unsigned long protocol,

@@ -15,6 +15,7 @@
 int verdict_from_code(long long code);
 int verdict_from_name(const char *name);
 const char *verdict_name(int status);
+const char *verdict_word(int status);
 int verdict_for_stage(int status, enum stage st, unsigned long protocol,
                       int *ignored);
 int verdict_on_error(int on_error, const char **rcode, const char **xcode,
