@@ -124,6 +124,8 @@ dispatch(SMFICTX *ctx, enum stage st, const struct event *ev)
     }
     c->ctx = ctx;
     c->stage = st;
+    if (st == ST_ENVFROM)
+        c->qid[0] = '\0';                       /* a new message */
     if (c->overloaded) {
         status = overloaded(c, ctx, st);
     } else if (pending_due(c, st)) {
@@ -143,8 +145,10 @@ dispatch(SMFICTX *ctx, enum stage st, const struct event *ev)
                      "stage (declared noreply, or SKIP outside body)", c->id,
                      stage_name(st), verdict_name(res.status));
     }
-    if (st == ST_EOM || st == ST_ABORT)
+    if (st == ST_EOM || st == ST_ABORT) {
         c->pending &= ~PENDING_MSG;
+        c->qid[0] = '\0';
+    }
     c->ctx = NULL;
     c->stage = ST_NONE;
     if (status == SMFIS_NOREPLY && can_reply(c, st))

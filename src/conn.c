@@ -8,6 +8,7 @@
 #include "mta.h"
 #include "script.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,8 +115,11 @@ conn_queue_id(struct conn *c)
 
     if (c->ctx == NULL || c->stage < ST_ENVFROM || c->stage == ST_CLOSE)
         return NULL;
+    if (c->qid[0] != '\0')
+        return c->qid;
     qid = mta_getsymval(c->ctx, "i");
     if (qid == NULL || *qid == '\0')
         return NULL;
-    return qid;
+    snprintf(c->qid, sizeof c->qid, "%s", qid);
+    return c->qid;
 }

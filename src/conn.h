@@ -39,6 +39,7 @@ struct conn {
     int overloaded;             /* past max_connections: refused */
     int on_error;               /* enum on_error */
     int pending;                /* PENDING_* */
+    char qid[40];               /* queue id of this message, once known */
     size_t mem_used;            /* bytes held by the Lua state */
     struct arena arena;         /* small objects of the Lua state */
     size_t mem_limit;           /* refuse growth past this, 0 = none */

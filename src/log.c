@@ -30,6 +30,7 @@ static int log_qthread;         /* the logger thread is running */
 static int log_use_syslog;
 static __thread time_t stamp_time;
 static __thread char stamp[32];
+static char log_prefix_pid[32];     /* " luamilter[PID]: ", set up once */
 static __thread log_hook_fn log_hook;
 static __thread void *log_hook_ud;
 static int log_threshold = LOGL_INFO;
@@ -48,6 +49,8 @@ log_setup(int use_syslog, int level)
 {
     log_use_syslog = use_syslog;
     log_threshold = level;
+    snprintf(log_prefix_pid, sizeof log_prefix_pid, " luamilter[%ld]: ",
+             (long)getpid());
     if (use_syslog)
         openlog("luamilter", LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
@@ -258,13 +261,28 @@ log_vmsg(int level, const char *fmt, va_list ap)
                  tm.tm_min, tm.tm_sec);
         stamp_time = now;
     }
-    len = snprintf(line, sizeof line, "%s luamilter[%ld]: %s: %s\n", stamp,
-                   (long)getpid(), log_names[level], clean);
-    if (len < 0)
-        return;
-    if ((size_t)len >= sizeof line) {
-        len = (int)sizeof line - 1;
-        line[len - 1] = '\n';
+    if (log_prefix_pid[0] == '\0')
+        snprintf(log_prefix_pid, sizeof log_prefix_pid, " luamilter[%ld]: ",
+                 (long)getpid());
+    {
+        /* stamp, prefix, level, ": ", text, newline, without printf */
+        const char *parts[5];
+        size_t i, k, used = 0;
+
+        parts[0] = stamp;
+        parts[1] = log_prefix_pid;
+        parts[2] = log_names[level];
+        parts[3] = ": ";
+        parts[4] = clean;
+        for (i = 0; i < 5; i++) {
+            k = strlen(parts[i]);
+            if (k > sizeof line - 2 - used)
+                k = sizeof line - 2 - used;
+            memcpy(line + used, parts[i], k);
+            used += k;
+        }
+        line[used++] = '\n';
+        len = (int)used;
     }
     emit(level, line, (size_t)len);
 }
