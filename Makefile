@@ -5,6 +5,8 @@
 #   make test       install dependencies, run every test (C, Lua, end to end)
 #   make check-asan the same tests against an ASan/UBSan build
 #   make bench      throughput, latency, CPU and memory against libmilter floors
+#   make fuzz       libFuzzer on the config parser, checks, messages, Lua bridge
+#   make stress     60 s of load with SIGHUP every 100 ms
 #   make install    PREFIX=/usr/local DESTDIR=  (make uninstall too)
 
 PREFIX ?= /usr/local
@@ -130,5 +132,6 @@ clean:
 	rm -rf build luamilter t/tools/rawmilter $(CORE_SO)
 
 include scripts/install.mk
+include t/fuzz/fuzz.mk
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/t/*.d build/pic/*.d)
