@@ -147,21 +147,21 @@ drain_locked(void)
     }
 }
 
-/* logger_main - write the queue out every few milliseconds */
+/* logger_main - once lines are queued, give the queue 2 ms to fill up
+ * (that is the batching), then write it out */
 static void *
 logger_main(void *arg)
 {
+    struct timespec batch = {0, 2 * 1000 * 1000};
+
     (void)arg;
     pthread_mutex_lock(&log_qlock);
     for (;;) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 20 * 1000 * 1000;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&log_qcond, &log_qlock, &ts);
+        while (log_qlen == 0)
+            pthread_cond_wait(&log_qcond, &log_qlock);
+        pthread_mutex_unlock(&log_qlock);
+        nanosleep(&batch, NULL);
+        pthread_mutex_lock(&log_qlock);
         drain_locked();
     }
     return NULL;
@@ -203,10 +203,10 @@ emit(int level, const char *line, size_t len)
     pthread_mutex_lock(&log_qlock);
     if (level >= LOGL_INFO && log_qthread &&
         log_qlen + len <= sizeof log_queue) {
+        if (log_qlen == 0)
+            pthread_cond_signal(&log_qcond);    /* the logger wakes up */
         memcpy(log_queue + log_qlen, line, len);
         log_qlen += len;
-        if (log_qlen > sizeof log_queue / 2)
-            pthread_cond_signal(&log_qcond);
     } else {
         drain_locked();
         write_all(line, len);
