@@ -252,6 +252,22 @@ function Context:message(msg, env)
   return res
 end
 
+--- stages(list) -> result of the last stage, as message() returns it.
+-- list: { {"connect", "host", "inet", "192.0.2.1"}, {"envrcpt", "<a@b>"},
+-- ... }: each entry a stage name and its arguments.
+function Context:stages(list)
+  local v, a = "continue", {}
+  for i, step in ipairs(list) do
+    local name = step[1]
+    if type(self[name]) ~= "function" or name == "message" then
+      error("stages: entry " .. i .. " names no stage: " .. tostring(name), 2)
+    end
+    v, a = self[name](self, table.unpack(step, 2))
+  end
+  return { verdict = v, result = results[v] or "delivered", actions = a or {},
+    reply = reply_of(v, a), rcpts = {} }
+end
+
 -- matches: whether action a has every field of the expected one
 local function matches(a, want)
   for k, v in pairs(want) do
@@ -331,13 +347,18 @@ function M.run_tests(class, dir)
     local name = tc.name or ("test " .. i)
     local ok, res, why = pcall(function()
       local t = M.new(class, { on_error = tc.on_error, macros = tc.macros })
+      if tc.stages then
+        local r = t:stages(tc.stages)
+        t:close()
+        return M.check(r, tc.expect or {}, t.errors)
+      end
       local msg = tc.message
       if msg == nil and tc.file then
         local path = tc.file
         if dir and not path:find("^/") then path = dir .. "/" .. path end
         msg = { file = path }
       end
-      if msg == nil then error("test has neither message nor file") end
+      if msg == nil then error("test has no message, file or stages") end
       local r = t:message(msg, tc)
       t:close()
       return M.check(r, tc.expect or {}, t.errors)
