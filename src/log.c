@@ -64,10 +64,14 @@ log_level_parse(const char *name)
     for (i = 0; log_names[i] != NULL; i++)
         if (strcmp(name, log_names[i]) == 0)
             return i;
-    if (strcmp(name, "err") == 0)
+    /* syslog's other names and numbers 0-7 are accepted too */
+    if (strcmp(name, "err") == 0 || strcmp(name, "crit") == 0 ||
+        strcmp(name, "alert") == 0 || strcmp(name, "emerg") == 0)
         return LOGL_ERR;
     if (strcmp(name, "warn") == 0)
         return LOGL_WARN;
+    if (name[0] >= '0' && name[0] <= '7' && name[1] == '\0')
+        return name[0] <= '3' ? LOGL_ERR : name[0] - '4' + LOGL_WARN;
     return -1;
 }
 
