@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const on_error_names[] = {
     "tempfail", "reject", "continue", "accept", NULL
@@ -102,7 +103,7 @@ set_on_error(struct config *c, const char *v, char *err, size_t errlen)
     int i;
 
     for (i = 0; on_error_names[i] != NULL; i++) {
-        if (strcmp(v, on_error_names[i]) == 0) {
+        if (strcasecmp(v, on_error_names[i]) == 0) {
             c->on_error = i;
             return 0;
         }
