@@ -23,6 +23,15 @@ FUZZ_SRC_bridge := $(addprefix src/,actions.c arena.c breaker.c callbacks.c \
 	sandbox.c script.c sockspec.c stage.c verdict.c mta.c record.c)
 FUZZ_LIBS_bridge := $(FUZZ_LUA_LIBS) -lmilter -pthread -lm -ldl
 
+# FUZZ_PICK - shell: the sources (src) and libraries (libs) of harness $h
+FUZZ_PICK = src=""; libs=""; \
+	case $$h in \
+	config) src="$(FUZZ_SRC_config)";; \
+	checks) src="$(FUZZ_SRC_checks)";; \
+	message) src="$(FUZZ_SRC_message)";; \
+	bridge) src="$(FUZZ_SRC_bridge)"; libs="$(FUZZ_LIBS_bridge)";; \
+	esac;
+
 .PHONY: fuzz fuzz-replay
 
 # fuzz: each harness with libFuzzer for FUZZ_SECONDS; new inputs go to
@@ -31,13 +40,7 @@ fuzz:
 	@scripts/deps-fuzz
 	@mkdir -p $(FUZZ_DIR)
 	@for h in $(FUZZ_HARNESSES); do \
-	    src=""; libs=""; \
-	    case $$h in \
-	    config) src="$(FUZZ_SRC_config)";; \
-	    checks) src="$(FUZZ_SRC_checks)";; \
-	    message) src="$(FUZZ_SRC_message)";; \
-	    bridge) src="$(FUZZ_SRC_bridge)"; libs="$(FUZZ_LIBS_bridge)";; \
-	    esac; \
+	    $(FUZZ_PICK) \
 	    clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	        -o $(FUZZ_DIR)/fuzz_$$h t/fuzz/fuzz_$$h.c $$src $$libs || exit 1; \
 	    mkdir -p $(FUZZ_DIR)/new-$$h; \
@@ -53,13 +56,7 @@ fuzz:
 fuzz-replay:
 	@mkdir -p $(FUZZ_DIR)
 	@for h in $(FUZZ_HARNESSES); do \
-	    src=""; libs=""; \
-	    case $$h in \
-	    config) src="$(FUZZ_SRC_config)";; \
-	    checks) src="$(FUZZ_SRC_checks)";; \
-	    message) src="$(FUZZ_SRC_message) src/fileio.c";; \
-	    bridge) src="$(FUZZ_SRC_bridge)"; libs="$(FUZZ_LIBS_bridge)";; \
-	    esac; \
+	    $(FUZZ_PICK) \
 	    case " $$src " in *" src/fileio.c "*) ;; *) src="$$src src/fileio.c";; esac; \
 	    cc $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $(FUZZ_DIR)/replay_$$h \
 	        t/fuzz/fuzz_$$h.c t/fuzz/replay_main.c $$src $$libs || exit 1; \
