@@ -145,14 +145,7 @@ load_script_for(const struct config *cfg, const char *path, char *err,
 {
     struct script_options so;
 
-    so.path = path;
-    so.libdir = paths_libdir();
-    so.lua_path = cfg->lua_path;
-    so.on_error = cfg->on_error;
-    so.callback_timeout = cfg->callback_timeout;
-    so.memory_limit = cfg->memory_limit;
-    so.lua_allow = cfg->lua_allow;
-    engine_set_tester(policytest_run);
+    script_options_init(&so, cfg, path);
     return script_load(&so, err, errlen);
 }
 
@@ -486,6 +479,7 @@ main(int argc, char **argv)
     long nofile;
     int rc;
 
+    engine_set_tester(policytest_run);      /* scripts' own tests, -t/HUP */
     if (argc > 1 && strcmp(argv[1], "replay") == 0)
         return replay_main(argc - 1, argv + 1);
     parse_args(argc, argv, &o);

@@ -13,10 +13,8 @@
 #include "log.h"
 #include "message.h"
 #include "negotiate.h"
-#include "engine.h"
 #include "fileio.h"
 #include "paths.h"
-#include "policytest.h"
 #include "record.h"
 #include "script.h"
 #include "stage.h"
@@ -1010,14 +1008,7 @@ replay_main(int argc, char **argv)
         config_free(&cfg);
         return EXIT_USAGE;
     }
-    so.path = script_path;
-    so.libdir = paths_libdir();
-    so.lua_path = cfg.lua_path;
-    so.on_error = cfg.on_error;
-    so.callback_timeout = cfg.callback_timeout;
-    so.memory_limit = cfg.memory_limit;
-    so.lua_allow = cfg.lua_allow;
-    engine_set_tester(policytest_run);
+    script_options_init(&so, &cfg, script_path);
     s = script_load(&so, err, sizeof err);
     if (s == NULL) {
         fprintf(stderr, "luamilter replay: %s\n", err);

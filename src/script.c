@@ -4,6 +4,7 @@
 #include "script.h"
 #include "config.h"
 #include "engine.h"
+#include "paths.h"
 #include "fileio.h"
 
 #include <errno.h>
@@ -175,6 +176,20 @@ script_load(const struct script_options *opt, char *err, size_t errlen)
 fail:
     free_script(s);
     return NULL;
+}
+
+/* script_options_init - the options a configuration gives a script path */
+void
+script_options_init(struct script_options *so, const struct config *cfg,
+                    const char *path)
+{
+    so->path = path;
+    so->libdir = paths_libdir();
+    so->lua_path = cfg->lua_path;
+    so->on_error = cfg->on_error;
+    so->callback_timeout = cfg->callback_timeout;
+    so->memory_limit = cfg->memory_limit;
+    so->lua_allow = cfg->lua_allow;
 }
 
 /* script_ref - take a reference */

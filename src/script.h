@@ -44,6 +44,10 @@ struct script_options {
     unsigned lua_allow;
 };
 
+struct config;
+
+void script_options_init(struct script_options *so, const struct config *cfg,
+                         const char *path);
 struct script *script_load(const struct script_options *opt, char *err,
                            size_t errlen);
 void script_ref(struct script *s);
