@@ -138,23 +138,45 @@ struct stage_call {
     struct sockaddr_storage *sa;
 };
 
+/* the state of this thread before a call was routed to a context */
+struct routing {
+    struct conn **slot;
+    struct conn *old_conn;
+    const struct mta_backend *old_backend;
+};
+
+/* route_enter - send this thread's Lua actions and smfi_* calls to k */
+static void
+route_enter(lua_State *L, struct lcore_ctx *k, struct routing *r)
+{
+    r->slot = (struct conn **)lua_getextraspace(L);
+    r->old_conn = *r->slot;
+    *r->slot = &k->conn;
+    k->conn.L = L;
+    r->old_backend = mta_use(&record_backend);
+}
+
+/* route_leave - undo route_enter */
+static void
+route_leave(const struct routing *r)
+{
+    mta_use(r->old_backend);
+    *r->slot = r->old_conn;
+}
+
 /* run_stage - call one xxfi_* callback with this thread routed to us */
 static int
 run_stage(lua_State *L, struct lcore_ctx *k, const struct stage_call *sc)
 {
     struct smfiDesc d;
-    const struct mta_backend *old_backend;
-    struct conn **slot = (struct conn **)lua_getextraspace(L);
-    struct conn *old_conn = *slot;
+    struct routing r;
     log_hook_fn old_hook;
     void *old_ud;
     struct errbuf errors = {NULL, 0};
     int status = SMFIS_CONTINUE;
 
     callbacks_fill(&d);
-    *slot = &k->conn;
-    k->conn.L = L;
-    old_backend = mta_use(&record_backend);
+    route_enter(L, k, &r);
     log_set_hook(collect_log, &errors, &old_hook, &old_ud);
     switch (sc->st) {
     case ST_CONNECT:
@@ -182,8 +204,7 @@ run_stage(lua_State *L, struct lcore_ctx *k, const struct stage_call *sc)
     default: break;
     }
     log_set_hook(old_hook, old_ud, NULL, NULL);
-    mta_use(old_backend);
-    *slot = old_conn;
+    route_leave(&r);
     lua_pushstring(L, verdict_word(status));
     push_actions(L, k->rec);
     if (errors.s != NULL)
@@ -194,27 +215,34 @@ run_stage(lua_State *L, struct lcore_ctx *k, const struct stage_call *sc)
     return 3;
 }
 
+/* negotiate_now - OPTNEG with these offers; the status, p0 and p1 set */
+static int
+negotiate_now(lua_State *L, struct lcore_ctx *k, unsigned long f0,
+              unsigned long f1, unsigned long *p0, unsigned long *p1)
+{
+    struct smfiDesc d;
+    struct routing r;
+    unsigned long p2, p3;
+    int st;
+
+    callbacks_fill(&d);
+    route_enter(L, k, &r);
+    st = d.xxfi_negotiate(k->rec, f0, f1, 0, 0, p0, p1, &p2, &p3);
+    route_leave(&r);
+    k->negotiated = 1;
+    return st;
+}
+
 /* ensure_negotiated - negotiate with Postfix's offer if not done yet */
 static void
 ensure_negotiated(lua_State *L, struct lcore_ctx *k)
 {
-    struct smfiDesc d;
-    unsigned long p0, p1, p2, p3;
-    const struct mta_backend *old;
-    struct conn **slot = (struct conn **)lua_getextraspace(L);
-    struct conn *old_conn = *slot;
+    unsigned long p0, p1;
 
     if (k->negotiated)
         return;
-    callbacks_fill(&d);
-    *slot = &k->conn;
-    k->conn.L = L;
-    old = mta_use(&record_backend);
-    d.xxfi_negotiate(k->rec, 0x1ffUL, 0x1fffffUL, 0, 0, &p0, &p1, &p2, &p3);
-    mta_use(old);
-    *slot = old_conn;
+    negotiate_now(L, k, 0x1ffUL, 0x1fffffUL, &p0, &p1);
     record_clear(k->rec);
-    k->negotiated = 1;
 }
 
 /* l_negotiate - ctx:negotiate([actions, protocol]) */
@@ -224,22 +252,11 @@ l_negotiate(lua_State *L)
     struct lcore_ctx *k = check_ctx(L);
     unsigned long f0 = (unsigned long)luaL_optinteger(L, 2, 0x1ff);
     unsigned long f1 = (unsigned long)luaL_optinteger(L, 3, 0x1fffff);
-    unsigned long p0 = 0, p1 = 0, p2, p3;
-    struct smfiDesc d;
-    const struct mta_backend *old;
-    struct conn **slot = (struct conn **)lua_getextraspace(L);
-    struct conn *old_conn = *slot;
+    unsigned long p0 = 0, p1 = 0;
     int st;
 
     luaL_argcheck(L, !k->negotiated, 1, "already negotiated");
-    callbacks_fill(&d);
-    *slot = &k->conn;
-    k->conn.L = L;
-    old = mta_use(&record_backend);
-    st = d.xxfi_negotiate(k->rec, f0, f1, 0, 0, &p0, &p1, &p2, &p3);
-    mta_use(old);
-    *slot = old_conn;
-    k->negotiated = 1;
+    st = negotiate_now(L, k, f0, f1, &p0, &p1);
     lua_pushstring(L, verdict_word(st));
     lua_pushinteger(L, (lua_Integer)(st == SMFIS_ALL_OPTS ? f0 : p0));
     lua_pushinteger(L, (lua_Integer)(st == SMFIS_ALL_OPTS ? 0 : p1));
