@@ -237,6 +237,20 @@ self_index(lua_State *L)
     return 1;
 }
 
+/* chain_up - replace the table on top by the one its metatable's __index
+ * names (the next class up); 0, leaving the table, if there is none */
+static int
+chain_up(lua_State *L)
+{
+    if (!lua_getmetatable(L, -1))
+        return 0;
+    lua_pushliteral(L, "__index");
+    lua_rawget(L, -2);                          /* table mt next */
+    lua_remove(L, -2);
+    lua_remove(L, -2);                          /* next */
+    return 1;
+}
+
 /* chain_has_base - whether milter.Base (as loaded) ends cls's chain */
 static int
 chain_has_base(lua_State *L, int cls)
@@ -261,12 +275,8 @@ chain_has_base(lua_State *L, int cls)
             found = 1;
             break;
         }
-        if (!lua_getmetatable(L, -1))
+        if (!chain_up(L))
             break;
-        lua_pushliteral(L, "__index");
-        lua_rawget(L, -2);
-        lua_remove(L, -2);
-        lua_remove(L, -2);
     }
     lua_settop(L, base - 3);
     return found;
@@ -346,12 +356,8 @@ declared_noreply(lua_State *L, int cls, const char *name, int fn,
             break;
         }
         lua_pop(L, 1);
-        if (!lua_getmetatable(L, t))
+        if (!chain_up(L))
             break;
-        lua_pushliteral(L, "__index");
-        lua_rawget(L, -2);                      /* next table up the chain */
-        lua_remove(L, -2);
-        lua_remove(L, -2);
     }
     lua_settop(L, fn);
     return result;
