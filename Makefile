@@ -45,7 +45,7 @@ DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
 C_TESTS := unit_config unit_checks unit_engine
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
-TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o)) $(BUILD)/t/mta_fake.o
+TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) privs.o) $(BUILD)/t/mta_fake.o
 
 # milter.core for busted specs (milter.test): the core with a recording MTA
 PIC_SRCS := $(CORE_SRCS) mta.c record.c message.c lcore.c

@@ -85,10 +85,12 @@ endif
 	else \
 		sed -e 's|^socket = .*|socket = unix:/run/luamilter/luamilter.sock|' \
 			-e 's|^script = .*|script = $(LIBDIR)/default.lua|' \
+			-e 's|^allow_root = .*|allow_root = no|' \
 			milter.conf.example >$(DESTDIR)$(INSTALL_CONF).tmp && \
 		grep -q '^socket = unix:/run/luamilter/luamilter.sock$$' $(DESTDIR)$(INSTALL_CONF).tmp && \
-		grep -q '^script = $(LIBDIR)/default.lua$$' $(DESTDIR)$(INSTALL_CONF).tmp || \
-		{ echo "install: milter.conf.example has no 'socket = ' or 'script = ' line to set" >&2; \
+		grep -q '^script = $(LIBDIR)/default.lua$$' $(DESTDIR)$(INSTALL_CONF).tmp && \
+		grep -q '^allow_root = no$$' $(DESTDIR)$(INSTALL_CONF).tmp || \
+		{ echo "install: milter.conf.example has no 'socket = ', 'script = ' or 'allow_root = ' line to set" >&2; \
 		  rm -f $(DESTDIR)$(INSTALL_CONF).tmp; exit 1; }; \
 		chmod 644 $(DESTDIR)$(INSTALL_CONF).tmp && \
 		mv $(DESTDIR)$(INSTALL_CONF).tmp $(DESTDIR)$(INSTALL_CONF) && \

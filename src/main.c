@@ -348,6 +348,7 @@ check_startup(const struct config *cfg)
 {
     const char *where = cfg->file != NULL ? cfg->file : "luamilter";
     const char *path = sockspec_unix_path(cfg->socket);
+    char err[256];
     int rc = 0;
 
     /* warnings only: a service manager may create these directories
@@ -358,6 +359,11 @@ check_startup(const struct config *cfg)
     if (cfg->pidfile != NULL && !dir_exists(cfg->pidfile))
         fprintf(stderr, "%s: warning: pidfile %s: its directory does not "
                 "exist (yet)\n", where, cfg->pidfile);
+    /* a warning here: tests of a policy (-t) may well be run as root */
+    if (privs_refuse_root(geteuid(), cfg->user, cfg->allow_root, err,
+                          sizeof err) < 0)
+        fprintf(stderr, "%s: warning: the daemon will stop: %s\n", where,
+                err);
     if (cfg->user != NULL && getpwnam(cfg->user) == NULL) {
         fprintf(stderr, "%s: user: no such user '%s'\n", where, cfg->user);
         rc = -1;
@@ -508,6 +514,12 @@ main(int argc, char **argv)
         script_unref(s);
         return 0;
     }
+    if (privs_refuse_root(geteuid(), main_cfg.user, main_cfg.allow_root,
+                          err, sizeof err) < 0) {
+        log_err("%s", err);
+        script_unref(s);
+        return 1;
+    }
     signals_block();
     script_publish(s);
     breaker_setup(main_cfg.breaker_errors, main_cfg.breaker_window,
@@ -527,9 +539,8 @@ main(int argc, char **argv)
         log_err("cannot drop privileges: %s", err);
         return 1;
     }
-    if (geteuid() == 0 && main_cfg.user == NULL && !main_cfg.allow_root)
-        log_warn("running as root: set 'user' (and 'group') in the config "
-                 "to drop privileges after opening the socket");
+    if (geteuid() == 0)
+        log_notice("running as root (privileges not dropped)");
     if (main_cfg.pidfile != NULL && write_pidfile(main_cfg.pidfile) < 0) {
         if (sockspec_unix_path(main_cfg.socket) != NULL)
             unlink(sockspec_unix_path(main_cfg.socket));

@@ -70,6 +70,20 @@ privs_drop(const char *user, const char *group, const char *socket_path,
     return 0;
 }
 
+/* privs_refuse_root - -1 and why when root would go on running as root
+ * (no 'user' to drop to, and no 'allow_root = yes') */
+int
+privs_refuse_root(uid_t euid, const char *user, int allow_root, char *err,
+                  size_t errlen)
+{
+    if (euid != 0 || user != NULL || allow_root)
+        return 0;
+    snprintf(err, errlen, "refusing to run as root: set 'user' (and "
+             "'group') in the config to drop privileges after opening the "
+             "socket, or 'allow_root = yes' to keep running as root");
+    return -1;
+}
+
 /* privs_raise_nofile - raise the soft fd limit to the hard one */
 long
 privs_raise_nofile(void)

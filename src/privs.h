@@ -5,9 +5,12 @@
 #define LUAMILTER_PRIVS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 int privs_drop(const char *user, const char *group, const char *socket_path,
                char *err, size_t errlen);
+int privs_refuse_root(uid_t euid, const char *user, int allow_root,
+                      char *err, size_t errlen);
 long privs_raise_nofile(void);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "negotiate.h"
+#include "privs.h"
 #include "reply.h"
 #include "sockspec.h"
 #include "stage.h"
@@ -204,6 +205,23 @@ test_negotiate(void **state)
     assert_true(proto & SMFIP_RCPT_REJ);
 }
 
+/* test_refuse_root - root without 'user' runs only with allow_root */
+static void
+test_refuse_root(void **state)
+{
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(privs_refuse_root(0, NULL, 0, err, sizeof err), -1);
+    assert_non_null(strstr(err, "refusing to run as root"));
+    assert_non_null(strstr(err, "'user'"));
+    assert_non_null(strstr(err, "allow_root = yes"));
+    assert_int_equal(privs_refuse_root(0, NULL, 1, err, sizeof err), 0);
+    assert_int_equal(privs_refuse_root(0, "luamilter", 0, err, sizeof err),
+                     0);
+    assert_int_equal(privs_refuse_root(1000, NULL, 0, err, sizeof err), 0);
+}
+
 /* main - run the checks */
 int
 main(void)
@@ -213,6 +231,7 @@ main(void)
         cmocka_unit_test(test_reply),
         cmocka_unit_test(test_verdict),
         cmocka_unit_test(test_negotiate),
+        cmocka_unit_test(test_refuse_root),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
