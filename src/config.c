@@ -224,7 +224,7 @@ set_memory_limit(struct config *c, const char *v, char *err, size_t errlen)
 }
 
 static const char *const allow_names[] = {
-    "io", "os", "debug", "load", "cmodules", "syspath", NULL
+    "io", "os", "debug", "load", "cmodules", "syspath", "gc", NULL
 };
 
 /* config_allow_name - the lua_allow word of a CONFIG_ALLOW_* bit */
@@ -255,7 +255,7 @@ set_lua_allow(struct config *c, const char *v, char *err, size_t errlen)
                 break;
         if (allow_names[i] == NULL) {
             snprintf(err, errlen, "'%s' is not one of io, os, debug, load, "
-                     "cmodules, syspath", tok);
+                     "cmodules, syspath, gc", tok);
             return -1;
         }
         bits |= 1u << i;

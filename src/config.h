@@ -48,6 +48,7 @@ struct config {
 #define CONFIG_ALLOW_LOAD 0x08      /* dofile, loadfile, binary chunks */
 #define CONFIG_ALLOW_CMODULES 0x10  /* C modules (package.cpath) */
 #define CONFIG_ALLOW_SYSPATH 0x20   /* system Lua module directories */
+#define CONFIG_ALLOW_GC 0x40        /* __gc metamethods (finalizers) */
 
 enum breaker_mode {
     BREAKER_ON_ERROR = 0,   /* answer on_error without running the script */

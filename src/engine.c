@@ -9,6 +9,7 @@
  */
 #include "engine.h"
 #include "actions.h"
+#include "budget.h"
 #include "conn.h"
 #include "log.h"
 #include "sandbox.h"
@@ -82,66 +83,6 @@ conn_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     return p;
 }
 
-/* now_mono - monotonic clock in seconds */
-static double
-now_mono(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* budget_hook - count hook: past the deadline, raise on every instruction
- * so that a pcall inside the script cannot swallow the overrun */
-static void
-budget_hook(lua_State *L, lua_Debug *ar)
-{
-    struct conn *c = *(struct conn **)lua_getextraspace(L);
-
-    (void)ar;
-    if (c == NULL || c->deadline == 0)
-        return;
-    if (!c->overrun) {
-        if (now_mono() < c->deadline)
-            return;
-        c->overrun = 1;
-        lua_sethook(L, budget_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
-    }
-    {
-        char msg[128];
-        snprintf(msg, sizeof msg, "%s ran over callback_timeout (%g s)",
-                 c->stage == ST_NONE ? "the script's top level"
-                                     : stage_name(c->stage),
-                 c->script != NULL ? c->script->callback_timeout : 0.0);
-        luaL_error(L, "%s", msg);
-    }
-}
-
-/* budget_start - arm the time budget for one call into Lua */
-static void
-budget_start(struct conn *c, lua_State *L)
-{
-    double t = c->script != NULL ? c->script->callback_timeout : 0;
-
-    c->overrun = 0;
-    c->mem_refused = 0;
-    if (t <= 0)
-        return;
-    c->deadline = now_mono() + t;
-    lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1000);
-}
-
-/* budget_stop - disarm it */
-static void
-budget_stop(struct conn *c, lua_State *L)
-{
-    if (c->deadline != 0) {
-        lua_sethook(L, NULL, 0, 0);
-        c->deadline = 0;
-    }
-}
-
 /* limit_note - what a failed call ran into, for the log */
 static void
 limit_note(struct conn *c, char *err, size_t errlen)
@@ -181,13 +122,28 @@ panic_handler(lua_State *L)
     return 0;
 }
 
-/* warn_handler - route Lua warnings (warn()) to the log */
+/* warn_handler - route Lua warnings (warn(), errors in __gc) to the log,
+ * one line per warning however many pieces it comes in; control messages
+ * ("@on", "@off") are not logged */
 static void
 warn_handler(void *ud, const char *msg, int tocont)
 {
+    static __thread char line[512];
+    static __thread size_t used;
+    size_t n = strlen(msg);
+
     (void)ud;
-    (void)tocont;
-    log_warn("Lua warning: %s", msg);
+    if (used == 0 && !tocont && msg[0] == '@')
+        return;
+    if (n > sizeof line - 1 - used)
+        n = sizeof line - 1 - used;
+    memcpy(line + used, msg, n);
+    used += n;
+    line[used] = '\0';
+    if (tocont)
+        return;
+    log_warn("Lua warning: %s", line);
+    used = 0;
 }
 
 /* engine_pcall - run fn(ud) protected; LUA_OK or an error code and text */
@@ -445,6 +401,7 @@ setup_state(lua_State *L)
     int cls;
 
     sandbox_open(L, s->lua_allow, s->package_path);
+    budget_open(L);
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "preload");
     lua_pushlightuserdata(L, &s->lib);
@@ -532,12 +489,10 @@ engine_open(struct conn *c, char *err, size_t errlen)
     c->mem_limit = c->script != NULL ? c->script->memory_limit : 0;
     budget_start(c, L);
     rc = engine_pcall(L, setup_state, c, err, errlen);
-    budget_stop(c, L);
+    rc = budget_stop(c, L, rc, err, errlen);
     if (rc != LUA_OK) {
         limit_note(c, err, errlen);
-        lua_close(L);
-        arena_destroy(&c->arena);
-        c->L = NULL;
+        engine_close(c);
         return -1;
     }
     return 0;
@@ -718,7 +673,7 @@ engine_call(struct conn *c, enum stage st, const struct event *ev,
     k.res = res;
     budget_start(c, c->L);
     rc = engine_pcall(c->L, run_callback, &k, err, sizeof err);
-    budget_stop(c, c->L);
+    rc = budget_stop(c, c->L, rc, err, sizeof err);
     if (rc != LUA_OK) {
         limit_note(c, err, sizeof err);
         engine_log_error(c, st, err);

@@ -2,6 +2,7 @@
  * sandbox.c - the policy's standard library (see sandbox.h).
  */
 #include "sandbox.h"
+#include "budget.h"
 #include "config.h"
 #include "log.h"
 
@@ -50,6 +51,8 @@ static void
 open_lazy(lua_State *L, int i, unsigned allow)
 {
     luaL_requiref(L, lazy_libs[i].name, lazy_libs[i].open, 1);
+    if (lazy_libs[i].open == luaopen_coroutine)
+        budget_guard_coroutine(L);
     if (lazy_libs[i].open == luaopen_os && (allow & CONFIG_ALLOW_OS) == 0) {
         lua_pop(L, 1);
         trim_os(L);
@@ -111,6 +114,27 @@ text_load(lua_State *L)
     lua_insert(L, 1);
     lua_call(L, 4, LUA_MULTRET);
     return lua_gettop(L);
+}
+
+/* no_gc_setmetatable - setmetatable() that refuses a metatable with a
+ * __gc field: Lua runs finalizers with hooks off, where callback_timeout
+ * cannot stop a looping one */
+static int
+no_gc_setmetatable(lua_State *L)
+{
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "setmetatable: __gc metamethods are not "
+                              "available to policies (callback_timeout "
+                              "cannot stop a finalizer); grant them with "
+                              "'lua_allow = gc' in the config");
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));      /* the real setmetatable */
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
 }
 
 /* log_print - print() writing one info log line */
@@ -201,6 +225,11 @@ sandbox_open(lua_State *L, unsigned allow, const char *path)
         lua_getglobal(L, "load");
         lua_pushcclosure(L, text_load, 1);
         lua_setglobal(L, "load");
+    }
+    if ((allow & CONFIG_ALLOW_GC) == 0) {
+        lua_getglobal(L, "setmetatable");
+        lua_pushcclosure(L, no_gc_setmetatable, 1);
+        lua_setglobal(L, "setmetatable");
     }
     lua_pushcfunction(L, log_print);
     lua_setglobal(L, "print");

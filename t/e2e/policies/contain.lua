@@ -15,6 +15,24 @@ function P:envfrom(from)
     while true do end
   elseif m == "pcall-loop" then
     while true do pcall(function() while true do end end) end
+  elseif m == "caught-loop" then      -- catch the overrun, then accept
+    pcall(function() while true do end end)
+    return milter.ACCEPT
+  elseif m == "wrap-loop" then        -- the same, through a coroutine
+    pcall(coroutine.wrap(function() while true do end end))
+    return milter.ACCEPT
+  elseif m == "xpcall-loop" then      -- a handler that loops (hooks off)
+    xpcall(function() while true do end end, function() while true do end end)
+    return milter.ACCEPT
+  elseif m == "close-loop" then       -- a __close that loops as it dies
+    pcall(coroutine.wrap(function()
+      local guard <close> = setmetatable({}, {__close = function() while true do end end})
+      while true do end
+    end))
+    return milter.ACCEPT
+  elseif m == "gc-loop" then          -- a finalizer no hook could stop
+    self.trap = setmetatable({}, {__gc = function() while true do end end})
+    return milter.ACCEPT
   elseif m == "memory" then
     local t = {}
     for i = 1, 1e9 do t[i] = string.rep("x", 64) .. i end
