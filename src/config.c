@@ -179,7 +179,8 @@ set_pidfile(struct config *c, const char *v, char *err, size_t errlen)
     return replace_str(&c->pidfile, v, err, errlen);
 }
 
-/* set_callback_timeout - seconds (decimals allowed), 0 turns it off */
+/* set_callback_timeout - seconds (decimals allowed, optional "s" or "ms"
+ * suffix), 0 turns it off */
 static int
 set_callback_timeout(struct config *c, const char *v, char *err, size_t errlen)
 {
@@ -188,13 +189,42 @@ set_callback_timeout(struct config *c, const char *v, char *err, size_t errlen)
 
     errno = 0;
     d = strtod(v, &end);
+    while (*end == ' ')
+        end++;
+    if (strcmp(end, "ms") == 0)
+        d /= 1000, end += 2;
+    else if (*end == 's')
+        end++;
     if (v[0] == '\0' || *end != '\0' || errno != 0 || !(d >= 0) || d > 3600) {
-        snprintf(err, errlen, "'%s' is not a number of seconds from 0 to 3600",
-                 v);
+        snprintf(err, errlen, "'%s' is not a number of seconds from 0 to 3600 "
+                 "(decimals allowed, e.g. 10 or 0.5)", v);
         return -1;
     }
     c->callback_timeout = d;
     return 0;
+}
+
+/* size_suffix - the multiplier of K, M or G (KB, KiB, ... too); 0 if the
+ * text is not one, 1 if it is empty or "B" */
+static unsigned long long
+size_suffix(const char *s)
+{
+    static const char units[] = "KMG";
+    const char *u;
+
+    while (*s == ' ')
+        s++;
+    if (*s == '\0' || strcmp(s, "B") == 0 || strcmp(s, "b") == 0)
+        return 1;
+    u = strchr(units, toupper((unsigned char)*s));
+    if (u == NULL)
+        return 0;
+    s++;
+    if (*s == 'i')
+        s++;
+    if (*s == 'B' || *s == 'b')
+        s++;
+    return *s == '\0' ? 1ULL << (10 * (u - units + 1)) : 0;
 }
 
 /* set_memory_limit - bytes with an optional K, M or G suffix; 0 = none */
@@ -202,20 +232,14 @@ static int
 set_memory_limit(struct config *c, const char *v, char *err, size_t errlen)
 {
     char *end;
-    unsigned long long n;
-    unsigned long long mult = 1;
+    unsigned long long n, mult;
 
     errno = 0;
     n = strtoull(v, &end, 10);
-    if (*end == 'k' || *end == 'K')
-        mult = 1ULL << 10, end++;
-    else if (*end == 'm' || *end == 'M')
-        mult = 1ULL << 20, end++;
-    else if (*end == 'g' || *end == 'G')
-        mult = 1ULL << 30, end++;
-    if (v[0] == '\0' || v[0] == '-' || *end != '\0' || errno != 0 ||
-        n > (1ULL << 40) / mult || (n != 0 && n * mult < (1ULL << 20))) {
-        snprintf(err, errlen, "'%s' is not a size from 1M to 1T (bytes, or "
+    mult = end != v ? size_suffix(end) : 0;
+    if (v[0] == '-' || mult == 0 || errno != 0 || n > (1ULL << 40) / mult ||
+        (n != 0 && n * mult < (64ULL << 10))) {
+        snprintf(err, errlen, "'%s' is not a size from 64K to 1T (bytes, or "
                  "with a K, M or G suffix), or 0 for no limit", v);
         return -1;
     }

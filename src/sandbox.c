@@ -188,6 +188,33 @@ trim_os(lua_State *L)
     lua_pop(L, 1);
 }
 
+/* grant_hint - last package searcher: says which lua_allow words would
+ * let require look further */
+static int
+grant_hint(lua_State *L)
+{
+    unsigned allow = (unsigned)lua_tointeger(L, lua_upvalueindex(1));
+
+    lua_pushfstring(L, "(luamilter: %s%s%s)",
+                    (allow & CONFIG_ALLOW_SYSPATH) ? "" :
+                    "'lua_allow = syspath' searches the system's Lua module "
+                    "directories",
+                    (allow & (CONFIG_ALLOW_SYSPATH | CONFIG_ALLOW_CMODULES))
+                        ? "" : "; ",
+                    (allow & CONFIG_ALLOW_CMODULES) ? "" :
+                    "'lua_allow = cmodules' loads C modules");
+    return 1;
+}
+
+/* no_loadlib - package.loadlib without the cmodules grant */
+static int
+no_loadlib(lua_State *L)
+{
+    return luaL_error(L, "'package.loadlib' is not available to policies; "
+                      "grant C modules with 'lua_allow = cmodules' in the "
+                      "config");
+}
+
 /* limit_package - require only from our paths, no C modules */
 static void
 limit_package(lua_State *L, unsigned allow, const char *path)
@@ -198,13 +225,21 @@ limit_package(lua_State *L, unsigned allow, const char *path)
     if ((allow & CONFIG_ALLOW_CMODULES) == 0) {
         lua_pushliteral(L, "");
         lua_setfield(L, -2, "cpath");
-        lua_pushnil(L);
+        lua_pushcfunction(L, no_loadlib);
         lua_setfield(L, -2, "loadlib");
         lua_getfield(L, -1, "searchers");
         lua_pushnil(L);
         lua_rawseti(L, -2, 4);                  /* all-in-one C loader */
         lua_pushnil(L);
         lua_rawseti(L, -2, 3);                  /* C loader */
+        lua_pop(L, 1);
+    }
+    if ((allow & (CONFIG_ALLOW_SYSPATH | CONFIG_ALLOW_CMODULES)) !=
+        (CONFIG_ALLOW_SYSPATH | CONFIG_ALLOW_CMODULES)) {
+        lua_getfield(L, -1, "searchers");
+        lua_pushinteger(L, (lua_Integer)allow);
+        lua_pushcclosure(L, grant_hint, 1);
+        lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
         lua_pop(L, 1);
     }
     lua_pop(L, 1);

@@ -132,11 +132,11 @@ make_package_path(const char *lua_path, const char *libdir, unsigned allow)
 
     if (p == NULL)
         return NULL;
-    snprintf(p, n, "%s%s%s/?.lua;%s/?/init.lua;%s",
+    snprintf(p, n, "%s%s%s/?.lua;%s/?/init.lua%s%s",
              lua_path ? lua_path : "",
              lua_path && *lua_path && lua_path[strlen(lua_path) - 1] != ';'
                  ? ";" : "",
-             libdir, libdir, tail);
+             libdir, libdir, *tail ? ";" : "", tail);
     return p;
 }
 

@@ -130,6 +130,52 @@ test_bad_values(void **state)
     expect_error("allow_root = maybe\n", 1, "allow_root");
 }
 
+/* size_is - memory_limit = text parses to want bytes */
+static void
+size_is(const char *text, size_t want)
+{
+    struct config c;
+    char line[64], err[512];
+
+    snprintf(line, sizeof line, "memory_limit = %s\n", text);
+    if (parse(&c, line, err, sizeof err) != 0)
+        fail_msg("memory_limit = %s: %s", text, err);
+    assert_int_equal(c.memory_limit, want);
+    config_free(&c);
+}
+
+/* test_units - the spellings of sizes and durations an admin writes */
+static void
+test_units(void **state)
+{
+    struct config c;
+    char err[512];
+
+    (void)state;
+    size_is("64M", 64u << 20);
+    size_is("64MB", 64u << 20);
+    size_is("64 MiB", 64u << 20);
+    size_is("512k", 512u << 10);
+    size_is("1G", 1u << 30);
+    size_is("100000", 100000);
+    size_is("100000B", 100000);
+    size_is("0", 0);
+    expect_error("memory_limit = 64\n", 1, "from 64K");
+    expect_error("memory_limit = M\n", 1, "memory_limit");
+    expect_error("memory_limit = 5MX\n", 1, "memory_limit");
+    expect_error("memory_limit = 2T\n", 1, "memory_limit");
+    assert_int_equal(parse(&c, "callback_timeout = 500ms\n", err,
+                           sizeof err), 0);
+    assert_true(c.callback_timeout == 0.5);
+    config_free(&c);
+    assert_int_equal(parse(&c, "callback_timeout = 2s\n", err, sizeof err),
+                     0);
+    assert_true(c.callback_timeout == 2);
+    config_free(&c);
+    expect_error("callback_timeout = 2h\n", 1, "callback_timeout");
+    expect_error("callback_timeout = nan\n", 1, "callback_timeout");
+}
+
 /* test_load_files - missing file, NUL byte, very long line */
 static void
 test_load_files(void **state)
@@ -172,6 +218,7 @@ main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_good_file),
         cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_units),
         cmocka_unit_test(test_load_files),
     };
 
