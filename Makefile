@@ -7,6 +7,7 @@
 #   make bench      throughput, latency, CPU and memory against libmilter floors
 #   make fuzz       libFuzzer on the config parser, checks, messages, Lua bridge
 #   make stress     60 s of load with SIGHUP every 100 ms
+#   make leakcheck  the stress load on the ASan build: 100 000 messages, no leak
 #   make install    PREFIX=/usr/local DESTDIR=  (make uninstall too)
 
 PREFIX ?= /usr/local
@@ -52,7 +53,7 @@ PIC_SRCS := $(CORE_SRCS) mta.c record.c message.c lcore.c
 PIC_OBJS := $(addprefix build/pic/,$(PIC_SRCS:.c=.o))
 CORE_SO := lua/milter/core.so
 
-.PHONY: all run test check check-c check-lua check-e2e check-asan deps clean install tools stress bench
+.PHONY: all run test check check-c check-lua check-e2e check-asan deps clean install tools stress bench leakcheck leakcheck-run
 
 all: $(BIN) $(CORE_SO)
 
@@ -102,6 +103,14 @@ bench: deps all build/perf-client build/perf-noop
 
 stress: $(BIN) build/stress
 	LUAMILTER=$(BIN) t/stress/run 60
+
+# leakcheck: the stress run against the ASan build, at least 100 000
+# messages, then LeakSanitizer's report at exit must be empty
+leakcheck: deps
+	$(MAKE) SANITIZE=1 leakcheck-run
+
+leakcheck-run: $(BIN) build/stress
+	LUAMILTER=$(BIN) STRESS_MIN_MESSAGES=100000 t/stress/run 120
 
 deps:
 	@scripts/deps

@@ -365,19 +365,22 @@ set_group(struct config *c, const char *v, char *err, size_t errlen)
     return replace_str(&c->group, v, err, errlen);
 }
 
-/* set_allow_root - yes lets luamilter keep running as root */
+/* set_allow_root - yes lets luamilter keep running as root (true, on and
+ * 1 are yes too; false, off and 0 are no; any case) */
 static int
 set_allow_root(struct config *c, const char *v, char *err, size_t errlen)
 {
-    if (strcmp(v, "yes") == 0)
-        c->allow_root = 1;
-    else if (strcmp(v, "no") == 0)
-        c->allow_root = 0;
-    else {
-        snprintf(err, errlen, "'%s' is not one of yes, no", v);
-        return -1;
-    }
-    return 0;
+    static const char *const yes[] = {"yes", "true", "on", "1", NULL};
+    static const char *const no[] = {"no", "false", "off", "0", NULL};
+    int i;
+
+    for (i = 0; yes[i] != NULL; i++)
+        if (strcasecmp(v, yes[i]) == 0 || strcasecmp(v, no[i]) == 0) {
+            c->allow_root = strcasecmp(v, yes[i]) == 0;
+            return 0;
+        }
+    snprintf(err, errlen, "'%s' is not yes or no", v);
+    return -1;
 }
 
 static const struct {

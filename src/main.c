@@ -303,6 +303,8 @@ on_stop(int sig)
         unlink(main_cfg.pidfile);
     log_notice("stopped");
     log_flush();
+    if (left > 0)
+        _exit(0);       /* workers may still be in callbacks: no atexit */
     exit(0);
 }
 

@@ -173,6 +173,13 @@ test_units(void **state)
     assert_true(c.callback_timeout == 2);
     config_free(&c);
     expect_error("callback_timeout = 2h\n", 1, "callback_timeout");
+    assert_int_equal(parse(&c, "allow_root = True\n", err, sizeof err), 0);
+    assert_int_equal(c.allow_root, 1);
+    config_free(&c);
+    assert_int_equal(parse(&c, "allow_root = yes\nallow_root = off\n", err,
+                           sizeof err), 0);
+    assert_int_equal(c.allow_root, 0);
+    config_free(&c);
     expect_error("callback_timeout = nan\n", 1, "callback_timeout");
 }
 
