@@ -1,15 +1,30 @@
 /*
  * budget.c - the per-callback time budget (see budget.h).
+ *
+ * Lua runs some code with hooks off: message handlers for an error raised
+ * by a hook, finalizers, and the __close handlers of a coroutine that died
+ * of such an error.  None of those may run after an overrun, so xpcall,
+ * coroutine.wrap and coroutine.close are replaced here and the sandbox
+ * refuses __gc.
  */
 #include "budget.h"
 #include "conn.h"
 #include "script.h"
-#include "stage.h"
 
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdio.h>
 #include <time.h>
+
+#define BUDGET_COUNT 1000       /* instructions between clock reads */
+#define BUDGET_COUNT_SLOW 100   /* ... once they turn out to be slow */
+#define BUDGET_SLOW 0.005       /* seconds between reads that are slow */
+#define BUDGET_BIG_ALLOC 65536  /* allocations that read the clock */
+#define BUDGET_CLOSE_DEPTH 100  /* nested coroutine closes allowed */
+
+static const char owner_key = 'o';      /* registry: the owner conn */
+static const char killed_key = 'k';     /* registry: threads an overrun
+                                         * killed (weak keys) */
 
 /* now_mono - monotonic clock in seconds */
 static double
@@ -21,11 +36,15 @@ now_mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* budget_conn - the connection a state (or one of its coroutines) serves */
+/* budget_conn - the conn whose budget times what runs in L (or in one of
+ * its coroutines): the conn L serves, or for a conn adopted into it
+ * (milter.core routes the state to it) the state's owner */
 static struct conn *
 budget_conn(lua_State *L)
 {
-    return *(struct conn **)lua_getextraspace(L);
+    struct conn *c = *(struct conn **)lua_getextraspace(L);
+
+    return c != NULL && c->adopted ? c->budget_owner : c;
 }
 
 /* overrun_message - what ran over, for the error and the log */
@@ -33,9 +52,39 @@ static void
 overrun_message(const struct conn *c, char *buf, size_t len)
 {
     snprintf(buf, len, "%s ran over callback_timeout (%g s)",
-             c->stage == ST_NONE ? "the script's top level"
-                                 : stage_name(c->stage),
+             c->budget_stage == ST_NONE ? "the script's top level"
+                                        : stage_name(c->budget_stage),
              c->script != NULL ? c->script->callback_timeout : 0.0);
+}
+
+/* mark_killed - remember that an overrun raised in coroutine L */
+static void
+mark_killed(lua_State *L)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &killed_key) == LUA_TTABLE) {
+        lua_pushthread(L);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, -3);
+    }
+    lua_pop(L, 1);
+}
+
+/* was_killed - whether an overrun raised in coroutine co, which died of
+ * an error (so pushing on its stack is safe) */
+static int
+was_killed(lua_State *L, lua_State *co)
+{
+    int killed = 0;
+
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &killed_key) == LUA_TTABLE &&
+        lua_checkstack(co, 1)) {
+        lua_pushthread(co);
+        lua_xmove(co, L, 1);
+        killed = lua_rawget(L, -2) != LUA_TNIL;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return killed;
 }
 
 /* budget_hook - count hook: past the deadline, raise on every instruction
@@ -45,52 +94,99 @@ budget_hook(lua_State *L, lua_Debug *ar)
 {
     struct conn *c = budget_conn(L);
     char msg[128];
+    double now;
 
     (void)ar;
     if (c == NULL || c->deadline == 0)
         return;
     if (!c->overrun) {
-        if (now_mono() < c->deadline)
+        now = now_mono();
+        if (now < c->deadline) {
+            if (now - c->last_check > BUDGET_SLOW &&
+                lua_gethookcount(L) > BUDGET_COUNT_SLOW)
+                lua_sethook(L, budget_hook, LUA_MASKCOUNT, BUDGET_COUNT_SLOW);
+            c->last_check = now;
             return;
+        }
         c->overrun = 1;
         if (c->L != NULL && c->L != L)
             lua_sethook(c->L, budget_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
     }
     lua_sethook(L, budget_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
+    if (L != c->L)
+        mark_killed(L);
     overrun_message(c, msg, sizeof msg);
     luaL_error(L, "%s", msg);
 }
 
-/* budget_start - arm the time budget for one call into Lua */
+/* budget_alloc_check - from the allocator: a big allocation past the
+ * deadline makes the main thread's next instruction raise (a loop of slow
+ * C calls may take long to reach the next count hook) */
 void
-budget_start(struct conn *c, lua_State *L)
+budget_alloc_check(struct conn *c, size_t nsize)
 {
-    double t = c->script != NULL ? c->script->callback_timeout : 0;
-
-    c->overrun = 0;
-    c->mem_refused = 0;
-    if (t <= 0)
-        return;
-    c->deadline = now_mono() + t;
-    lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1000);
+    if (nsize >= BUDGET_BIG_ALLOC && c->deadline != 0 && !c->overrun &&
+        c->L != NULL && now_mono() >= c->deadline)
+        lua_sethook(c->L, budget_hook, LUA_MASKCOUNT, 1);
 }
 
-/* budget_stop - disarm it; rc is the call's status, turned into an error
- * (with its message in err) when the call ran over but caught that */
-int
-budget_stop(struct conn *c, lua_State *L, int rc, char *err, size_t errlen)
+/* budget_start - arm the time budget of c for one call into Lua timing st;
+ * an outer budget running is paused into sv */
+void
+budget_start(struct conn *c, lua_State *L, enum stage st,
+             struct budget_saved *sv)
 {
-    if (c->deadline != 0) {
-        lua_sethook(L, NULL, 0, 0);
+    double t = c->script != NULL ? c->script->callback_timeout : 0;
+    double now = now_mono();
+
+    sv->active = c->deadline != 0;
+    sv->remaining = sv->active ? c->deadline - now : 0;
+    sv->overrun = c->overrun;
+    sv->stage = c->budget_stage;
+    c->overrun = 0;
+    c->mem_refused = 0;
+    c->budget_stage = st;
+    if (t <= 0) {
         c->deadline = 0;
+        return;
     }
-    if (rc == LUA_OK && c->overrun) {
+    c->deadline = now + t;
+    c->last_check = now;
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, BUDGET_COUNT);
+}
+
+/* budget_stop - disarm it, resuming the outer budget if any; rc is the
+ * call's status, turned into an error (its message in err) when the call
+ * ran over but caught that, or ran over inside C code */
+int
+budget_stop(struct conn *c, lua_State *L, struct budget_saved *sv, int rc,
+            char *err, size_t errlen)
+{
+    double now = now_mono();
+
+    if (rc == LUA_OK &&
+        (c->overrun || (c->deadline != 0 && now >= c->deadline))) {
         char msg[128];
 
         overrun_message(c, msg, sizeof msg);
         snprintf(err, errlen, "%s (the script caught the error and went "
-                 "on; an overrun cannot be caught)", msg);
-        return LUA_ERRRUN;
+                 "on, or was inside a library call; an overrun cannot be "
+                 "caught)", msg);
+        rc = LUA_ERRRUN;
+    }
+    c->budget_stage = sv->stage;
+    if (sv->active) {
+        c->deadline = now + (sv->remaining > 0 ? sv->remaining : 1e-9);
+        c->overrun = sv->overrun;
+        c->last_check = now;
+        if (sv->overrun)
+            lua_sethook(L, budget_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
+        else
+            lua_sethook(L, budget_hook, LUA_MASKCOUNT, BUDGET_COUNT);
+    } else if (c->deadline != 0) {
+        lua_sethook(L, NULL, 0, 0);
+        c->deadline = 0;
+        c->overrun = 0;
     }
     return rc;
 }
@@ -139,12 +235,33 @@ budget_xpcall(lua_State *L)
                                      xpcall_done), 2);
 }
 
-/* budget_open - replace the global xpcall by budget_xpcall */
+/* budget_open - mark L as owned by conn owner and replace the global
+ * xpcall by budget_xpcall (raises on out of memory) */
 void
-budget_open(lua_State *L)
+budget_open(lua_State *L, struct conn *owner)
 {
+    lua_pushlightuserdata(L, owner);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &owner_key);
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &killed_key);
     lua_pushcfunction(L, budget_xpcall);
     lua_setglobal(L, "xpcall");
+}
+
+/* budget_owner - the conn owning state L, NULL if L is not one of ours */
+struct conn *
+budget_owner(lua_State *L)
+{
+    struct conn *c;
+
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &owner_key);
+    c = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return c;
 }
 
 /* raise_overrun - the overrun error again, in the calling thread */
@@ -157,31 +274,48 @@ raise_overrun(lua_State *L, struct conn *c)
     return luaL_error(L, "%s", msg);
 }
 
-/* close_dead - run a failed coroutine's pending __close handlers and leave
- * its final error object on it */
-static void
-close_dead(lua_State *co, lua_State *from)
+/* unsafe_to_close - whether closing co would run __close handlers with
+ * hooks off (it died of an overrun, now or in an earlier callback) */
+static int
+unsafe_to_close(lua_State *L, struct conn *c, lua_State *co)
 {
+    int st = lua_status(co);
+
+    if (c == NULL)
+        return 0;
+    return c->overrun ||
+           (st != LUA_OK && st != LUA_YIELD && was_killed(L, co));
+}
+
+/* close_dead - run a failed coroutine's pending __close handlers, leaving
+ * its final error object on it; refused (the error left as it is) when
+ * closes nest too deep (Lua 5.4.4 overflows the C stack there) */
+static void
+close_dead(struct conn *c, lua_State *co, lua_State *from)
+{
+    if (c != NULL && c->close_depth >= BUDGET_CLOSE_DEPTH)
+        return;
+    if (c != NULL)
+        c->close_depth++;
 #if LUA_VERSION_RELEASE_NUM >= 50406
     lua_closethread(co, from);
 #else
     (void)from;
     lua_resetthread(co);
 #endif
+    if (c != NULL)
+        c->close_depth--;
 }
 
-/* guarded_resume - call of a coroutine.wrap function: resume the coroutine;
- * on its failure close it, unless it died of an overrun (its __close
- * handlers would then run with hooks off) */
+/* guarded_resume - call of a coroutine.wrap function: resume the coroutine,
+ * as stock wrap does, but never close one that died of an overrun */
 static int
 guarded_resume(lua_State *L)
 {
     lua_State *co = lua_tothread(L, lua_upvalueindex(1));
-    struct conn *c;
+    struct conn *c = budget_conn(L);
     int nargs = lua_gettop(L), nres, st;
 
-    if (lua_status(co) == LUA_OK && lua_gettop(co) == 0)
-        return luaL_error(L, "cannot resume dead coroutine");
     if (!lua_checkstack(co, nargs))
         return luaL_error(L, "too many arguments to resume");
     lua_xmove(L, co, nargs);
@@ -194,13 +328,15 @@ guarded_resume(lua_State *L)
         lua_xmove(co, L, nres);
         return nres;
     }
-    c = budget_conn(L);
-    if (c != NULL && c->overrun)
-        return raise_overrun(L, c);
-    close_dead(co, L);
-    lua_xmove(co, L, 1);
-    if (lua_type(L, -1) == LUA_TSTRING) {       /* where, as wrap does */
-        luaL_where(L, 1);
+    st = lua_status(co);
+    if (st != LUA_OK && st != LUA_YIELD) {      /* it died: close it */
+        if (unsafe_to_close(L, c, co))
+            return raise_overrun(L, c);
+        close_dead(c, co, L);
+    }
+    lua_xmove(co, L, 1);                        /* the error */
+    if (st != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
+        luaL_where(L, 1);                       /* where, as wrap does */
         lua_insert(L, -2);
         lua_concat(L, 2);
     }
@@ -222,18 +358,32 @@ guarded_wrap(lua_State *L)
     return 1;
 }
 
-/* guarded_close - coroutine.close, refused after an overrun (a coroutine
- * that died of it would run its __close handlers with hooks off) */
+/* guarded_close - coroutine.close, refused for a coroutine an overrun
+ * killed and past BUDGET_CLOSE_DEPTH nested closes */
 static int
 guarded_close(lua_State *L)
 {
     struct conn *c = budget_conn(L);
+    lua_State *co = lua_tothread(L, 1);
+    int rc;
 
-    if (c != NULL && c->overrun)
-        return raise_overrun(L, c);
+    if (co != NULL && unsafe_to_close(L, c, co)) {
+        lua_pushboolean(L, 0);
+        lua_pushliteral(L, "coroutine.close: this coroutine was stopped by "
+                        "callback_timeout; its __close handlers are not run");
+        return 2;
+    }
+    if (c != NULL && c->close_depth >= BUDGET_CLOSE_DEPTH)
+        return luaL_error(L, "coroutine.close: nested too deep");
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    if (c != NULL)
+        c->close_depth++;
+    rc = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    if (c != NULL)
+        c->close_depth--;
+    if (rc != LUA_OK)
+        return lua_error(L);
     return lua_gettop(L);
 }
 

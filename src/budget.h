@@ -4,20 +4,38 @@
  * A count hook checks the clock; past the deadline it raises on every
  * instruction, in every coroutine of the state.  Whatever the script does
  * with the error (pcall, xpcall, coroutine.resume), a call that ran over is
- * reported as failed by budget_stop.
+ * reported as failed by budget_stop.  Budgets nest: an inner one (a policy
+ * test's callback inside the test run) pauses the outer one.
+ *
+ * The budget belongs to the conn that owns the Lua state (its extra space
+ * points to it); a conn adopted into that state (milter.core) uses the
+ * owner's budget, found with budget_owner.
  */
 #ifndef LUAMILTER_BUDGET_H
 #define LUAMILTER_BUDGET_H
 
 #include <stddef.h>
 
+#include "stage.h"
+
 struct conn;
 struct lua_State;
 
-void budget_start(struct conn *c, struct lua_State *L);
-int budget_stop(struct conn *c, struct lua_State *L, int rc, char *err,
-                size_t errlen);
-void budget_open(struct lua_State *L);
+/* what an inner budget saved of the outer one */
+struct budget_saved {
+    int active;                 /* an outer budget was running */
+    double remaining;           /* its seconds left */
+    int overrun;                /* it had run over */
+    enum stage stage;           /* what it was timing */
+};
+
+void budget_start(struct conn *c, struct lua_State *L, enum stage st,
+                  struct budget_saved *sv);
+int budget_stop(struct conn *c, struct lua_State *L, struct budget_saved *sv,
+                int rc, char *err, size_t errlen);
+void budget_alloc_check(struct conn *c, size_t nsize);
+void budget_open(struct lua_State *L, struct conn *owner);
+struct conn *budget_owner(struct lua_State *L);
 void budget_guard_coroutine(struct lua_State *L);
 
 #endif

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "mta.h"
 #include "script.h"
+#include "budget.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,7 @@ conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error)
     c->on_error = on_error;
     c->adopted = 1;
     c->L = L;
+    c->budget_owner = budget_owner(L);
     engine_bind(L, c, cls);
 }
 

@@ -45,7 +45,11 @@ struct conn {
     size_t mem_limit;           /* refuse growth past this, 0 = none */
     int mem_refused;            /* the allocator said no */
     double deadline;            /* monotonic seconds, 0 = none */
+    double last_check;          /* when the budget hook last read the clock */
     int overrun;                /* the running callback ran over */
+    enum stage budget_stage;    /* what the budget is timing */
+    int close_depth;            /* nested coroutine closes (budget.c) */
+    struct conn *budget_owner;  /* adopted: the state owner's conn, or NULL */
 };
 
 struct conn *conn_new(void);

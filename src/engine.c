@@ -65,6 +65,8 @@ conn_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         c->mem_refused = 1;
         return NULL;
     }
+    if (nsize > old)
+        budget_alloc_check(c, nsize);
     if (ptr != NULL && old <= ARENA_MAX && nsize <= ARENA_MAX &&
         arena_class(old) == arena_class(nsize)) {
         p = ptr;                                /* same size class */
@@ -164,6 +166,30 @@ engine_pcall(lua_State *L, lua_CFunction fn, void *ud, char *err,
     }
     lua_settop(L, base);
     return rc;
+}
+
+/* timed_by - the conn whose budget times c's calls: c itself, or for a
+ * conn adopted into one of our states that state's owner (NULL: none) */
+static struct conn *
+timed_by(struct conn *c)
+{
+    return c->adopted ? c->budget_owner : c;
+}
+
+/* timed_pcall - engine_pcall under owner's time budget timing st (none
+ * when owner is NULL) */
+static int
+timed_pcall(struct conn *owner, lua_State *L, enum stage st, lua_CFunction fn,
+            void *ud, char *err, size_t errlen)
+{
+    struct budget_saved sv;
+    int rc;
+
+    if (owner == NULL)
+        return engine_pcall(L, fn, ud, err, errlen);
+    budget_start(owner, L, st, &sv);
+    rc = engine_pcall(L, fn, ud, err, errlen);
+    return budget_stop(owner, L, &sv, rc, err, errlen);
 }
 
 /* load_lib - package.preload loader for the milter library bytecode */
@@ -401,7 +427,7 @@ setup_state(lua_State *L)
     int cls;
 
     sandbox_open(L, s->lua_allow, s->package_path);
-    budget_open(L);
+    budget_open(L, c);
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "preload");
     lua_pushlightuserdata(L, &s->lib);
@@ -487,9 +513,7 @@ engine_open(struct conn *c, char *err, size_t errlen)
     *(struct conn **)lua_getextraspace(L) = c;
     c->L = L;
     c->mem_limit = c->script != NULL ? c->script->memory_limit : 0;
-    budget_start(c, L);
-    rc = engine_pcall(L, setup_state, c, err, errlen);
-    rc = budget_stop(c, L, rc, err, errlen);
+    rc = timed_pcall(c, L, ST_NONE, setup_state, c, err, errlen);
     if (rc != LUA_OK) {
         limit_note(c, err, errlen);
         engine_close(c);
@@ -671,9 +695,8 @@ engine_call(struct conn *c, enum stage st, const struct event *ev,
     k.st = st;
     k.ev = ev;
     k.res = res;
-    budget_start(c, c->L);
-    rc = engine_pcall(c->L, run_callback, &k, err, sizeof err);
-    rc = budget_stop(c, c->L, rc, err, sizeof err);
+    rc = timed_pcall(timed_by(c), c->L, st, run_callback, &k, err,
+                     sizeof err);
     if (rc != LUA_OK) {
         limit_note(c, err, sizeof err);
         engine_log_error(c, st, err);
@@ -745,7 +768,8 @@ engine_apply_symlists(struct conn *c)
 
     if (c->L == NULL)
         return 0;
-    if (engine_pcall(c->L, apply_symlists, c, err, sizeof err) != LUA_OK) {
+    if (timed_pcall(timed_by(c), c->L, ST_NEGOTIATE, apply_symlists, c, err,
+                    sizeof err) != LUA_OK) {
         engine_log_error(c, ST_NEGOTIATE, err);
         return -1;
     }

@@ -2,6 +2,7 @@
  * policytest.c - in-policy tests run at check and reload (policytest.h).
  */
 #include "policytest.h"
+#include "budget.h"
 #include "conn.h"
 #include "engine.h"
 #include "lcore.h"
@@ -94,12 +95,16 @@ policytest_run(lua_State *L, struct conn *c, struct script *s, char *err,
                size_t errlen)
 {
     struct test_run tr;
+    struct budget_saved sv;
     char msg[4096];
+    int rc;
 
     memset(&tr, 0, sizeof tr);
     tr.c = c;
     tr.s = s;
-    if (engine_pcall(L, run_tests, &tr, msg, sizeof msg) != LUA_OK) {
+    budget_start(c, L, ST_NONE, &sv);           /* each test stage nests */
+    rc = engine_pcall(L, run_tests, &tr, msg, sizeof msg);
+    if (budget_stop(c, L, &sv, rc, msg, sizeof msg) != LUA_OK) {
         snprintf(err, errlen, "%s: running the policy's tests: %s", s->path,
                  msg);
         free(tr.report);
