@@ -8,7 +8,8 @@
 #   make fuzz       libFuzzer on the config parser, checks, messages, Lua bridge
 #   make stress     60 s of load with SIGHUP every 100 ms
 #   make leakcheck  the stress load on the ASan build: 100 000 messages, no leak
-#   make install    PREFIX=/usr/local DESTDIR=  (make uninstall too)
+#   make install    PREFIX=/usr/local DESTDIR=  (make uninstall too); another
+#                   PREFIX builds its own daemon in build/prefix_...
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -29,9 +30,14 @@ BUILD := build/asan
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 SAN_LDFLAGS := -fsanitize=address,undefined
 BIN := $(BUILD)/luamilter
-else
+else ifeq ($(PREFIX),/usr/local)
 BUILD := build/release
 BIN := luamilter
+else
+# another PREFIX compiles another library path in: its own build, so that
+# `make install PREFIX=/usr` works in one step on any tree
+BUILD := build/prefix$(subst /,_,$(PREFIX))
+BIN := $(BUILD)/luamilter
 endif
 
 # libmilter linked statically so the sigwait wrapper keeps SIGHUP for us
@@ -41,7 +47,7 @@ LIBS := $(MILTER_LIBS) $(LUA_LIBS) -lm -ldl
 CORE_SRCS := actions.c arena.c breaker.c budget.c callbacks.c config.c conn.c engine.c fileio.c log.c \
 	negotiate.c paths.c reply.c sandbox.c script.c sockspec.c stage.c verdict.c
 DAEMON_SRCS := $(CORE_SRCS) signals.c mta.c record.c message.c replay.c lcore.c \
-	policytest.c privs.c listen.c main.c
+	policytest.c privs.c listen.c watchdog.c main.c
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
 C_TESTS := unit_config unit_checks unit_engine

@@ -9,12 +9,12 @@
  */
 #include "budget.h"
 #include "conn.h"
+#include "monotime.h"
 #include "script.h"
 
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdio.h>
-#include <time.h>
 
 #define BUDGET_COUNT 1000       /* instructions between clock reads */
 #define BUDGET_COUNT_SLOW 100   /* ... once they turn out to be slow */
@@ -26,14 +26,12 @@ static const char owner_key = 'o';      /* registry: the owner conn */
 static const char killed_key = 'k';     /* registry: threads an overrun
                                          * killed (weak keys) */
 
-/* now_mono - monotonic clock in seconds */
-static double
-now_mono(void)
+/* set_deadline - store c's deadline (the watchdog reads it from another
+ * thread) */
+static void
+set_deadline(struct conn *c, double deadline)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    __atomic_store(&c->deadline, &deadline, __ATOMIC_RELAXED);
 }
 
 /* budget_conn - the conn whose budget times what runs in L (or in one of
@@ -100,7 +98,7 @@ budget_hook(lua_State *L, lua_Debug *ar)
     if (c == NULL || c->deadline == 0)
         return;
     if (!c->overrun) {
-        now = now_mono();
+        now = mono_now();
         if (now < c->deadline) {
             if (now - c->last_check > BUDGET_SLOW &&
                 lua_gethookcount(L) > BUDGET_COUNT_SLOW)
@@ -126,7 +124,7 @@ void
 budget_alloc_check(struct conn *c, size_t nsize)
 {
     if (nsize >= BUDGET_BIG_ALLOC && c->deadline != 0 && !c->overrun &&
-        c->L != NULL && now_mono() >= c->deadline)
+        c->L != NULL && mono_now() >= c->deadline)
         lua_sethook(c->L, budget_hook, LUA_MASKCOUNT, 1);
 }
 
@@ -137,7 +135,7 @@ budget_start(struct conn *c, lua_State *L, enum stage st,
              struct budget_saved *sv)
 {
     double t = c->script != NULL ? c->script->callback_timeout : 0;
-    double now = now_mono();
+    double now = mono_now();
 
     sv->active = c->deadline != 0;
     sv->remaining = sv->active ? c->deadline - now : 0;
@@ -147,10 +145,10 @@ budget_start(struct conn *c, lua_State *L, enum stage st,
     c->mem_refused = 0;
     c->budget_stage = st;
     if (t <= 0) {
-        c->deadline = 0;
+        set_deadline(c, 0);
         return;
     }
-    c->deadline = now + t;
+    set_deadline(c, now + t);
     c->last_check = now;
     lua_sethook(L, budget_hook, LUA_MASKCOUNT, BUDGET_COUNT);
 }
@@ -162,7 +160,7 @@ int
 budget_stop(struct conn *c, lua_State *L, struct budget_saved *sv, int rc,
             char *err, size_t errlen)
 {
-    double now = now_mono();
+    double now = mono_now();
 
     if (rc == LUA_OK &&
         (c->overrun || (c->deadline != 0 && now >= c->deadline))) {
@@ -176,7 +174,7 @@ budget_stop(struct conn *c, lua_State *L, struct budget_saved *sv, int rc,
     }
     c->budget_stage = sv->stage;
     if (sv->active) {
-        c->deadline = now + (sv->remaining > 0 ? sv->remaining : 1e-9);
+        set_deadline(c, now + (sv->remaining > 0 ? sv->remaining : 1e-9));
         c->overrun = sv->overrun;
         c->last_check = now;
         if (sv->overrun)
@@ -185,7 +183,7 @@ budget_stop(struct conn *c, lua_State *L, struct budget_saved *sv, int rc,
             lua_sethook(L, budget_hook, LUA_MASKCOUNT, BUDGET_COUNT);
     } else if (c->deadline != 0) {
         lua_sethook(L, NULL, 0, 0);
-        c->deadline = 0;
+        set_deadline(c, 0);
         c->overrun = 0;
     }
     return rc;

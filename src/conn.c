@@ -9,6 +9,7 @@
 #include "script.h"
 #include "budget.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,49 @@
 static unsigned long conn_counter;
 static long conn_live;
 static int conn_max;           /* max_connections, 0 = no limit */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct conn *registry;  /* live conns, for the watchdog */
+
+/* registry_add - list c among the live conns (once per connection) */
+static void
+registry_add(struct conn *c)
+{
+    pthread_mutex_lock(&registry_lock);
+    c->live_next = registry;
+    if (registry != NULL)
+        registry->live_prev = c;
+    registry = c;
+    c->live = 1;
+    pthread_mutex_unlock(&registry_lock);
+}
+
+/* registry_remove - take c off the list of live conns */
+static void
+registry_remove(struct conn *c)
+{
+    pthread_mutex_lock(&registry_lock);
+    if (c->live_prev != NULL)
+        c->live_prev->live_next = c->live_next;
+    else
+        registry = c->live_next;
+    if (c->live_next != NULL)
+        c->live_next->live_prev = c->live_prev;
+    c->live = 0;
+    pthread_mutex_unlock(&registry_lock);
+}
+
+/* conn_each_live - call fn on every live conn, with the registry locked
+ * (a conn cannot be freed meanwhile; fn must not block) */
+void
+conn_each_live(void (*fn)(struct conn *c, void *ud), void *ud)
+{
+    struct conn *c;
+
+    pthread_mutex_lock(&registry_lock);
+    for (c = registry; c != NULL; c = c->live_next)
+        fn(c, ud);
+    pthread_mutex_unlock(&registry_lock);
+}
 
 /* conn_set_max - refuse connections past this many (0: no limit) */
 void
@@ -50,6 +94,7 @@ conn_new_on(struct script *s)
         return c;
     }
     __atomic_add_fetch(&conn_live, 1, __ATOMIC_RELAXED);
+    registry_add(c);
     c->actions = NEGOTIATE_ALL_ACTIONS;
     if (s != NULL)
         script_ref(s);
@@ -95,6 +140,8 @@ conn_free(struct conn *c)
         engine_unbind(c);
         return;
     }
+    if (c->live)
+        registry_remove(c);
     engine_close(c);
     script_unref(c->script);
     if (!c->overloaded)

@@ -43,13 +43,22 @@ struct conn {
     size_t mem_used;            /* bytes held by the Lua state */
     struct arena arena;         /* small objects of the Lua state */
     size_t mem_limit;           /* refuse growth past this, 0 = none */
-    int mem_refused;            /* the allocator said no */
+    int mem_refused;            /* the allocator said no (and Lua's
+                                 * emergency collection did not help) */
+    struct {                    /* the refused request, until retried */
+        void *ptr;
+        size_t old, size;
+        int pending;
+    } mem_retry;
     double deadline;            /* monotonic seconds, 0 = none */
     double last_check;          /* when the budget hook last read the clock */
     int overrun;                /* the running callback ran over */
     enum stage budget_stage;    /* what the budget is timing */
     int close_depth;            /* nested coroutine closes (budget.c) */
     struct conn *budget_owner;  /* adopted: the state owner's conn, or NULL */
+    struct conn *live_prev, *live_next; /* the registry of live conns */
+    int live;                   /* in that registry */
+    double stuck_warned;        /* deadline the watchdog warned about */
 };
 
 struct conn *conn_new(void);
@@ -59,5 +68,6 @@ void conn_free(struct conn *c);
 const char *conn_queue_id(struct conn *c);
 long conn_count(void);
 void conn_set_max(int max);
+void conn_each_live(void (*fn)(struct conn *c, void *ud), void *ud);
 
 #endif

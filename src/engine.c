@@ -45,6 +45,17 @@ release(struct conn *c, void *ptr, size_t old)
         free(ptr);
 }
 
+/* retry_seen - the first growth after a refusal: if it is the same
+ * request (Lua's emergency collection made room), no error was raised */
+static void
+retry_seen(struct conn *c, void *ptr, size_t old, size_t nsize)
+{
+    if (ptr == c->mem_retry.ptr && old == c->mem_retry.old &&
+        nsize == c->mem_retry.size)
+        c->mem_refused = 0;
+    c->mem_retry.pending = 0;
+}
+
 /* conn_alloc - lua_Alloc of a connection's state: small objects from its
  * arena, the rest from the heap; counts the bytes and enforces the limit */
 static void *
@@ -63,10 +74,17 @@ conn_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     if (c->mem_limit != 0 && nsize > old &&
         c->mem_used - old + nsize > c->mem_limit) {
         c->mem_refused = 1;
+        c->mem_retry.ptr = ptr;
+        c->mem_retry.old = old;
+        c->mem_retry.size = nsize;
+        c->mem_retry.pending = 1;
         return NULL;
     }
-    if (nsize > old)
+    if (nsize > old) {
+        if (c->mem_retry.pending)       /* Lua retries after a collection */
+            retry_seen(c, ptr, old, nsize);
         budget_alloc_check(c, nsize);
+    }
     if (ptr != NULL && old <= ARENA_MAX && nsize <= ARENA_MAX &&
         arena_class(old) == arena_class(nsize)) {
         p = ptr;                                /* same size class */
@@ -189,7 +207,13 @@ timed_pcall(struct conn *owner, lua_State *L, enum stage st, lua_CFunction fn,
         return engine_pcall(L, fn, ud, err, errlen);
     budget_start(owner, L, st, &sv);
     rc = engine_pcall(L, fn, ud, err, errlen);
-    return budget_stop(owner, L, &sv, rc, err, errlen);
+    rc = budget_stop(owner, L, &sv, rc, err, errlen);
+    if (rc == LUA_OK && owner->mem_refused) {
+        snprintf(err, errlen, "the script caught the 'not enough memory' "
+                 "error and went on; reaching the limit fails the callback");
+        rc = LUA_ERRMEM;
+    }
+    return rc;
 }
 
 /* load_lib - package.preload loader for the milter library bytecode */

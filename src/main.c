@@ -21,6 +21,7 @@
 #include "signals.h"
 #include "sockspec.h"
 #include "version.h"
+#include "watchdog.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -275,17 +276,28 @@ on_reload(void)
                s->tests_run > 0 ? ", its tests passed" : "");
 }
 
+/* remove_socket - unlink our unix socket (if any), saying why it stays
+ * when it cannot be removed */
+static void
+remove_socket(void)
+{
+    const char *path = sockspec_unix_path(main_cfg.socket);
+
+    if (path != NULL && unlink(path) < 0 && errno != ENOENT)
+        log_warn("socket %s: cannot remove it: %s (its directory must be "
+                 "writable by the user luamilter runs as; a stale socket is "
+                 "replaced at the next start)", path, strerror(errno));
+}
+
 /* on_stop - SIGTERM/SIGINT: stop taking connections, drain, exit */
 static void
 on_stop(int sig)
 {
-    const char *unix_path = sockspec_unix_path(main_cfg.socket);
     struct timespec tick = {0, 10 * 1000 * 1000};
     long waited_ms = 0, left;
 
     (void)sig;
-    if (unix_path != NULL)
-        unlink(unix_path);
+    remove_socket();
     if (main_listen_fd >= 0)
         listen_stop(main_listen_fd);
     while ((left = conn_count()) > 0 &&
@@ -342,6 +354,42 @@ dir_exists(const char *path)
         return 1;
     *slash = '\0';
     return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* note_privileges - log who we run as after the drop, and whether the
+ * socket can be removed at exit */
+static void
+note_privileges(void)
+{
+    const char *path = sockspec_unix_path(main_cfg.socket);
+    struct passwd *pw = getpwuid(geteuid());
+    struct group *gr = getgrgid(getegid());
+    char dir[4096], *slash;
+
+    if (geteuid() == 0) {
+        log_notice("running as root (privileges not dropped)");
+        return;
+    }
+    if (main_cfg.user != NULL || main_cfg.group != NULL)
+        log_notice("running as user %s, group %s",
+                   pw != NULL ? pw->pw_name : "?",
+                   gr != NULL ? gr->gr_name : "?");
+    if (path == NULL)
+        return;
+    snprintf(dir, sizeof dir, "%s", path);
+    slash = strrchr(dir, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    if (access(dir, W_OK | X_OK) < 0)
+        log_warn("socket %s: its directory %s is not writable by user %s, "
+                 "so the socket cannot be removed at exit (give the "
+                 "directory to that user; a stale socket is replaced at the "
+                 "next start)", main_cfg.socket, dir,
+                 pw != NULL ? pw->pw_name : "?");
 }
 
 /* check_startup - for -t: what would stop the daemon from starting */
@@ -483,8 +531,7 @@ main(int argc, char **argv)
     struct signal_handlers sh = {on_reload, on_stop};
     struct script *s;
     char err[8192];
-    const char *unix_path;
-    long nofile;
+    long nofile, nofile_was;
     int rc;
 
     engine_set_tester(policytest_run);      /* scripts' own tests, -t/HUP */
@@ -527,33 +574,36 @@ main(int argc, char **argv)
     breaker_setup(main_cfg.breaker_errors, main_cfg.breaker_window,
                   main_cfg.breaker_mode);
     conn_set_max(main_cfg.max_connections);
-    nofile = privs_raise_nofile();
+    nofile = privs_raise_nofile(&nofile_was);
     log_notice("luamilter %s starting: script %s version %s, socket %s, "
                "on_error %s", LUAMILTER_VERSION, s->path, s->hash,
                main_cfg.socket, config_on_error_name(main_cfg.on_error));
-    if (nofile > 0)
-        log_info("file descriptor limit: %ld", nofile);
+    if (nofile > 0 && nofile != nofile_was)
+        log_info("file descriptor limit: %ld (raised from %ld)", nofile,
+                 nofile_was);
+    else if (nofile > 0)
+        log_info("file descriptor limit: %ld (the hard limit)", nofile);
     if (open_socket(&main_cfg) < 0)
         return 1;
     if (privs_drop(main_cfg.user, main_cfg.group,
                    sockspec_unix_path(main_cfg.socket), err,
                    sizeof err) < 0) {
         log_err("cannot drop privileges: %s", err);
+        remove_socket();
         return 1;
     }
-    if (geteuid() == 0)
-        log_notice("running as root (privileges not dropped)");
+    note_privileges();
     if (main_cfg.pidfile != NULL && write_pidfile(main_cfg.pidfile) < 0) {
-        if (sockspec_unix_path(main_cfg.socket) != NULL)
-            unlink(sockspec_unix_path(main_cfg.socket));
+        remove_socket();
         return 1;
     }
     if (signals_start(&sh) < 0)
         return 1;
+    if (watchdog_start() < 0)
+        log_warn("cannot start the watchdog thread; callbacks stuck in a "
+                 "library call will not be logged");
     rc = mta_main();
-    unix_path = sockspec_unix_path(main_cfg.socket);
-    if (unix_path != NULL)
-        unlink(unix_path);
+    remove_socket();
     if (main_cfg.pidfile != NULL)
         unlink(main_cfg.pidfile);
     log_notice("stopped");

@@ -84,14 +84,17 @@ privs_refuse_root(uid_t euid, const char *user, int allow_root, char *err,
     return -1;
 }
 
-/* privs_raise_nofile - raise the soft fd limit to the hard one */
+/* privs_raise_nofile - raise the soft fd limit to the hard one; the new
+ * limit (-1: unknown or unlimited), the old one in *before */
 long
-privs_raise_nofile(void)
+privs_raise_nofile(long *before)
 {
     struct rlimit rl;
 
+    *before = -1;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         return -1;
+    *before = rl.rlim_cur == RLIM_INFINITY ? -1 : (long)rl.rlim_cur;
     if (rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         if (setrlimit(RLIMIT_NOFILE, &rl) < 0)

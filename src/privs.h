@@ -11,6 +11,6 @@ int privs_drop(const char *user, const char *group, const char *socket_path,
                char *err, size_t errlen);
 int privs_refuse_root(uid_t euid, const char *user, int allow_root,
                       char *err, size_t errlen);
-long privs_raise_nofile(void);
+long privs_raise_nofile(long *before);
 
 #endif
