@@ -53,29 +53,31 @@ can_reply(struct conn *c, enum stage st)
     return nr == 0 || (c->protocol & nr) == 0;
 }
 
-/* on_error_status - the on_error verdict, with its reply set */
+/* on_error_status - the on_error verdict, with its reply set; why names
+ * the failure in the log */
 static sfsistat
-on_error_status(struct conn *c, SMFICTX *ctx, enum stage st)
+on_error_status(struct conn *c, SMFICTX *ctx, enum stage st, const char *why)
 {
     const char *rcode, *xcode, *text;
     int status = verdict_on_error(c->on_error, &rcode, &xcode, &text);
 
     if (rcode != NULL)
         mta_setreply(ctx, rcode, xcode, text);
-    log_notice("conn#%lu: %s: policy failed, answering %s%s%s%s%s", c->id,
-               stage_name(st), verdict_name(status), rcode ? " " : "",
+    log_notice("conn#%lu: %s: %s, answering %s%s%s%s%s", c->id,
+               stage_name(st), why, verdict_name(status),
+               rcode ? " " : "",
                rcode ? rcode : "", xcode ? " " : "", xcode ? xcode : "");
     return status;
 }
 
-/* failed - the answer after a policy failure at stage st */
+/* failed - the answer after a policy failure (why) at stage st */
 static sfsistat
-failed(struct conn *c, SMFICTX *ctx, enum stage st)
+failed(struct conn *c, SMFICTX *ctx, enum stage st, const char *why)
 {
     if (st == ST_ABORT || st == ST_CLOSE)
         return SMFIS_CONTINUE;
     if (can_reply(c, st))
-        return on_error_status(c, ctx, st);
+        return on_error_status(c, ctx, st, why);
     c->pending |= (st == ST_CONNECT || st == ST_HELO) ? PENDING_CONN
                                                      : PENDING_MSG;
     log_notice("conn#%lu: %s: policy failed at a reply-less stage; the "
@@ -129,15 +131,17 @@ dispatch(SMFICTX *ctx, enum stage st, const struct event *ev)
     if (c->overloaded) {
         status = overloaded(c, ctx, st);
     } else if (pending_due(c, st)) {
-        status = on_error_status(c, ctx, st);
+        status = on_error_status(c, ctx, st, "policy failed earlier, at a "
+                                 "reply-less stage");
         c->pending &= ~PENDING_MSG;
     } else if (c->broken || breaker_open()) {
-        status = failed(c, ctx, st);
+        status = failed(c, ctx, st, c->broken ? "the policy could not start"
+                                              : "circuit breaker open");
     } else if ((c->shape.callbacks & STAGE_BIT(st)) == 0) {
         status = SMFIS_CONTINUE;
     } else if (engine_call(c, st, ev, &res) < 0) {
         breaker_error();
-        status = failed(c, ctx, st);
+        status = failed(c, ctx, st, "policy failed");
     } else {
         status = verdict_for_stage(res.status, st, c->protocol, &ignored);
         if (ignored)

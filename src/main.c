@@ -302,7 +302,7 @@ on_stop(int sig)
         listen_stop(main_listen_fd);
     while ((left = conn_count()) > 0 &&
            waited_ms < 1000L * main_cfg.shutdown_grace) {
-        if (waited_ms % 1000 == 0)
+        if (waited_ms % 5000 == 0)
             log_notice("waiting for %ld open connection%s to finish", left,
                        left == 1 ? "" : "s");
         nanosleep(&tick, NULL);
