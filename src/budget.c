@@ -118,14 +118,15 @@ budget_hook(lua_State *L, lua_Debug *ar)
 }
 
 /* budget_alloc_check - from the allocator: a big allocation past the
- * deadline makes the main thread's next instruction raise (a loop of slow
- * C calls may take long to reach the next count hook) */
+ * deadline makes the running thread's next instruction raise (a loop of
+ * slow C calls may take long to reach the next count hook) */
 void
 budget_alloc_check(struct conn *c, size_t nsize)
 {
     if (nsize >= BUDGET_BIG_ALLOC && c->deadline != 0 && !c->overrun &&
         c->L != NULL && mono_now() >= c->deadline)
-        lua_sethook(c->L, budget_hook, LUA_MASKCOUNT, 1);
+        lua_sethook(c->running != NULL ? c->running : c->L, budget_hook,
+                    LUA_MASKCOUNT, 1);
 }
 
 /* budget_start - arm the time budget of c for one call into Lua timing st;
@@ -305,6 +306,45 @@ close_dead(struct conn *c, lua_State *co, lua_State *from)
         c->close_depth--;
 }
 
+/* resume_in - lua_resume with c->running naming co meanwhile */
+static int
+resume_in(struct conn *c, lua_State *co, lua_State *from, int nargs,
+          int *nres)
+{
+    lua_State *was = c != NULL ? c->running : NULL;
+    int st;
+
+    if (c != NULL)
+        c->running = co;
+    st = lua_resume(co, from, nargs, nres);     /* protected: returns */
+    if (c != NULL)
+        c->running = was;
+    return st;
+}
+
+/* guarded_coresume - coroutine.resume keeping c->running up to date */
+static int
+guarded_coresume(lua_State *L)
+{
+    struct conn *c = budget_conn(L);
+    lua_State *co = lua_tothread(L, 1), *was;
+    int rc;
+
+    lua_pushvalue(L, lua_upvalueindex(1));      /* the real resume */
+    lua_insert(L, 1);
+    if (c == NULL || co == NULL) {
+        lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+        return lua_gettop(L);
+    }
+    was = c->running;
+    c->running = co;
+    rc = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    c->running = was;
+    if (rc != LUA_OK)
+        return lua_error(L);
+    return lua_gettop(L);
+}
+
 /* guarded_resume - call of a coroutine.wrap function: resume the coroutine,
  * as stock wrap does, but never close one that died of an overrun */
 static int
@@ -317,7 +357,7 @@ guarded_resume(lua_State *L)
     if (!lua_checkstack(co, nargs))
         return luaL_error(L, "too many arguments to resume");
     lua_xmove(L, co, nargs);
-    st = lua_resume(co, L, nargs, &nres);
+    st = resume_in(c, co, L, nargs, &nres);
     if (st == LUA_OK || st == LUA_YIELD) {
         if (!lua_checkstack(L, nres + 1)) {
             lua_pop(co, nres);
@@ -385,11 +425,14 @@ guarded_close(lua_State *L)
     return lua_gettop(L);
 }
 
-/* budget_guard_coroutine - replace wrap and close in the coroutine library
- * table on top of the stack */
+/* budget_guard_coroutine - replace resume, wrap and close in the
+ * coroutine library table on top of the stack */
 void
 budget_guard_coroutine(lua_State *L)
 {
+    lua_getfield(L, -1, "resume");
+    lua_pushcclosure(L, guarded_coresume, 1);
+    lua_setfield(L, -2, "resume");
     lua_pushcfunction(L, guarded_wrap);
     lua_setfield(L, -2, "wrap");
     lua_getfield(L, -1, "close");

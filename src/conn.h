@@ -55,6 +55,7 @@ struct conn {
     int overrun;                /* the running callback ran over */
     enum stage budget_stage;    /* what the budget is timing */
     int close_depth;            /* nested coroutine closes (budget.c) */
+    struct lua_State *running;  /* the coroutine running now, NULL: main */
     struct conn *budget_owner;  /* adopted: the state owner's conn, or NULL */
     struct conn *live_prev, *live_next; /* the registry of live conns */
     int live;                   /* in that registry */
