@@ -3,6 +3,7 @@
  */
 #include "actions.h"
 #include "conn.h"
+#include "engine.h"
 #include "log.h"
 #include "mta.h"
 #include "reply.h"
@@ -47,7 +48,7 @@ static struct conn *
 action_conn(lua_State *L, const char *name, unsigned stages,
             unsigned long flag)
 {
-    struct conn *c = *(struct conn **)lua_getextraspace(L);
+    struct conn *c = *engine_slot(L);
 
     if (c == NULL || c->ctx == NULL || c->stage == ST_NONE)
         luaL_error(L, "%s: only available inside a milter callback", name);
@@ -359,7 +360,7 @@ l_setsmlist(lua_State *L)
 static int
 l_log(lua_State *L)
 {
-    struct conn *c = *(struct conn **)lua_getextraspace(L);
+    struct conn *c = *engine_slot(L);
     int i, first = 1, n = lua_gettop(L);
     const char *qid = NULL;
     luaL_Buffer b;

@@ -34,15 +34,16 @@ set_deadline(struct conn *c, double deadline)
     __atomic_store(&c->deadline, &deadline, __ATOMIC_RELAXED);
 }
 
-/* budget_conn - the conn whose budget times what runs in L (or in one of
- * its coroutines): the conn L serves, or for a conn adopted into it
- * (milter.core routes the state to it) the state's owner */
+/* budget_conn - the conn whose budget times what runs in L or in any of
+ * its coroutines: the state's owner, which its allocator serves (the hook
+ * and the guards below exist only in states of ours) */
 static struct conn *
 budget_conn(lua_State *L)
 {
-    struct conn *c = *(struct conn **)lua_getextraspace(L);
+    void *owner;
 
-    return c != NULL && c->adopted ? c->budget_owner : c;
+    lua_getallocf(L, &owner);
+    return owner;
 }
 
 /* overrun_message - what ran over, for the error and the log */
@@ -55,16 +56,28 @@ overrun_message(const struct conn *c, char *buf, size_t len)
              c->script != NULL ? c->script->callback_timeout : 0.0);
 }
 
-/* mark_killed - remember that an overrun raised in coroutine L */
-static void
-mark_killed(lua_State *L)
+/* add_killed - (protected) put the running coroutine in the killed set */
+static int
+add_killed(lua_State *L)
 {
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, &killed_key) == LUA_TTABLE) {
         lua_pushthread(L);
         lua_pushboolean(L, 1);
         lua_rawset(L, -3);
     }
-    lua_pop(L, 1);
+    return 0;
+}
+
+/* mark_killed - remember that an overrun raised in coroutine L; if even
+ * that fails (out of memory), no dead coroutine is closed any more */
+static void
+mark_killed(struct conn *c, lua_State *L)
+{
+    lua_pushcfunction(L, add_killed);
+    if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+        lua_pop(L, 1);
+        c->kill_unrecorded = 1;
+    }
 }
 
 /* was_killed - whether an overrun raised in coroutine co, which died of
@@ -112,7 +125,7 @@ budget_hook(lua_State *L, lua_Debug *ar)
     }
     lua_sethook(L, budget_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
     if (L != c->L)
-        mark_killed(L);
+        mark_killed(c, L);
     overrun_message(c, msg, sizeof msg);
     luaL_error(L, "%s", msg);
 }
@@ -144,7 +157,9 @@ budget_start(struct conn *c, lua_State *L, enum stage st,
     sv->stage = c->budget_stage;
     c->overrun = 0;
     c->mem_refused = 0;
-    c->budget_stage = st;
+    c->mem_error = 0;
+    c->mem_retry.pending = 0;
+    __atomic_store_n(&c->budget_stage, st, __ATOMIC_RELAXED);
     if (t <= 0) {
         set_deadline(c, 0);
         return;
@@ -173,7 +188,7 @@ budget_stop(struct conn *c, lua_State *L, struct budget_saved *sv, int rc,
                  "caught)", msg);
         rc = LUA_ERRRUN;
     }
-    c->budget_stage = sv->stage;
+    __atomic_store_n(&c->budget_stage, sv->stage, __ATOMIC_RELAXED);
     if (sv->active) {
         set_deadline(c, now + (sv->remaining > 0 ? sv->remaining : 1e-9));
         c->overrun = sv->overrun;
@@ -283,7 +298,8 @@ unsafe_to_close(lua_State *L, struct conn *c, lua_State *co)
     if (c == NULL)
         return 0;
     return c->overrun ||
-           (st != LUA_OK && st != LUA_YIELD && was_killed(L, co));
+           (st != LUA_OK && st != LUA_YIELD &&
+            (c->kill_unrecorded || was_killed(L, co)));
 }
 
 /* close_dead - run a failed coroutine's pending __close handlers, leaving

@@ -43,8 +43,9 @@ struct conn {
     size_t mem_used;            /* bytes held by the Lua state */
     struct arena arena;         /* small objects of the Lua state */
     size_t mem_limit;           /* refuse growth past this, 0 = none */
-    int mem_refused;            /* the allocator said no (and Lua's
-                                 * emergency collection did not help) */
+    int mem_refused;            /* the allocator said no, this call */
+    int mem_error;              /* ... and Lua raised it (no retry that
+                                 * its emergency collection made room for) */
     struct {                    /* the refused request, until retried */
         void *ptr;
         size_t old, size;
@@ -55,6 +56,8 @@ struct conn {
     int overrun;                /* the running callback ran over */
     enum stage budget_stage;    /* what the budget is timing */
     int close_depth;            /* nested coroutine closes (budget.c) */
+    int kill_unrecorded;        /* a coroutine died of an overrun but could
+                                 * not be recorded (out of memory) */
     struct lua_State *running;  /* the coroutine running now, NULL: main */
     struct conn *budget_owner;  /* adopted: the state owner's conn, or NULL */
     struct conn *live_prev, *live_next; /* the registry of live conns */

@@ -45,14 +45,15 @@ release(struct conn *c, void *ptr, size_t old)
         free(ptr);
 }
 
-/* retry_seen - the first growth after a refusal: if it is the same
- * request (Lua's emergency collection made room), no error was raised */
+/* retry_seen - the first growth after a refusal: unless it is the same
+ * request granted (Lua's emergency collection made room), the refusal was
+ * raised as an error */
 static void
 retry_seen(struct conn *c, void *ptr, size_t old, size_t nsize)
 {
-    if (ptr == c->mem_retry.ptr && old == c->mem_retry.old &&
-        nsize == c->mem_retry.size)
-        c->mem_refused = 0;
+    if (ptr != c->mem_retry.ptr || old != c->mem_retry.old ||
+        nsize != c->mem_retry.size)
+        c->mem_error = 1;
     c->mem_retry.pending = 0;
 }
 
@@ -74,6 +75,9 @@ conn_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     if (c->mem_limit != 0 && nsize > old &&
         c->mem_used - old + nsize > c->mem_limit) {
         c->mem_refused = 1;
+        if (c->mem_retry.pending)       /* the last one was not retried, or
+                                         * its retry is refused too */
+            c->mem_error = 1;
         c->mem_retry.ptr = ptr;
         c->mem_retry.old = old;
         c->mem_retry.size = nsize;
@@ -186,6 +190,20 @@ engine_pcall(lua_State *L, lua_CFunction fn, void *ud, char *err,
     return rc;
 }
 
+/* engine_slot - where a state names the conn its actions go to: the main
+ * thread's extra space, whichever thread asks (a coroutine's own copy
+ * would outlive a routing made by milter.core) */
+struct conn **
+engine_slot(lua_State *L)
+{
+    lua_State *main;
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+    main = lua_tothread(L, -1);
+    lua_pop(L, 1);
+    return (struct conn **)lua_getextraspace(main);
+}
+
 /* timed_by - the conn whose budget times c's calls: c itself, or for a
  * conn adopted into one of our states that state's owner (NULL: none) */
 static struct conn *
@@ -208,7 +226,7 @@ timed_pcall(struct conn *owner, lua_State *L, enum stage st, lua_CFunction fn,
     budget_start(owner, L, st, &sv);
     rc = engine_pcall(L, fn, ud, err, errlen);
     rc = budget_stop(owner, L, &sv, rc, err, errlen);
-    if (rc == LUA_OK && owner->mem_refused) {
+    if (rc == LUA_OK && (owner->mem_error || owner->mem_retry.pending)) {
         snprintf(err, errlen, "the script caught the 'not enough memory' "
                  "error and went on; reaching the limit fails the callback");
         rc = LUA_ERRMEM;

@@ -43,6 +43,7 @@ struct call_result {
     long long extra[2]; /* negotiate: actions, protocol */
 };
 
+struct conn **engine_slot(struct lua_State *L);
 int engine_pcall(struct lua_State *L, int (*fn)(struct lua_State *),
                  void *ud, char *err, size_t errlen);
 int engine_open(struct conn *c, char *err, size_t errlen);

@@ -149,7 +149,7 @@ struct routing {
 static void
 route_enter(lua_State *L, struct lcore_ctx *k, struct routing *r)
 {
-    r->slot = (struct conn **)lua_getextraspace(L);
+    r->slot = engine_slot(L);
     r->old_conn = *r->slot;
     *r->slot = &k->conn;
     k->conn.L = L;
@@ -541,6 +541,8 @@ luaopen_milter_core(lua_State *L)
         lua_setfield(L, -2, "__index");
         lua_pushcfunction(L, l_gc);
         lua_setfield(L, -2, "__gc");
+        lua_pushboolean(L, 0);                  /* no script may add a */
+        lua_setfield(L, -2, "__metatable");     /* Lua __gc to it */
     }
     lua_pop(L, 1);
     luaL_newlib(L, core_funcs);

@@ -597,8 +597,12 @@ main(int argc, char **argv)
         remove_socket();
         return 1;
     }
-    if (signals_start(&sh) < 0)
+    if (signals_start(&sh) < 0) {
+        remove_socket();
+        if (main_cfg.pidfile != NULL)
+            unlink(main_cfg.pidfile);
         return 1;
+    }
     if (watchdog_start() < 0)
         log_warn("cannot start the watchdog thread; callbacks stuck in a "
                  "library call will not be logged");

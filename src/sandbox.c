@@ -46,6 +46,17 @@ static const struct lazy_lib lazy_libs[] = {
 
 static void trim_os(lua_State *L);
 
+/* lock_metatable - hide the registry metatable tname from getmetatable, so
+ * no script can add a __gc (finalizers run where no time limit reaches) */
+static void
+lock_metatable(lua_State *L, const char *tname)
+{
+    luaL_getmetatable(L, tname);
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
+}
+
 /* open_lazy - open library i now and leave it on the stack */
 static void
 open_lazy(lua_State *L, int i, unsigned allow)
@@ -53,6 +64,8 @@ open_lazy(lua_State *L, int i, unsigned allow)
     luaL_requiref(L, lazy_libs[i].name, lazy_libs[i].open, 1);
     if (lazy_libs[i].open == luaopen_coroutine)
         budget_guard_coroutine(L);
+    if (lazy_libs[i].open == luaopen_io)
+        lock_metatable(L, LUA_FILEHANDLE);
     if (lazy_libs[i].open == luaopen_os && (allow & CONFIG_ALLOW_OS) == 0) {
         lua_pop(L, 1);
         trim_os(L);

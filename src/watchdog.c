@@ -13,37 +13,67 @@
 #define WATCHDOG_PERIOD_MS 250  /* between looks */
 #define WATCHDOG_GRACE 0.5      /* seconds past the deadline before a word */
 
-/* check_stuck - log c once per deadline if it is well past it */
+#define WATCHDOG_BATCH 16       /* warnings gathered per look */
+
+/* a stuck callback, copied out of its conn under the registry lock */
+struct stuck {
+    unsigned long id;
+    enum stage stage;
+    double late;
+};
+
+/* the look in progress */
+struct look {
+    double now;
+    int n;
+    struct stuck found[WATCHDOG_BATCH];
+};
+
+/* check_stuck - note c once per deadline if it is well past it (called
+ * with the registry locked: copies, does not log) */
 static void
 check_stuck(struct conn *c, void *ud)
 {
-    double now = *(double *)ud, deadline;
+    struct look *lk = ud;
+    double deadline;
+    enum stage st;
 
     __atomic_load(&c->deadline, &deadline, __ATOMIC_RELAXED);
-    if (deadline == 0 || now < deadline + WATCHDOG_GRACE ||
-        c->stuck_warned == deadline)
+    st = __atomic_load_n(&c->budget_stage, __ATOMIC_RELAXED);
+    if (deadline == 0 || lk->now < deadline + WATCHDOG_GRACE ||
+        c->stuck_warned == deadline || lk->n == WATCHDOG_BATCH)
         return;
     c->stuck_warned = deadline;
-    log_warn("conn#%lu: %s is %.1f s past callback_timeout inside a library "
-             "call the time budget cannot interrupt (a string pattern with "
-             "heavy backtracking?); it gets on_error when the call returns",
-             c->id, c->budget_stage == ST_NONE ? "the script's top level"
-                                               : stage_name(c->budget_stage),
-             now - deadline);
+    lk->found[lk->n].id = c->id;
+    lk->found[lk->n].stage = st;
+    lk->found[lk->n].late = lk->now - deadline;
+    lk->n++;
 }
 
-/* watchdog_main - look at the live conns every WATCHDOG_PERIOD_MS */
+/* watchdog_main - look at the live conns every WATCHDOG_PERIOD_MS and log
+ * what is stuck, outside the lock */
 static void *
 watchdog_main(void *arg)
 {
     struct timespec period = {0, WATCHDOG_PERIOD_MS * 1000000L};
-    double now;
+    struct look lk;
+    int i;
 
     (void)arg;
     for (;;) {
         nanosleep(&period, NULL);
-        now = mono_now();
-        conn_each_live(check_stuck, &now);
+        lk.now = mono_now();
+        lk.n = 0;
+        conn_each_live(check_stuck, &lk);
+        for (i = 0; i < lk.n; i++)
+            log_warn("conn#%lu: %s is %.1f s past callback_timeout inside a "
+                     "library call the time budget cannot interrupt (a "
+                     "string pattern with heavy backtracking?); it gets "
+                     "on_error when the call returns", lk.found[i].id,
+                     lk.found[i].stage == ST_NONE
+                         ? "the script's top level"
+                         : stage_name(lk.found[i].stage),
+                     lk.found[i].late);
     }
     return NULL;
 }
