@@ -123,7 +123,7 @@ deps:
 
 run: deps
 	$(MAKE) all
-	./luamilter -c milter.conf.example
+	./$(BIN) -c milter.conf.example
 
 test: deps
 	$(MAKE) check
