@@ -9,6 +9,7 @@
  */
 #include "budget.h"
 #include "conn.h"
+#include "engine.h"
 #include "monotime.h"
 #include "script.h"
 
@@ -22,7 +23,6 @@
 #define BUDGET_BIG_ALLOC 65536  /* allocations that read the clock */
 #define BUDGET_CLOSE_DEPTH 100  /* nested coroutine closes allowed */
 
-static const char owner_key = 'o';      /* registry: the owner conn */
 static const char killed_key = 'k';     /* registry: threads an overrun
                                          * killed (weak keys) */
 
@@ -35,15 +35,18 @@ set_deadline(struct conn *c, double deadline)
 }
 
 /* budget_conn - the conn whose budget times what runs in L or in any of
- * its coroutines: the state's owner, which its allocator serves (the hook
- * and the guards below exist only in states of ours) */
+ * its coroutines: the state's owner */
 static struct conn *
 budget_conn(lua_State *L)
 {
-    void *owner;
+    return engine_owner(L);
+}
 
-    lua_getallocf(L, &owner);
-    return owner;
+/* budget_timed_name - what a budget timing st is called in messages */
+const char *
+budget_timed_name(enum stage st)
+{
+    return st == ST_NONE ? "the script's top level" : stage_name(st);
 }
 
 /* overrun_message - what ran over, for the error and the log */
@@ -51,8 +54,7 @@ static void
 overrun_message(const struct conn *c, char *buf, size_t len)
 {
     snprintf(buf, len, "%s ran over callback_timeout (%g s)",
-             c->budget_stage == ST_NONE ? "the script's top level"
-                                        : stage_name(c->budget_stage),
+             budget_timed_name(c->budget_stage),
              c->script != NULL ? c->script->callback_timeout : 0.0);
 }
 
@@ -156,9 +158,6 @@ budget_start(struct conn *c, lua_State *L, enum stage st,
     sv->overrun = c->overrun;
     sv->stage = c->budget_stage;
     c->overrun = 0;
-    c->mem_refused = 0;
-    c->mem_error = 0;
-    c->mem_retry.pending = 0;
     __atomic_store_n(&c->budget_stage, st, __ATOMIC_RELAXED);
     if (t <= 0) {
         set_deadline(c, 0);
@@ -249,13 +248,11 @@ budget_xpcall(lua_State *L)
                                      xpcall_done), 2);
 }
 
-/* budget_open - mark L as owned by conn owner and replace the global
- * xpcall by budget_xpcall (raises on out of memory) */
+/* budget_open - set up L's killed set and replace the global xpcall by
+ * budget_xpcall (raises on out of memory) */
 void
-budget_open(lua_State *L, struct conn *owner)
+budget_open(lua_State *L)
 {
-    lua_pushlightuserdata(L, owner);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &owner_key);
     lua_newtable(L);
     lua_createtable(L, 0, 1);
     lua_pushliteral(L, "k");
@@ -264,18 +261,6 @@ budget_open(lua_State *L, struct conn *owner)
     lua_rawsetp(L, LUA_REGISTRYINDEX, &killed_key);
     lua_pushcfunction(L, budget_xpcall);
     lua_setglobal(L, "xpcall");
-}
-
-/* budget_owner - the conn owning state L, NULL if L is not one of ours */
-struct conn *
-budget_owner(lua_State *L)
-{
-    struct conn *c;
-
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &owner_key);
-    c = lua_touserdata(L, -1);
-    lua_pop(L, 1);
-    return c;
 }
 
 /* raise_overrun - the overrun error again, in the calling thread */

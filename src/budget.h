@@ -7,9 +7,9 @@
  * reported as failed by budget_stop.  Budgets nest: an inner one (a policy
  * test's callback inside the test run) pauses the outer one.
  *
- * The budget belongs to the conn that owns the Lua state (its extra space
- * points to it); a conn adopted into that state (milter.core) uses the
- * owner's budget, found with budget_owner.
+ * The budget belongs to the conn that owns the Lua state (engine_owner: the
+ * one its allocator serves); a conn adopted into that state (milter.core)
+ * uses the owner's budget.
  */
 #ifndef LUAMILTER_BUDGET_H
 #define LUAMILTER_BUDGET_H
@@ -34,8 +34,8 @@ void budget_start(struct conn *c, struct lua_State *L, enum stage st,
 int budget_stop(struct conn *c, struct lua_State *L, struct budget_saved *sv,
                 int rc, char *err, size_t errlen);
 void budget_alloc_check(struct conn *c, size_t nsize);
-void budget_open(struct lua_State *L, struct conn *owner);
-struct conn *budget_owner(struct lua_State *L);
+void budget_open(struct lua_State *L);
+const char *budget_timed_name(enum stage st);
 void budget_guard_coroutine(struct lua_State *L);
 
 #endif

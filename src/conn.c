@@ -7,7 +7,6 @@
 #include "log.h"
 #include "mta.h"
 #include "script.h"
-#include "budget.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -126,7 +125,6 @@ conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error)
     c->on_error = on_error;
     c->adopted = 1;
     c->L = L;
-    c->budget_owner = budget_owner(L);
     engine_bind(L, c, cls);
 }
 

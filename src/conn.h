@@ -59,7 +59,6 @@ struct conn {
     int kill_unrecorded;        /* a coroutine died of an overrun but could
                                  * not be recorded (out of memory) */
     struct lua_State *running;  /* the coroutine running now, NULL: main */
-    struct conn *budget_owner;  /* adopted: the state owner's conn, or NULL */
     struct conn *live_prev, *live_next; /* the registry of live conns */
     int live;                   /* in that registry */
     double stuck_warned;        /* deadline the watchdog warned about */

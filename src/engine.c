@@ -204,16 +204,27 @@ engine_slot(lua_State *L)
     return (struct conn **)lua_getextraspace(main);
 }
 
+/* engine_owner - the conn whose state L (or a coroutine of it) is: the
+ * one its allocator serves; NULL for a state not made by engine_open */
+struct conn *
+engine_owner(lua_State *L)
+{
+    void *ud;
+
+    return lua_getallocf(L, &ud) == conn_alloc ? ud : NULL;
+}
+
 /* timed_by - the conn whose budget times c's calls: c itself, or for a
  * conn adopted into one of our states that state's owner (NULL: none) */
 static struct conn *
 timed_by(struct conn *c)
 {
-    return c->adopted ? c->budget_owner : c;
+    return c->adopted ? engine_owner(c->L) : c;
 }
 
-/* timed_pcall - engine_pcall under owner's time budget timing st (none
- * when owner is NULL) */
+/* timed_pcall - engine_pcall under owner's time budget timing st and its
+ * memory_limit, which a caught refusal still fails (none when owner is
+ * NULL) */
 static int
 timed_pcall(struct conn *owner, lua_State *L, enum stage st, lua_CFunction fn,
             void *ud, char *err, size_t errlen)
@@ -223,6 +234,9 @@ timed_pcall(struct conn *owner, lua_State *L, enum stage st, lua_CFunction fn,
 
     if (owner == NULL)
         return engine_pcall(L, fn, ud, err, errlen);
+    owner->mem_refused = 0;
+    owner->mem_error = 0;
+    owner->mem_retry.pending = 0;
     budget_start(owner, L, st, &sv);
     rc = engine_pcall(L, fn, ud, err, errlen);
     rc = budget_stop(owner, L, &sv, rc, err, errlen);
@@ -469,7 +483,7 @@ setup_state(lua_State *L)
     int cls;
 
     sandbox_open(L, s->lua_allow, s->package_path);
-    budget_open(L, c);
+    budget_open(L);
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "preload");
     lua_pushlightuserdata(L, &s->lib);

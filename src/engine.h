@@ -44,6 +44,7 @@ struct call_result {
 };
 
 struct conn **engine_slot(struct lua_State *L);
+struct conn *engine_owner(struct lua_State *L);
 int engine_pcall(struct lua_State *L, int (*fn)(struct lua_State *),
                  void *ud, char *err, size_t errlen);
 int engine_open(struct conn *c, char *err, size_t errlen);

@@ -338,21 +338,31 @@ write_pidfile(const char *path)
     return 0;
 }
 
+/* dir_part - the directory part of path into dir ("." or "/" for a name
+ * in the current or the root directory) */
+static void
+dir_part(const char *path, char *dir, size_t len)
+{
+    char *slash;
+
+    snprintf(dir, len, "%s", path);
+    slash = strrchr(dir, '/');
+    if (slash == NULL)
+        snprintf(dir, len, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+}
+
 /* dir_exists - whether the directory part of path exists */
 static int
 dir_exists(const char *path)
 {
     char dir[4096];
-    char *slash;
     struct stat st;
 
-    snprintf(dir, sizeof dir, "%s", path);
-    slash = strrchr(dir, '/');
-    if (slash == NULL)
-        return 1;
-    if (slash == dir)
-        return 1;
-    *slash = '\0';
+    dir_part(path, dir, sizeof dir);
     return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
@@ -364,7 +374,7 @@ note_privileges(void)
     const char *path = sockspec_unix_path(main_cfg.socket);
     struct passwd *pw = getpwuid(geteuid());
     struct group *gr = getgrgid(getegid());
-    char dir[4096], *slash;
+    char dir[4096];
 
     if (geteuid() == 0) {
         log_notice("running as root (privileges not dropped)");
@@ -376,14 +386,7 @@ note_privileges(void)
                    gr != NULL ? gr->gr_name : "?");
     if (path == NULL)
         return;
-    snprintf(dir, sizeof dir, "%s", path);
-    slash = strrchr(dir, '/');
-    if (slash == NULL)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
+    dir_part(path, dir, sizeof dir);
     if (access(dir, W_OK | X_OK) < 0)
         log_warn("socket %s: its directory %s is not writable by user %s, "
                  "so the socket cannot be removed at exit (give the "

@@ -3,6 +3,7 @@
  * watchdog.h).
  */
 #include "watchdog.h"
+#include "budget.h"
 #include "conn.h"
 #include "monotime.h"
 #include "log.h"
@@ -70,9 +71,7 @@ watchdog_main(void *arg)
                      "library call the time budget cannot interrupt (a "
                      "string pattern with heavy backtracking?); it gets "
                      "on_error when the call returns", lk.found[i].id,
-                     lk.found[i].stage == ST_NONE
-                         ? "the script's top level"
-                         : stage_name(lk.found[i].stage),
+                     budget_timed_name(lk.found[i].stage),
                      lk.found[i].late);
     }
     return NULL;
