@@ -20,7 +20,6 @@
 #define BUDGET_COUNT 1000       /* instructions between clock reads */
 #define BUDGET_COUNT_SLOW 100   /* ... once they turn out to be slow */
 #define BUDGET_SLOW 0.005       /* seconds between reads that are slow */
-#define BUDGET_BIG_ALLOC 65536  /* allocations that read the clock */
 #define BUDGET_CLOSE_DEPTH 100  /* nested coroutine closes allowed */
 
 static const char killed_key = 'k';     /* registry: threads an overrun
@@ -132,13 +131,13 @@ budget_hook(lua_State *L, lua_Debug *ar)
     luaL_error(L, "%s", msg);
 }
 
-/* budget_alloc_check - from the allocator: a big allocation past the
- * deadline makes the running thread's next instruction raise (a loop of
- * slow C calls may take long to reach the next count hook) */
+/* budget_alloc_check - from the allocator, for growth to BUDGET_BIG_ALLOC
+ * or more: past the deadline, the running thread's next instruction raises
+ * (a loop of slow C calls may take long to reach the next count hook) */
 void
-budget_alloc_check(struct conn *c, size_t nsize)
+budget_alloc_check(struct conn *c)
 {
-    if (nsize >= BUDGET_BIG_ALLOC && c->deadline != 0 && !c->overrun &&
+    if (c->deadline != 0 && !c->overrun &&
         c->L != NULL && mono_now() >= c->deadline)
         lua_sethook(c->running != NULL ? c->running : c->L, budget_hook,
                     LUA_MASKCOUNT, 1);

@@ -21,6 +21,8 @@
 struct conn;
 struct lua_State;
 
+#define BUDGET_BIG_ALLOC 65536  /* allocations that budget_alloc_check */
+
 /* what an inner budget saved of the outer one */
 struct budget_saved {
     int active;                 /* an outer budget was running */
@@ -33,7 +35,7 @@ void budget_start(struct conn *c, struct lua_State *L, enum stage st,
                   struct budget_saved *sv);
 int budget_stop(struct conn *c, struct lua_State *L, struct budget_saved *sv,
                 int rc, char *err, size_t errlen);
-void budget_alloc_check(struct conn *c, size_t nsize);
+void budget_alloc_check(struct conn *c);
 void budget_open(struct lua_State *L);
 const char *budget_timed_name(enum stage st);
 void budget_guard_coroutine(struct lua_State *L);

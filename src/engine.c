@@ -84,11 +84,11 @@ conn_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         c->mem_retry.pending = 1;
         return NULL;
     }
-    if (nsize > old) {
-        if (c->mem_retry.pending)       /* Lua retries after a collection */
-            retry_seen(c, ptr, old, nsize);
-        budget_alloc_check(c, nsize);
-    }
+    if (nsize > old && c->mem_retry.pending)    /* Lua retries after a
+                                                 * collection */
+        retry_seen(c, ptr, old, nsize);
+    if (nsize > old && nsize >= BUDGET_BIG_ALLOC)
+        budget_alloc_check(c);
     if (ptr != NULL && old <= ARENA_MAX && nsize <= ARENA_MAX &&
         arena_class(old) == arena_class(nsize)) {
         p = ptr;                                /* same size class */
