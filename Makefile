@@ -44,22 +44,34 @@ endif
 MILTER_LIBS := -Wl,--wrap=sigwait -l:libmilter.a -pthread
 LIBS := $(MILTER_LIBS) $(LUA_LIBS) -lm -ldl
 
-CORE_SRCS := actions.c arena.c breaker.c budget.c callbacks.c config.c conn.c engine.c fileio.c log.c \
-	negotiate.c paths.c reply.c sandbox.c script.c sockspec.c stage.c verdict.c
-DAEMON_SRCS := $(CORE_SRCS) signals.c mta.c record.c message.c replay.c lcore.c \
-	policytest.c privs.c listen.c watchdog.c main.c
+# src/ is in layers, each including only the layers before it in this list
+# (checked by `make layers`); headers are found by name, as in nginx
+LAYERS := base milter lua modules session offline daemon
+INCLUDES := $(addprefix -Isrc/,$(LAYERS))
+ALL_CFLAGS += $(INCLUDES)
+
+BASE_SRCS := base/arena.c base/config.c base/fileio.c base/log.c base/paths.c \
+	base/reply.c base/sockspec.c
+MILTER_SRCS := milter/negotiate.c milter/stage.c milter/verdict.c
+LUA_SRCS := lua/actions.c lua/budget.c lua/engine.c lua/sandbox.c lua/script.c
+MODULE_SRCS :=
+SESSION_SRCS := session/breaker.c session/callbacks.c session/conn.c
+CORE_SRCS := $(BASE_SRCS) $(MILTER_SRCS) $(LUA_SRCS) $(MODULE_SRCS) $(SESSION_SRCS)
+DAEMON_SRCS := $(CORE_SRCS) milter/mta.c milter/record.c base/message.c \
+	offline/replay.c offline/lcore.c offline/policytest.c daemon/signals.c \
+	daemon/privs.c daemon/listen.c daemon/watchdog.c daemon/main.c
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
 C_TESTS := unit_config unit_checks unit_engine
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
-TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) privs.o) $(BUILD)/t/mta_fake.o
+TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) daemon/privs.o) $(BUILD)/t/mta_fake.o
 
 # milter.core for busted specs (milter.test): the core with a recording MTA
-PIC_SRCS := $(CORE_SRCS) mta.c record.c message.c lcore.c
+PIC_SRCS := $(CORE_SRCS) milter/mta.c milter/record.c base/message.c offline/lcore.c
 PIC_OBJS := $(addprefix build/pic/,$(PIC_SRCS:.c=.o))
 CORE_SO := lua/milter/core.so
 
-.PHONY: all run test check check-c check-lua check-e2e check-asan deps clean install tools stress bench leakcheck leakcheck-run
+.PHONY: all run test check check-c check-lua check-e2e check-asan deps clean install tools stress bench leakcheck leakcheck-run layers
 
 all: $(BIN) $(CORE_SO)
 
@@ -67,18 +79,19 @@ $(CORE_SO): $(PIC_OBJS)
 	$(CC) -shared -o $@ $^ -lmilter -pthread
 
 build/pic/%.o: src/%.c
-	@mkdir -p build/pic
+	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
 
 $(BIN): $(DAEMON_OBJS)
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
+	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/t/%.o: t/c/%.c | $(BUILD)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/t/unit_%: $(BUILD)/t/unit_%.o $(TEST_CORE_OBJS)
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(LUA_LIBS) -pthread -lm -ldl
@@ -118,6 +131,9 @@ leakcheck: deps
 leakcheck-run: $(BIN) build/stress
 	LUAMILTER=$(BIN) STRESS_MIN_MESSAGES=100000 t/stress/run 120
 
+layers:
+	@scripts/check-layers "$(LAYERS)"
+
 deps:
 	@scripts/deps
 
@@ -149,4 +165,4 @@ clean:
 include scripts/install.mk
 include t/fuzz/fuzz.mk
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/t/*.d build/pic/*.d)
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/t/*.d build/pic/*/*.d)

@@ -1,7 +1,7 @@
 /*
  * mta_fake.h - a fake MTA behind the mta seam for unit tests.
  *
- * Implements every mta_* function of src/mta.h without libmilter.  The
+ * Implements every mta_* function of src/milter/mta.h without libmilter.  The
  * SMFICTX is our own struct: a private pointer, macros, and a log of the
  * calls made on it, which tests inspect.
  */

@@ -12,15 +12,17 @@ FUZZ_HARNESSES := config checks message bridge
 FUZZ_LUA_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
 FUZZ_LUA_LIBS := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
 FUZZ_CFLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
-	-Isrc $(FUZZ_LUA_CFLAGS) -DLUAMILTER_LIBDIR='"lua"'
+	$(addprefix -Isrc/,base milter lua modules session offline daemon) $(FUZZ_LUA_CFLAGS) -DLUAMILTER_LIBDIR='"lua"'
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-FUZZ_SRC_config := src/config.c src/log.c src/sockspec.c src/fileio.c
-FUZZ_SRC_checks := src/reply.c src/sockspec.c
-FUZZ_SRC_message := src/message.c
-FUZZ_SRC_bridge := $(addprefix src/,actions.c arena.c breaker.c budget.c callbacks.c \
-	config.c conn.c engine.c fileio.c log.c negotiate.c paths.c reply.c \
-	sandbox.c script.c sockspec.c stage.c verdict.c mta.c record.c)
+FUZZ_SRC_config := src/base/config.c src/base/log.c src/base/sockspec.c src/base/fileio.c
+FUZZ_SRC_checks := src/base/reply.c src/base/sockspec.c
+FUZZ_SRC_message := src/base/message.c
+FUZZ_SRC_bridge := $(addprefix src/,lua/actions.c base/arena.c session/breaker.c \
+	lua/budget.c session/callbacks.c base/config.c session/conn.c lua/engine.c \
+	base/fileio.c base/log.c milter/negotiate.c base/paths.c base/reply.c \
+	lua/sandbox.c lua/script.c base/sockspec.c milter/stage.c milter/verdict.c \
+	milter/mta.c milter/record.c)
 FUZZ_LIBS_bridge := $(FUZZ_LUA_LIBS) -lmilter -pthread -lm -ldl
 
 # FUZZ_PICK - shell: the sources (src) and libraries (libs) of harness $h
@@ -57,7 +59,7 @@ fuzz-replay:
 	@mkdir -p $(FUZZ_DIR)
 	@for h in $(FUZZ_HARNESSES); do \
 	    $(FUZZ_PICK) \
-	    case " $$src " in *" src/fileio.c "*) ;; *) src="$$src src/fileio.c";; esac; \
+	    case " $$src " in *" src/base/fileio.c "*) ;; *) src="$$src src/base/fileio.c";; esac; \
 	    cc $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $(FUZZ_DIR)/replay_$$h \
 	        t/fuzz/fuzz_$$h.c t/fuzz/replay_main.c $$src $$libs || exit 1; \
 	    $(FUZZ_DIR)/replay_$$h t/fuzz/corpus/$$h >$(FUZZ_DIR)/replay_$$h.out || \

@@ -50,13 +50,13 @@ local function same(code, documented, what)
 end
 
 describe("docs/lua-api.md", function()
-  it("documents every action method of src/actions.c, and no other", function()
-    same(reg_names("src/actions.c", "action_funcs"), headings("self:"),
+  it("documents every action method of src/lua/actions.c, and no other", function()
+    same(reg_names("src/lua/actions.c", "action_funcs"), headings("self:"),
       "action methods")
   end)
 
-  it("documents every callback of src/stage.c, and no other", function()
-    local src = read("src/stage.c")
+  it("documents every callback of src/milter/stage.c, and no other", function()
+    local src = read("src/milter/stage.c")
     local cbs = {}
     for name in src:gmatch('%[ST_[%u_]+%]%s*=%s*{"([%w_]+)"') do
       cbs[#cbs + 1] = name
@@ -98,8 +98,8 @@ describe("docs/lua-api.md", function()
   end)
 
   it("documents the milter.core context methods", function()
-    local methods = reg_names("src/lcore.c", "ctx_methods")
-    local funcs = reg_names("src/lcore.c", "core_funcs")
+    local methods = reg_names("src/offline/lcore.c", "ctx_methods")
+    local funcs = reg_names("src/offline/lcore.c", "core_funcs")
     for _, m in ipairs(methods) do
       assert(doc:find("`t:" .. m .. "(", 1, true) or doc:find("plus `" .. m .. "`", 1, true)
         or doc:find("`" .. m .. "`", 1, true),
