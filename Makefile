@@ -50,7 +50,7 @@ LAYERS := base milter lua modules session offline daemon
 INCLUDES := $(addprefix -Isrc/,$(LAYERS))
 ALL_CFLAGS += $(INCLUDES)
 
-BASE_SRCS := base/arena.c base/config.c base/fileio.c base/log.c base/paths.c \
+BASE_SRCS := base/arena.c base/config.c base/config_keys.c base/fileio.c base/log.c base/paths.c \
 	base/reply.c base/sockspec.c
 MILTER_SRCS := milter/negotiate.c milter/stage.c milter/verdict.c
 LUA_SRCS := lua/actions.c lua/budget.c lua/engine.c lua/sandbox.c lua/script.c

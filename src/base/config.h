@@ -2,8 +2,21 @@
  * config.h - the luamilter configuration file.
  *
  * Format: "key = value" lines, '#' starts a comment (at line start, or after
- * white space).  Values may be wrapped in double quotes.  An unknown key or a
- * bad value is an error reported as "FILE:LINE: what is wrong".
+ * white space).  Values may be wrapped in double quotes.  An unknown key, a
+ * key given twice or a bad value is an error reported as
+ * "FILE:LINE: what is wrong".
+ *
+ * Every key is declared once, in a table of struct config_key: its name,
+ * type, default, bounds or words, whether SIGHUP may change it, and the
+ * module that owns it.  Parsing, defaults, the reload rules, -t and
+ * --print-config all come from those tables.  The core's keys fill struct
+ * config's fields; a module's keys fill its own block (config_section),
+ * after the module registered its table (config_add_section) before the
+ * first config is made.
+ *
+ * A loaded config is an immutable snapshot with a reference count: each
+ * script generation holds the one it was loaded with, so a module's keys
+ * reach every connection without copies.
  */
 #ifndef LUAMILTER_CONFIG_H
 #define LUAMILTER_CONFIG_H
@@ -17,7 +30,19 @@ enum on_error {
     ONERR_ACCEPT
 };
 
+#define CONFIG_SECTIONS_MAX 16
+
+/* a key that may be given on any number of lines (e.g. shared_dict) */
+struct config_list {
+    size_t n;
+    struct config_item {
+        char *value;
+        int line;           /* where it was given (0: not from a file) */
+    } *items;
+};
+
 struct config {
+    int refs;           /* atomic; 0 for a config on the caller's stack */
     char *file;         /* path of the file read, NULL if none */
     char *socket;       /* libmilter socket spec */
     int socket_mode;    /* permission bits of a unix socket */
@@ -39,6 +64,9 @@ struct config {
     int max_connections;        /* 0 = no limit */
     char *user, *group;         /* privileges to drop to */
     int allow_root;
+    void *section[CONFIG_SECTIONS_MAX];     /* modules' blocks */
+    int *lines;         /* per key of every section: the line it was set
+                         * on, 0 if not set; for duplicates and messages */
 };
 
 /* what lua_allow may grant beyond the default sandbox */
@@ -59,8 +87,55 @@ enum breaker_mode {
 #define CONFIG_DEFAULT_TIMEOUT 7210
 #define CONFIG_DEFAULT_MEMORY_LIMIT (64u << 20)
 
+/* the type of a key's value, and so how it is parsed and printed */
+enum config_type {
+    CT_STRING,      /* char *: any text; CK_NONEMPTY refuses "" */
+    CT_INT,         /* int: a whole number from lo to hi */
+    CT_OCTAL,       /* int: an octal mode from lo to hi */
+    CT_SECONDS,     /* double: seconds, decimals, "s"/"ms" suffix */
+    CT_SIZE,        /* size_t: bytes with K/M/G; 0 means none */
+    CT_WORD,        /* int: the index of one of words (any case) */
+    CT_FLAGS,       /* unsigned: a bit per word of a comma/space list */
+    CT_BOOL,        /* int: yes/no, true/false, on/off, 1/0 (any case) */
+    CT_LEVEL,       /* int: a log level (log_level_parse) */
+    CT_LIST         /* struct config_list: every line of the key */
+};
+
+/* config_key flags */
+#define CK_RELOAD 0x01      /* SIGHUP may change it (else: next restart) */
+#define CK_NONEMPTY 0x02    /* a string that may not be empty */
+#define CK_EMPTY_UNSETS 0x04    /* an empty string means unset (NULL) */
+
+struct config_key {
+    const char *name;
+    enum config_type type;
+    size_t offset;          /* of the value in its section's block */
+    const char *def;        /* default as written in a file; NULL: unset */
+    double lo, hi;          /* bounds of numbers, seconds and sizes */
+    const char *const *words;   /* CT_WORD, CT_FLAGS */
+    unsigned flags;         /* CK_* */
+    int (*check)(const char *value, char *err, size_t errlen);
+    const char *help;       /* one line for --print-config */
+};
+
+/* a table of keys and the block its values live in */
+struct config_section {
+    const char *owner;      /* "core" or the module's name */
+    const struct config_key *keys;
+    size_t nkeys;
+    size_t size;            /* of the block; 0 for the core (struct config) */
+};
+
+int config_add_section(const struct config_section *sec);
+void *config_section(const struct config *cfg, int id);
+size_t config_nsections(void);
+const struct config_section *config_section_at(size_t i);
+
 void config_init(struct config *cfg);
 void config_free(struct config *cfg);
+struct config *config_new(void);
+void config_ref(struct config *cfg);
+void config_unref(struct config *cfg);
 int config_parse(struct config *cfg, const char *name, const char *text,
                  char *err, size_t errlen);
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
@@ -68,5 +143,18 @@ int config_set(struct config *cfg, const char *key, const char *value,
                char *err, size_t errlen);
 const char *config_on_error_name(int on_error);
 const char *config_allow_name(unsigned bit);
+
+/* config_format - the value of key in cfg as written in a file */
+int config_format(const struct config *cfg, const struct config_section *sec,
+                  const struct config_key *k, char *out, size_t outlen);
+int config_print(const struct config *cfg, int (*put)(const char *line,
+                                                       void *ud), void *ud);
+
+/* config_keep_restart_only - give nc the running value (from old) of
+ * every key SIGHUP may not change that nc changes, calling note(key) for
+ * each; returns how many */
+int config_keep_restart_only(struct config *nc, const struct config *old,
+                             void (*note)(const char *key));
+int config_key_line(const struct config *cfg, const char *key);
 
 #endif

@@ -43,9 +43,10 @@ struct options {
     const char *script;
     const char *socket;
     int check;
+    int print_config;       /* --print-config */
 };
 
-static struct config main_cfg;
+static struct config *main_cfg;   /* the running config (referenced) */
 static struct options main_opts;
 static char *main_script_path;
 static int main_listen_fd = -1;     /* our own inet listener, or -1 */
@@ -55,7 +56,8 @@ static void
 usage(FILE *out)
 {
     fprintf(out,
-            "usage: luamilter [-c FILE] [-s SCRIPT] [-p SOCKET] [-t]\n"
+            "usage: luamilter [-c FILE] [-s SCRIPT] [-p SOCKET] [-t] "
+            "[--print-config]\n"
             "       luamilter replay [OPTIONS] MESSAGE...   (see replay -h)\n"
             "       luamilter -h | -V\n"
             "\n"
@@ -68,6 +70,8 @@ usage(FILE *out)
             "  -t         check the configuration and compile the script, "
             "then exit\n"
             "             (status 0 if both are good, 1 otherwise)\n"
+            "  --print-config  print every configuration key with its "
+            "effective value\n"
             "  -h         this help\n"
             "  -V         version\n"
             "\n"
@@ -79,9 +83,17 @@ usage(FILE *out)
 static void
 parse_args(int argc, char **argv, struct options *o)
 {
-    int ch;
+    int ch, i, j;
 
     memset(o, 0, sizeof *o);
+    for (i = j = 1; i < argc; i++) {        /* the one long option */
+        if (strcmp(argv[i], "--print-config") == 0)
+            o->print_config = 1;
+        else
+            argv[j++] = argv[i];
+    }
+    argc = j;
+    argv[argc] = NULL;
     while ((ch = getopt(argc, argv, "c:s:p:thV")) != -1) {
         switch (ch) {
         case 'c': o->config = optarg; break;
@@ -107,15 +119,19 @@ parse_args(int argc, char **argv, struct options *o)
 }
 
 /* load_config - config file plus command-line overrides; exits on error */
-static void
-load_config(const struct options *o, struct config *cfg)
+static struct config *
+load_config(const struct options *o)
 {
+    struct config *cfg = config_new();
     char err[1024];
     const char *file = o->config;
 
-    config_init(cfg);
     if (file == NULL && access(DEFAULT_CONFIG, F_OK) == 0)
         file = DEFAULT_CONFIG;
+    if (cfg == NULL) {
+        fprintf(stderr, "luamilter: out of memory\n");
+        exit(1);
+    }
     if (file != NULL && config_load(cfg, file, err, sizeof err) < 0) {
         fprintf(stderr, "luamilter: %s\n", err);
         exit(1);
@@ -137,11 +153,32 @@ load_config(const struct options *o, struct config *cfg)
                 "config or use -s\n");
         exit(1);
     }
+    return cfg;
+}
+
+/* print_line - config_print's writer: one line to stdout */
+static int
+print_line(const char *line, void *ud)
+{
+    (void)ud;
+    return printf("%s\n", line) < 0 ? -1 : 0;
+}
+
+/* print_config - --print-config: every key and its effective value */
+static int
+print_config(const struct config *cfg)
+{
+    printf("# luamilter %s: the effective configuration (%s)\n",
+           LUAMILTER_VERSION, cfg->file != NULL ? cfg->file
+                                                : "no config file");
+    if (config_print(cfg, print_line, NULL) < 0 || fflush(stdout) != 0)
+        return 1;
+    return 0;
 }
 
 /* load_script - compile and check the script of a configuration */
 static struct script *
-load_script_for(const struct config *cfg, const char *path, char *err,
+load_script_for(struct config *cfg, const char *path, char *err,
                 size_t errlen)
 {
     struct script_options so;
@@ -154,65 +191,48 @@ load_script_for(const struct config *cfg, const char *path, char *err,
 static struct script *
 load_script(char *err, size_t errlen)
 {
-    return load_script_for(&main_cfg, main_script_path, err, errlen);
+    return load_script_for(main_cfg, main_script_path, err, errlen);
 }
 
-/* note_restart_only - warn about a changed key that needs a restart */
+static char reload_notes[1024];      /* restart-only keys a reload met */
+
+/* note_restart_only - remember a changed key that needs a restart */
 static void
-note_restart_only(const char *key, int changed)
+note_restart_only(const char *key)
 {
-    if (changed)
+    size_t used = strlen(reload_notes);
+
+    snprintf(reload_notes + used, sizeof reload_notes - used, "%s%s",
+             used > 0 ? " " : "", key);
+}
+
+/* log_restart_only - warn about each key noted by note_restart_only */
+static void
+log_restart_only(void)
+{
+    char *key, *save = NULL;
+
+    for (key = strtok_r(reload_notes, " ", &save); key != NULL;
+         key = strtok_r(NULL, " ", &save))
         log_warn("reload: '%s' changed in the config; it takes effect at the "
                  "next restart", key);
+    reload_notes[0] = '\0';
 }
 
-/* str_differs - whether two optional strings differ */
-static int
-str_differs(const char *a, const char *b)
-{
-    if (a == NULL || b == NULL)
-        return a != b;
-    return strcmp(a, b) != 0;
-}
-
-/* apply_reloaded_config - take the reloadable keys of nc into main_cfg */
+/* apply_reloaded_config - make nc (whose restart-only keys already hold
+ * the running values) the running config, and apply what it changes */
 static void
 apply_reloaded_config(struct config *nc)
 {
-    char *tmp;
+    struct config *old = main_cfg;
 
-    note_restart_only("socket", str_differs(nc->socket, main_cfg.socket));
-    note_restart_only("socket_mode", nc->socket_mode != main_cfg.socket_mode);
-    note_restart_only("timeout", nc->timeout != main_cfg.timeout);
-    note_restart_only("backlog", nc->backlog != main_cfg.backlog);
-    note_restart_only("log", nc->log_syslog != main_cfg.log_syslog);
-    note_restart_only("pidfile", str_differs(nc->pidfile, main_cfg.pidfile));
-    note_restart_only("user", str_differs(nc->user, main_cfg.user));
-    note_restart_only("group", str_differs(nc->group, main_cfg.group));
-    tmp = main_cfg.lua_path;
-    main_cfg.lua_path = nc->lua_path;
-    nc->lua_path = tmp;
-    tmp = main_cfg.script;
-    main_cfg.script = nc->script;
-    nc->script = tmp;
-    main_cfg.on_error = nc->on_error;
-    main_cfg.callback_timeout = nc->callback_timeout;
-    main_cfg.memory_limit = nc->memory_limit;
-    main_cfg.lua_allow = nc->lua_allow;
-    main_cfg.shutdown_grace = nc->shutdown_grace;
-    main_cfg.allow_root = nc->allow_root;
-    if (nc->log_level != main_cfg.log_level) {
-        main_cfg.log_level = nc->log_level;
-        log_setup(main_cfg.log_syslog, main_cfg.log_level);
-    }
-    if (nc->max_connections != main_cfg.max_connections) {
-        main_cfg.max_connections = nc->max_connections;
-        conn_set_max(nc->max_connections);
-    }
-    main_cfg.breaker_errors = nc->breaker_errors;
-    main_cfg.breaker_window = nc->breaker_window;
-    main_cfg.breaker_mode = nc->breaker_mode;
-    breaker_setup(nc->breaker_errors, nc->breaker_window, nc->breaker_mode);
+    main_cfg = nc;
+    if (main_cfg->log_level != old->log_level)
+        log_setup(main_cfg->log_syslog, main_cfg->log_level);
+    conn_set_max(main_cfg->max_connections);
+    breaker_setup(main_cfg->breaker_errors, main_cfg->breaker_window,
+                  main_cfg->breaker_mode);
+    config_unref(old);
 }
 
 /* on_reload - SIGHUP: re-read the config and the script; publish a new
@@ -221,20 +241,11 @@ static void
 on_reload(void)
 {
     char err[8192];
-    struct config nc;
+    struct config *nc;
     char *path = NULL;
     struct script *s;
 
-    config_init(&nc);
-    if (main_cfg.file != NULL &&
-        config_load(&nc, main_cfg.file, err, sizeof err) < 0) {
-        log_err("reload failed, still serving the previous configuration "
-                "and script: %s", err);
-        config_free(&nc);
-        return;
-    }
-    if (main_cfg.file == NULL) {
-        config_free(&nc);
+    if (main_cfg->file == NULL) {
         s = load_script(err, sizeof err);
         if (s == NULL) {
             log_err("reload failed, still serving the previous script: %s",
@@ -242,32 +253,42 @@ on_reload(void)
             return;
         }
     } else {
-        if (main_opts.socket != NULL)
-            config_set(&nc, "socket", main_opts.socket, err, sizeof err);
-        else if (nc.socket == NULL)
-            config_set(&nc, "socket", CONFIG_DEFAULT_SOCKET, err, sizeof err);
-        path = main_opts.script != NULL ? strdup(main_opts.script)
-               : nc.script != NULL ? paths_relative_to(main_cfg.file,
-                                                       nc.script)
-                                   : NULL;
-        if (path == NULL) {
-            log_err("reload failed: no 'script' in %s; still serving the "
-                    "previous script", main_cfg.file);
-            config_free(&nc);
+        nc = config_new();
+        if (nc == NULL || config_load(nc, main_cfg->file, err,
+                                      sizeof err) < 0) {
+            log_err("reload failed, still serving the previous configuration "
+                    "and script: %s", nc == NULL ? "out of memory" : err);
+            config_unref(nc);
             return;
         }
-        s = load_script_for(&nc, path, err, sizeof err);
+        if (main_opts.socket != NULL)
+            config_set(nc, "socket", main_opts.socket, err, sizeof err);
+        else if (nc->socket == NULL)
+            config_set(nc, "socket", CONFIG_DEFAULT_SOCKET, err, sizeof err);
+        reload_notes[0] = '\0';
+        config_keep_restart_only(nc, main_cfg, note_restart_only);
+        path = main_opts.script != NULL ? strdup(main_opts.script)
+               : nc->script != NULL ? paths_relative_to(main_cfg->file,
+                                                        nc->script)
+                                    : NULL;
+        if (path == NULL) {
+            log_err("reload failed: no 'script' in %s; still serving the "
+                    "previous script", main_cfg->file);
+            config_unref(nc);
+            return;
+        }
+        s = load_script_for(nc, path, err, sizeof err);
         if (s == NULL) {
             log_err("reload failed, still serving the previous configuration "
                     "and script: %s", err);
             free(path);
-            config_free(&nc);
+            config_unref(nc);
             return;
         }
-        apply_reloaded_config(&nc);
+        log_restart_only();
+        apply_reloaded_config(nc);
         free(main_script_path);
         main_script_path = path;
-        config_free(&nc);
     }
     script_publish(s);
     breaker_reset();
@@ -281,7 +302,7 @@ on_reload(void)
 static void
 remove_socket(void)
 {
-    const char *path = sockspec_unix_path(main_cfg.socket);
+    const char *path = sockspec_unix_path(main_cfg->socket);
 
     if (path != NULL && unlink(path) < 0 && errno != ENOENT)
         log_warn("socket %s: cannot remove it: %s (its directory must be "
@@ -301,7 +322,7 @@ on_stop(int sig)
     if (main_listen_fd >= 0)
         listen_stop(main_listen_fd);
     while ((left = conn_count()) > 0 &&
-           waited_ms < 1000L * main_cfg.shutdown_grace) {
+           waited_ms < 1000L * main_cfg->shutdown_grace) {
         if (waited_ms % 5000 == 0)
             log_notice("waiting for %ld open connection%s to finish", left,
                        left == 1 ? "" : "s");
@@ -311,8 +332,8 @@ on_stop(int sig)
     if (left > 0)
         log_warn("stopping with %ld connection%s still open", left,
                  left == 1 ? "" : "s");
-    if (main_cfg.pidfile != NULL)
-        unlink(main_cfg.pidfile);
+    if (main_cfg->pidfile != NULL)
+        unlink(main_cfg->pidfile);
     log_notice("stopped");
     log_flush();
     if (left > 0)
@@ -371,7 +392,7 @@ dir_exists(const char *path)
 static void
 note_privileges(void)
 {
-    const char *path = sockspec_unix_path(main_cfg.socket);
+    const char *path = sockspec_unix_path(main_cfg->socket);
     struct passwd *pw = getpwuid(geteuid());
     struct group *gr = getgrgid(getegid());
     char dir[4096];
@@ -380,7 +401,7 @@ note_privileges(void)
         log_notice("running as root (privileges not dropped)");
         return;
     }
-    if (main_cfg.user != NULL || main_cfg.group != NULL)
+    if (main_cfg->user != NULL || main_cfg->group != NULL)
         log_notice("running as user %s, group %s",
                    pw != NULL ? pw->pw_name : "?",
                    gr != NULL ? gr->gr_name : "?");
@@ -391,7 +412,7 @@ note_privileges(void)
         log_warn("socket %s: its directory %s is not writable by user %s, "
                  "so the socket cannot be removed at exit (give the "
                  "directory to that user; a stale socket is replaced at the "
-                 "next start)", main_cfg.socket, dir,
+                 "next start)", main_cfg->socket, dir,
                  pw != NULL ? pw->pw_name : "?");
 }
 
@@ -542,8 +563,10 @@ main(int argc, char **argv)
         return replay_main(argc - 1, argv + 1);
     parse_args(argc, argv, &o);
     main_opts = o;
-    load_config(&o, &main_cfg);
-    log_setup(o.check ? 0 : main_cfg.log_syslog, main_cfg.log_level);
+    main_cfg = load_config(&o);
+    if (o.print_config)
+        return print_config(main_cfg);
+    log_setup(o.check ? 0 : main_cfg->log_syslog, main_cfg->log_level);
     s = load_script(err, sizeof err);
     if (s == NULL) {
         if (o.check)
@@ -552,13 +575,13 @@ main(int argc, char **argv)
             log_err("cannot load the policy: %s", err);
         return 1;
     }
-    if (o.check && check_startup(&main_cfg) < 0) {
+    if (o.check && check_startup(main_cfg) < 0) {
         script_unref(s);
         return 1;
     }
     if (o.check) {
         printf("%s: OK\n%s: OK (version %s)\n",
-               main_cfg.file != NULL ? main_cfg.file : "(no config file)",
+               main_cfg->file != NULL ? main_cfg->file : "(no config file)",
                s->path, s->hash);
         if (s->tests_run > 0)
             printf("%s%s: %d policy tests passed\n", s->test_report,
@@ -566,7 +589,7 @@ main(int argc, char **argv)
         script_unref(s);
         return 0;
     }
-    if (privs_refuse_root(geteuid(), main_cfg.user, main_cfg.allow_root,
+    if (privs_refuse_root(geteuid(), main_cfg->user, main_cfg->allow_root,
                           err, sizeof err) < 0) {
         log_err("%s", err);
         script_unref(s);
@@ -574,36 +597,36 @@ main(int argc, char **argv)
     }
     signals_block();
     script_publish(s);
-    breaker_setup(main_cfg.breaker_errors, main_cfg.breaker_window,
-                  main_cfg.breaker_mode);
-    conn_set_max(main_cfg.max_connections);
+    breaker_setup(main_cfg->breaker_errors, main_cfg->breaker_window,
+                  main_cfg->breaker_mode);
+    conn_set_max(main_cfg->max_connections);
     nofile = privs_raise_nofile(&nofile_was);
     log_notice("luamilter %s starting: script %s version %s, socket %s, "
                "on_error %s", LUAMILTER_VERSION, s->path, s->hash,
-               main_cfg.socket, config_on_error_name(main_cfg.on_error));
+               main_cfg->socket, config_on_error_name(main_cfg->on_error));
     if (nofile > 0 && nofile != nofile_was)
         log_info("file descriptor limit: %ld (raised from %ld)", nofile,
                  nofile_was);
     else if (nofile > 0)
         log_info("file descriptor limit: %ld (the hard limit)", nofile);
-    if (open_socket(&main_cfg) < 0)
+    if (open_socket(main_cfg) < 0)
         return 1;
-    if (privs_drop(main_cfg.user, main_cfg.group,
-                   sockspec_unix_path(main_cfg.socket), err,
+    if (privs_drop(main_cfg->user, main_cfg->group,
+                   sockspec_unix_path(main_cfg->socket), err,
                    sizeof err) < 0) {
         log_err("cannot drop privileges: %s", err);
         remove_socket();
         return 1;
     }
     note_privileges();
-    if (main_cfg.pidfile != NULL && write_pidfile(main_cfg.pidfile) < 0) {
+    if (main_cfg->pidfile != NULL && write_pidfile(main_cfg->pidfile) < 0) {
         remove_socket();
         return 1;
     }
     if (signals_start(&sh) < 0) {
         remove_socket();
-        if (main_cfg.pidfile != NULL)
-            unlink(main_cfg.pidfile);
+        if (main_cfg->pidfile != NULL)
+            unlink(main_cfg->pidfile);
         return 1;
     }
     if (watchdog_start() < 0)
@@ -611,8 +634,8 @@ main(int argc, char **argv)
                  "library call will not be logged");
     rc = mta_main();
     remove_socket();
-    if (main_cfg.pidfile != NULL)
-        unlink(main_cfg.pidfile);
+    if (main_cfg->pidfile != NULL)
+        unlink(main_cfg->pidfile);
     log_notice("stopped");
     return rc == MI_SUCCESS ? 0 : 1;
 }

@@ -8,6 +8,7 @@
  * refuses __gc.
  */
 #include "budget.h"
+#include "config.h"
 #include "conn.h"
 #include "engine.h"
 #include "monotime.h"
@@ -54,7 +55,7 @@ overrun_message(const struct conn *c, char *buf, size_t len)
 {
     snprintf(buf, len, "%s ran over callback_timeout (%g s)",
              budget_timed_name(c->budget_stage),
-             c->script != NULL ? c->script->callback_timeout : 0.0);
+             c->script != NULL ? c->script->cfg->callback_timeout : 0.0);
 }
 
 /* add_killed - (protected) put the running coroutine in the killed set */
@@ -149,7 +150,7 @@ void
 budget_start(struct conn *c, lua_State *L, enum stage st,
              struct budget_saved *sv)
 {
-    double t = c->script != NULL ? c->script->callback_timeout : 0;
+    double t = c->script != NULL ? c->script->cfg->callback_timeout : 0;
     double now = mono_now();
 
     sv->active = c->deadline != 0;

@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "actions.h"
 #include "budget.h"
+#include "config.h"
 #include "conn.h"
 #include "log.h"
 #include "sandbox.h"
@@ -482,7 +483,7 @@ setup_state(lua_State *L)
     struct script *s = c->script;
     int cls;
 
-    sandbox_open(L, s->lua_allow, s->package_path);
+    sandbox_open(L, s->cfg->lua_allow, s->package_path);
     budget_open(L);
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "preload");
@@ -557,7 +558,7 @@ engine_open(struct conn *c, char *err, size_t errlen)
     lua_State *L;
     int rc;
 
-    c->mem_limit = c->script != NULL ? c->script->memory_limit : 0;
+    c->mem_limit = c->script != NULL ? c->script->cfg->memory_limit : 0;
     L = lua_newstate(conn_alloc, c);
     if (L == NULL) {
         arena_destroy(&c->arena);
@@ -568,7 +569,7 @@ engine_open(struct conn *c, char *err, size_t errlen)
     lua_setwarnf(L, warn_handler, NULL);
     *(struct conn **)lua_getextraspace(L) = c;
     c->L = L;
-    c->mem_limit = c->script != NULL ? c->script->memory_limit : 0;
+    c->mem_limit = c->script != NULL ? c->script->cfg->memory_limit : 0;
     rc = timed_pcall(c, L, ST_NONE, setup_state, c, err, errlen);
     if (rc != LUA_OK) {
         limit_note(c, err, errlen);

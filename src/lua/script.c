@@ -117,6 +117,7 @@ free_script(struct script *s)
     free(s->lib.code);
     free(s->package_path);
     free(s->test_report);
+    config_unref(s->cfg);
     free(s);
 }
 
@@ -152,13 +153,11 @@ script_load(const struct script_options *opt, char *err, size_t errlen)
         return NULL;
     }
     s->refs = 1;
-    s->on_error = opt->on_error;
+    s->cfg = opt->cfg;
+    config_ref(s->cfg);
     s->path = strdup(opt->path);
-    s->callback_timeout = opt->callback_timeout;
-    s->memory_limit = opt->memory_limit;
-    s->lua_allow = opt->lua_allow;
-    s->package_path = make_package_path(opt->lua_path, opt->libdir,
-                                        opt->lua_allow);
+    s->package_path = make_package_path(opt->cfg->lua_path, opt->libdir,
+                                        opt->cfg->lua_allow);
     if (s->path == NULL || s->package_path == NULL) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -180,16 +179,12 @@ fail:
 
 /* script_options_init - the options a configuration gives a script path */
 void
-script_options_init(struct script_options *so, const struct config *cfg,
+script_options_init(struct script_options *so, struct config *cfg,
                     const char *path)
 {
     so->path = path;
     so->libdir = paths_libdir();
-    so->lua_path = cfg->lua_path;
-    so->on_error = cfg->on_error;
-    so->callback_timeout = cfg->callback_timeout;
-    so->memory_limit = cfg->memory_limit;
-    so->lua_allow = cfg->lua_allow;
+    so->cfg = cfg;
 }
 
 /* script_ref - take a reference */

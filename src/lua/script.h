@@ -26,27 +26,22 @@ struct script {
     struct script_chunk policy;
     struct script_chunk lib;    /* lua/milter.lua */
     char *package_path;     /* package.path for connection states */
-    int on_error;           /* enum on_error */
-    double callback_timeout;    /* seconds, 0 = none */
-    size_t memory_limit;        /* bytes per state, 0 = none */
-    unsigned lua_allow;         /* CONFIG_ALLOW_* */
+    struct config *cfg;     /* the config it was loaded with (referenced):
+                             * on_error, callback_timeout, memory_limit,
+                             * lua_allow and every module's keys */
     char *test_report;      /* in-policy test results, one per line */
     int tests_run, tests_failed;
 };
 
+struct config;
+
 struct script_options {
     const char *path;       /* policy script */
     const char *libdir;     /* directory holding milter.lua */
-    const char *lua_path;   /* admin's extra package.path, may be NULL */
-    int on_error;
-    double callback_timeout;
-    size_t memory_limit;
-    unsigned lua_allow;
+    struct config *cfg;     /* from config_new; the generation references it */
 };
 
-struct config;
-
-void script_options_init(struct script_options *so, const struct config *cfg,
+void script_options_init(struct script_options *so, struct config *cfg,
                          const char *path);
 struct script *script_load(const struct script_options *opt, char *err,
                            size_t errlen);

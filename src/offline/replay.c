@@ -972,7 +972,7 @@ int
 replay_main(int argc, char **argv)
 {
     struct replay_opts ro;
-    struct config cfg;
+    struct config *cfg;
     struct script_options so;
     struct script *s;
     char err[8192], *script_path = NULL;
@@ -991,29 +991,33 @@ replay_main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    config_init(&cfg);
-    if (ro.config != NULL && config_load(&cfg, ro.config, err, sizeof err) < 0) {
-        fprintf(stderr, "luamilter replay: %s\n", err);
-        config_free(&cfg);
+    cfg = config_new();
+    if (cfg == NULL) {
+        fprintf(stderr, "luamilter replay: out of memory\n");
         return EXIT_CONFIG;
     }
-    log_setup(0, cfg.log_level);
+    if (ro.config != NULL && config_load(cfg, ro.config, err, sizeof err) < 0) {
+        fprintf(stderr, "luamilter replay: %s\n", err);
+        config_unref(cfg);
+        return EXIT_CONFIG;
+    }
+    log_setup(0, cfg->log_level);
     if (ro.script != NULL)
         script_path = strdup(ro.script);
-    else if (cfg.script != NULL)
-        script_path = paths_relative_to(cfg.file, cfg.script);
+    else if (cfg->script != NULL)
+        script_path = paths_relative_to(cfg->file, cfg->script);
     if (script_path == NULL) {
         fprintf(stderr, "luamilter replay: no policy script: use -s or a "
                 "config with 'script'\n");
-        config_free(&cfg);
+        config_unref(cfg);
         return EXIT_USAGE;
     }
-    script_options_init(&so, &cfg, script_path);
+    script_options_init(&so, cfg, script_path);
     s = script_load(&so, err, sizeof err);
     if (s == NULL) {
         fprintf(stderr, "luamilter replay: %s\n", err);
         free(script_path);
-        config_free(&cfg);
+        config_unref(cfg);
         return EXIT_CONFIG;
     }
     script_publish(s);
@@ -1030,6 +1034,6 @@ replay_main(int argc, char **argv)
                 printf("summary: %s %u\n", names[i], counts[i]);
     }
     free(script_path);
-    config_free(&cfg);
+    config_unref(cfg);
     return rc != 0 ? rc : worst;
 }

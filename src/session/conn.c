@@ -98,7 +98,7 @@ conn_new_on(struct script *s)
     if (s != NULL)
         script_ref(s);
     c->script = s != NULL ? s : script_current();
-    c->on_error = c->script != NULL ? c->script->on_error : ONERR_TEMPFAIL;
+    c->on_error = c->script != NULL ? c->script->cfg->on_error : ONERR_TEMPFAIL;
     if (c->script == NULL) {
         log_err("conn#%lu: no policy script loaded", c->id);
         c->broken = 1;

@@ -176,10 +176,12 @@ test_units(void **state)
     assert_int_equal(parse(&c, "allow_root = True\n", err, sizeof err), 0);
     assert_int_equal(c.allow_root, 1);
     config_free(&c);
-    assert_int_equal(parse(&c, "allow_root = yes\nallow_root = off\n", err,
-                           sizeof err), 0);
+    assert_int_equal(parse(&c, "allow_root = off\n", err, sizeof err), 0);
     assert_int_equal(c.allow_root, 0);
     config_free(&c);
+    /* a key given twice is an error naming both lines */
+    expect_error("allow_root = yes\n\nallow_root = off\n", 3,
+                 "allow_root: given twice, first on line 1");
     expect_error("callback_timeout = nan\n", 1, "callback_timeout");
 }
 

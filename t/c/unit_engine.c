@@ -48,11 +48,14 @@ load(const char *src, char *err, size_t errlen)
     memset(&so, 0, sizeof so);
     so.path = write_policy(src);
     so.libdir = "lua";
-    so.on_error = ONERR_TEMPFAIL;
-    so.callback_timeout = 2;
-    so.memory_limit = 16u << 20;
+    so.cfg = config_new();
+    if (so.cfg == NULL)
+        abort();
+    so.cfg->callback_timeout = 2;
+    so.cfg->memory_limit = 16u << 20;
     {
         struct script *s = script_load(&so, err, errlen);
+        config_unref(so.cfg);
         unlink(so.path);
         return s;
     }

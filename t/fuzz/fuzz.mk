@@ -15,11 +15,11 @@ FUZZ_CFLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
 	$(addprefix -Isrc/,base milter lua modules session offline daemon) $(FUZZ_LUA_CFLAGS) -DLUAMILTER_LIBDIR='"lua"'
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-FUZZ_SRC_config := src/base/config.c src/base/log.c src/base/sockspec.c src/base/fileio.c
+FUZZ_SRC_config := src/base/config.c src/base/config_keys.c src/base/log.c src/base/sockspec.c src/base/fileio.c
 FUZZ_SRC_checks := src/base/reply.c src/base/sockspec.c
 FUZZ_SRC_message := src/base/message.c
 FUZZ_SRC_bridge := $(addprefix src/,lua/actions.c base/arena.c session/breaker.c \
-	lua/budget.c session/callbacks.c base/config.c session/conn.c lua/engine.c \
+	lua/budget.c session/callbacks.c base/config.c base/config_keys.c session/conn.c lua/engine.c \
 	base/fileio.c base/log.c milter/negotiate.c base/paths.c base/reply.c \
 	lua/sandbox.c lua/script.c base/sockspec.c milter/stage.c milter/verdict.c \
 	milter/mta.c milter/record.c)

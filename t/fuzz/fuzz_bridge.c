@@ -37,10 +37,13 @@ setup(void)
     so.path = getenv("FUZZ_POLICY") ? getenv("FUZZ_POLICY")
                                      : "t/fuzz/fuzz_policy.lua";
     so.libdir = "lua";
-    so.on_error = ONERR_TEMPFAIL;
-    so.callback_timeout = 1;
-    so.memory_limit = 8u << 20;
+    so.cfg = config_new();
+    if (so.cfg == NULL)
+        abort();
+    so.cfg->callback_timeout = 1;
+    so.cfg->memory_limit = 8u << 20;
     s = script_load(&so, err, sizeof err);
+    config_unref(so.cfg);
     if (s == NULL)
         abort();
     script_publish(s);

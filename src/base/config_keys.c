@@ -1,0 +1,95 @@
+/*
+ * config_keys.c - the core's configuration keys: one row per key, with its
+ * type, default, bounds or words and whether SIGHUP may change it.  The
+ * parser, the defaults, the reload rules and --print-config all read this
+ * table; milter.conf.example and luamilter.conf(5) document every row (a
+ * spec checks that).
+ */
+#include "config_keys.h"
+#include "sockspec.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+const char *const config_on_error_words[] = {
+    "tempfail", "reject", "continue", "accept", NULL
+};
+
+const char *const config_allow_words[] = {
+    "io", "os", "debug", "load", "cmodules", "syspath", "gc", NULL
+};
+
+static const char *const log_words[] = {"stderr", "syslog", NULL};
+static const char *const breaker_words[] = {"on_error", "last_good", NULL};
+
+/* check_socket - a socket spec libmilter (or luamilter) can open */
+static int
+check_socket(const char *v, char *err, size_t errlen)
+{
+    return sockspec_check(v, NULL, err, errlen);
+}
+
+/* check_script - a script path is not empty */
+static int
+check_script(const char *v, char *err, size_t errlen)
+{
+    if (v[0] == '\0') {
+        snprintf(err, errlen, "empty script path");
+        return -1;
+    }
+    return 0;
+}
+
+#define F(name) offsetof(struct config, name)
+#define SIZE_1T (1099511627776.0)
+
+/* name, type, offset, default, lo, hi, words, flags, check, help */
+static const struct config_key core_keys[] = {
+    {"socket", CT_STRING, F(socket), NULL, 0, 0, NULL, 0, check_socket,
+     "where the MTA connects (unix:/path, inet:PORT@HOST, inet6:, fd:N)"},
+    {"socket_mode", CT_OCTAL, F(socket_mode), "0666", 0, 0777, NULL, 0, NULL,
+     "permission bits of a unix socket"},
+    {"script", CT_STRING, F(script), NULL, 0, 0, NULL, CK_RELOAD,
+     check_script, "the policy script, relative to this file"},
+    {"lua_path", CT_STRING, F(lua_path), NULL, 0, 0, NULL, CK_RELOAD, NULL,
+     "extra package.path entries, before luamilter's own"},
+    {"on_error", CT_WORD, F(on_error), "tempfail", 0, 0,
+     config_on_error_words, CK_RELOAD, NULL,
+     "the answer when the policy fails"},
+    {"timeout", CT_INT, F(timeout), "7210", 1, 86400 * 7, NULL, 0, NULL,
+     "seconds libmilter waits for the MTA"},
+    {"backlog", CT_INT, F(backlog), NULL, 1, 65535, NULL, 0, NULL,
+     "listen(2) backlog (unset: libmilter's default)"},
+    {"log", CT_WORD, F(log_syslog), "stderr", 0, 0, log_words, 0, NULL,
+     "where log lines go"},
+    {"log_level", CT_LEVEL, F(log_level), "info", 0, 0, NULL, CK_RELOAD,
+     NULL, "the most verbose level logged"},
+    {"pidfile", CT_STRING, F(pidfile), NULL, 0, 0, NULL, CK_EMPTY_UNSETS,
+     NULL, "where the process id is written"},
+    {"callback_timeout", CT_SECONDS, F(callback_timeout), "10", 0, 3600,
+     NULL, CK_RELOAD, NULL, "seconds one callback may run, 0 for no limit"},
+    {"memory_limit", CT_SIZE, F(memory_limit), "64M", 64 << 10, SIZE_1T,
+     NULL, CK_RELOAD, NULL, "memory of one connection's Lua state, 0: none"},
+    {"lua_allow", CT_FLAGS, F(lua_allow), "", 0, 0, config_allow_words,
+     CK_RELOAD, NULL, "what the policy gets beyond the sandbox"},
+    {"breaker_errors", CT_INT, F(breaker_errors), "0", 0, 1000000, NULL,
+     CK_RELOAD, NULL, "policy errors that trip the breaker, 0: off"},
+    {"breaker_window", CT_INT, F(breaker_window), "60", 1, 86400, NULL,
+     CK_RELOAD, NULL, "seconds over which those errors count"},
+    {"breaker_mode", CT_WORD, F(breaker_mode), "on_error", 0, 0,
+     breaker_words, CK_RELOAD, NULL, "what a tripped breaker does"},
+    {"shutdown_grace", CT_INT, F(shutdown_grace), "30", 0, 3600, NULL,
+     CK_RELOAD, NULL, "seconds SIGTERM waits for open connections"},
+    {"max_connections", CT_INT, F(max_connections), "0", 0, 1000000, NULL,
+     CK_RELOAD, NULL, "connections served at once, 0 for no limit"},
+    {"user", CT_STRING, F(user), NULL, 0, 0, NULL, CK_EMPTY_UNSETS, NULL,
+     "the user to run as after opening the socket"},
+    {"group", CT_STRING, F(group), NULL, 0, 0, NULL, CK_EMPTY_UNSETS, NULL,
+     "the group to run as"},
+    {"allow_root", CT_BOOL, F(allow_root), "no", 0, 0, NULL, CK_RELOAD, NULL,
+     "keep running as root when no user is set"},
+};
+
+const struct config_section config_core_section = {
+    "core", core_keys, sizeof core_keys / sizeof core_keys[0], 0
+};
