@@ -42,7 +42,7 @@ endif
 
 # libmilter linked statically so the sigwait wrapper keeps SIGHUP for us
 MILTER_LIBS := -Wl,--wrap=sigwait -l:libmilter.a -pthread
-LIBS := $(MILTER_LIBS) $(LUA_LIBS) -lm -ldl
+LIBS = $(MILTER_LIBS) $(MODULE_LIBS) $(LUA_LIBS) -lm -ldl
 
 # src/ is in layers, each including only the layers before it in this list
 # (checked by `make layers`); headers are found by name, as in nginx
@@ -53,8 +53,13 @@ ALL_CFLAGS += $(INCLUDES)
 BASE_SRCS := base/arena.c base/config.c base/config_keys.c base/fileio.c base/log.c base/paths.c \
 	base/reply.c base/sockspec.c
 MILTER_SRCS := milter/negotiate.c milter/stage.c milter/verdict.c
-LUA_SRCS := lua/actions.c lua/budget.c lua/engine.c lua/sandbox.c lua/script.c
-MODULE_SRCS :=
+LUA_SRCS := lua/actions.c lua/budget.c lua/engine.c lua/lib_milter.c \
+	lua/module.c lua/sandbox.c lua/script.c
+# every .c in src/modules is built in; a module that links a library says
+# so in its own src/modules/NAME.mk (MODULE_LIBS += -lfoo)
+MODULE_SRCS := $(patsubst src/%,%,$(sort $(wildcard src/modules/*.c)))
+MODULE_LIBS :=
+-include $(sort $(wildcard src/modules/*.mk))
 SESSION_SRCS := session/breaker.c session/callbacks.c session/conn.c
 CORE_SRCS := $(BASE_SRCS) $(MILTER_SRCS) $(LUA_SRCS) $(MODULE_SRCS) $(SESSION_SRCS)
 DAEMON_SRCS := $(CORE_SRCS) milter/mta.c milter/record.c base/message.c \
@@ -76,7 +81,7 @@ CORE_SO := lua/milter/core.so
 all: $(BIN) $(CORE_SO)
 
 $(CORE_SO): $(PIC_OBJS)
-	$(CC) -shared -o $@ $^ -lmilter -pthread
+	$(CC) -shared -o $@ $^ $(MODULE_LIBS) -lmilter -pthread
 
 build/pic/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -94,7 +99,7 @@ $(BUILD)/t/%.o: t/c/%.c | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/t/unit_%: $(BUILD)/t/unit_%.o $(TEST_CORE_OBJS)
-	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(LUA_LIBS) -pthread -lm -ldl
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(MODULE_LIBS) $(LUA_LIBS) -pthread -lm -ldl
 
 $(BUILD):
 	@mkdir -p $(BUILD)/t

@@ -14,6 +14,7 @@
 #include "conn.h"
 #include "listen.h"
 #include "log.h"
+#include "module.h"
 #include "mta.h"
 #include "paths.h"
 #include "replay.h"
@@ -286,6 +287,8 @@ on_reload(void)
             return;
         }
         log_restart_only();
+        if (modules_reload(main_cfg, nc, err, sizeof err) < 0)
+            log_warn("reload: %s", err);
         apply_reloaded_config(nc);
         free(main_script_path);
         main_script_path = path;
@@ -334,6 +337,8 @@ on_stop(int sig)
                  left == 1 ? "" : "s");
     if (main_cfg->pidfile != NULL)
         unlink(main_cfg->pidfile);
+    if (left == 0)
+        modules_stop();     /* no callback can be using them any more */
     log_notice("stopped");
     log_flush();
     if (left > 0)
@@ -559,6 +564,10 @@ main(int argc, char **argv)
     int rc;
 
     engine_set_tester(policytest_run);      /* scripts' own tests, -t/HUP */
+    if (modules_init(err, sizeof err) < 0) {
+        fprintf(stderr, "luamilter: %s\n", err);
+        return 1;
+    }
     if (argc > 1 && strcmp(argv[1], "replay") == 0)
         return replay_main(argc - 1, argv + 1);
     parse_args(argc, argv, &o);
@@ -596,6 +605,11 @@ main(int argc, char **argv)
         return 1;
     }
     signals_block();
+    if (modules_start(main_cfg, err, sizeof err) < 0) {
+        log_err("cannot start: %s", err);
+        script_unref(s);
+        return 1;
+    }
     script_publish(s);
     breaker_setup(main_cfg->breaker_errors, main_cfg->breaker_window,
                   main_cfg->breaker_mode);
@@ -633,6 +647,7 @@ main(int argc, char **argv)
         log_warn("cannot start the watchdog thread; callbacks stuck in a "
                  "library call will not be logged");
     rc = mta_main();
+    modules_stop();
     remove_socket();
     if (main_cfg->pidfile != NULL)
         unlink(main_cfg->pidfile);

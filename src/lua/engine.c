@@ -13,6 +13,7 @@
 #include "config.h"
 #include "conn.h"
 #include "log.h"
+#include "module.h"
 #include "sandbox.h"
 #include "mta.h"
 #include "script.h"
@@ -249,19 +250,6 @@ timed_pcall(struct conn *owner, lua_State *L, enum stage st, lua_CFunction fn,
     return rc;
 }
 
-/* load_lib - package.preload loader for the milter library bytecode */
-static int
-load_lib(lua_State *L)
-{
-    const struct script_chunk *lib = lua_touserdata(L, lua_upvalueindex(1));
-
-    if (luaL_loadbufferx(L, (const char *)lib->code, lib->len, lib->name,
-                         "b") != LUA_OK)
-        return lua_error(L);
-    lua_call(L, 0, 1);
-    return 1;
-}
-
 /* self_index - instance lookup: the class first, then the actions */
 static int
 self_index(lua_State *L)
@@ -485,12 +473,7 @@ setup_state(lua_State *L)
 
     sandbox_open(L, s->cfg->lua_allow, s->package_path);
     budget_open(L);
-    lua_getglobal(L, "package");
-    lua_getfield(L, -1, "preload");
-    lua_pushlightuserdata(L, &s->lib);
-    lua_pushcclosure(L, load_lib, 1);
-    lua_setfield(L, -2, "milter");
-    lua_pop(L, 2);                              /* preload, package */
+    modules_preload(L, &s->env[c->mode], s->cfg->lua_allow);
     if (luaL_loadbufferx(L, (const char *)s->policy.code, s->policy.len,
                          s->policy.name, "b") != LUA_OK)
         return lua_error(L);
@@ -609,6 +592,7 @@ engine_check(struct script *s, char *err, size_t errlen)
 
     memset(&tmp, 0, sizeof tmp);
     tmp.script = s;
+    tmp.mode = MODULE_TEST;
     rc = engine_open(&tmp, err, errlen);
     if (rc == 0 && engine_test_runner != NULL)
         rc = engine_test_runner(tmp.L, &tmp, s, err, errlen);

@@ -147,6 +147,7 @@ script_load(const struct script_options *opt, char *err, size_t errlen)
 {
     struct script *s = calloc(1, sizeof *s);
     char libpath[4096];
+    int i;
 
     if (s == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -156,6 +157,11 @@ script_load(const struct script_options *opt, char *err, size_t errlen)
     s->cfg = opt->cfg;
     config_ref(s->cfg);
     s->path = strdup(opt->path);
+    for (i = 0; i <= MODULE_REPLAY_LIVE_IO; i++) {
+        s->env[i].cfg = s->cfg;
+        s->env[i].script = s;
+        s->env[i].mode = (enum module_mode)i;
+    }
     s->package_path = make_package_path(opt->cfg->lua_path, opt->libdir,
                                         opt->cfg->lua_allow);
     if (s->path == NULL || s->package_path == NULL) {

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "module.h"
+
 struct script_chunk {
     char *name;             /* chunk name, "@path" */
     unsigned char *code;    /* bytecode from lua_dump */
@@ -29,6 +31,8 @@ struct script {
     struct config *cfg;     /* the config it was loaded with (referenced):
                              * on_error, callback_timeout, memory_limit,
                              * lua_allow and every module's keys */
+    struct module_env env[MODULE_REPLAY_LIVE_IO + 1];  /* for the modules,
+                             * one per mode a state of it may run in */
     char *test_report;      /* in-policy test results, one per line */
     int tests_run, tests_failed;
 };

@@ -28,6 +28,7 @@
 #include "engine.h"
 #include "log.h"
 #include "message.h"
+#include "module.h"
 #include "record.h"
 #include "verdict.h"
 
@@ -548,3 +549,8 @@ luaopen_milter_core(lua_State *L)
     luaL_newlib(L, core_funcs);
     return 1;
 }
+
+struct module lcore_module = {
+    "milter.core", luaopen_milter_core, 0, 0, MODULE_TOOL, NULL, 0, NULL,
+    NULL, NULL
+};

@@ -8,4 +8,9 @@ struct lua_State;
 
 int luaopen_milter_core(struct lua_State *L);
 
+/* milter.core on the module pattern: a tool module, never preloaded into
+ * a policy's state (it can make states and read files) */
+struct module;
+extern struct module lcore_module;
+
 #endif

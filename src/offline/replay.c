@@ -10,6 +10,8 @@
 #include "replay.h"
 #include "callbacks.h"
 #include "config.h"
+#include "conn.h"
+#include "module.h"
 #include "log.h"
 #include "message.h"
 #include "negotiate.h"
@@ -1022,6 +1024,7 @@ replay_main(int argc, char **argv)
     }
     script_publish(s);
     mta_use(&record_backend);
+    conn_set_mode(MODULE_REPLAY);
     for (i = optind; i < argc; i++)
         if (replay_path(&ro, argv[i], &worst, counts) < 0)
             rc = EXIT_NOINPUT;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 static unsigned long conn_counter;
+static int conn_default_mode;  /* enum module_mode of new conns */
 static long conn_live;
 static int conn_max;           /* max_connections, 0 = no limit */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -60,6 +61,14 @@ conn_each_live(void (*fn)(struct conn *c, void *ud), void *ud)
     pthread_mutex_unlock(&registry_lock);
 }
 
+/* conn_set_mode - what new conns' states serve (enum module_mode): replay
+ * sets MODULE_REPLAY for its whole process */
+void
+conn_set_mode(int mode)
+{
+    conn_default_mode = mode;
+}
+
 /* conn_set_max - refuse connections past this many (0: no limit) */
 void
 conn_set_max(int max)
@@ -95,6 +104,7 @@ conn_new_on(struct script *s)
     __atomic_add_fetch(&conn_live, 1, __ATOMIC_RELAXED);
     registry_add(c);
     c->actions = NEGOTIATE_ALL_ACTIONS;
+    c->mode = conn_default_mode;
     if (s != NULL)
         script_ref(s);
     c->script = s != NULL ? s : script_current();

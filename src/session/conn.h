@@ -36,6 +36,7 @@ struct conn {
     int class_ref, self_ref;    /* registry references */
     int broken;                 /* the Lua state could not be set up */
     int adopted;                /* L belongs to a caller (milter.core) */
+    int mode;                   /* enum module_mode its state serves */
     int overloaded;             /* past max_connections: refused */
     int on_error;               /* enum on_error */
     int pending;                /* PENDING_* */
@@ -71,6 +72,7 @@ void conn_free(struct conn *c);
 const char *conn_queue_id(struct conn *c);
 long conn_count(void);
 void conn_set_max(int max);
+void conn_set_mode(int mode);
 void conn_each_live(void (*fn)(struct conn *c, void *ud), void *ud);
 
 #endif

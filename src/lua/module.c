@@ -1,0 +1,143 @@
+/*
+ * module.c - the module registry at work: config keys, process hooks and
+ * preloading into Lua states (see module.h).
+ */
+#include "module.h"
+#include "config.h"
+#include "stage.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdio.h>
+
+/* modules_init - register every module's config keys (once, before the
+ * first config is made) */
+int
+modules_init(char *err, size_t errlen)
+{
+    static int done;
+    struct module *const *m;
+
+    if (done)
+        return 0;
+    for (m = module_registry; *m != NULL; m++) {
+        (*m)->section = 0;
+        if ((*m)->keys == NULL)
+            continue;
+        (*m)->section = config_add_section((*m)->keys);
+        if ((*m)->section < 0) {
+            snprintf(err, errlen, "module %s: its config keys clash with "
+                     "another module's, or too many modules", (*m)->name);
+            return -1;
+        }
+    }
+    done = 1;
+    return 0;
+}
+
+/* modules_start - each module's start hook; the first failure stops */
+int
+modules_start(const struct config *cfg, char *err, size_t errlen)
+{
+    struct module *const *m;
+    char sub[1024];
+
+    for (m = module_registry; *m != NULL; m++) {
+        if ((*m)->start != NULL && (*m)->start(cfg, sub, sizeof sub) < 0) {
+            snprintf(err, errlen, "%s: %s", (*m)->name, sub);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* modules_reload - each module's reload hook for an accepted config */
+int
+modules_reload(const struct config *old, const struct config *cfg,
+               char *err, size_t errlen)
+{
+    struct module *const *m;
+    char sub[1024];
+    int rc = 0;
+
+    for (m = module_registry; *m != NULL; m++) {
+        if ((*m)->reload != NULL &&
+            (*m)->reload(old, cfg, sub, sizeof sub) < 0 && rc == 0) {
+            snprintf(err, errlen, "%s: %s", (*m)->name, sub);
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+/* modules_stop - each module's stop hook, last registered first */
+void
+modules_stop(void)
+{
+    struct module *const *m = module_registry;
+
+    while (*m != NULL)
+        m++;
+    while (m-- != module_registry)
+        if ((*m)->stop != NULL)
+            (*m)->stop();
+}
+
+/* needs_grant - loader of a module the config did not grant: raises,
+ * naming the lua_allow word */
+static int
+needs_grant(lua_State *L)
+{
+    return luaL_error(L, "module '%s' needs 'lua_allow = %s' in the config",
+                      lua_tostring(L, lua_upvalueindex(1)),
+                      lua_tostring(L, lua_upvalueindex(2)));
+}
+
+/* module_preload - make require(m->name) open m in L with env */
+void
+module_preload(lua_State *L, const struct module *m,
+               const struct module_env *env, unsigned allow)
+{
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+    if ((m->grant & ~allow) != 0) {
+        lua_pushstring(L, m->name);
+        lua_pushstring(L, config_allow_name(m->grant & ~allow));
+        lua_pushcclosure(L, needs_grant, 2);
+    } else {
+        lua_pushlightuserdata(L, (void *)env);
+        lua_pushcclosure(L, m->open, 1);
+    }
+    lua_setfield(L, -2, m->name);
+    lua_pop(L, 1);
+}
+
+/* modules_preload - every policy module of the registry into L */
+void
+modules_preload(lua_State *L, const struct module_env *env, unsigned allow)
+{
+    struct module *const *m;
+
+    for (m = module_registry; *m != NULL; m++)
+        if ((*m)->flags & MODULE_POLICY)
+            module_preload(L, *m, env, allow);
+}
+
+/* module_env - inside a module's open function: the state's env */
+const struct module_env *
+module_env(lua_State *L)
+{
+    return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+/* module_check_stage - raise unless m may be called at stage (an enum
+ * stage; ST_NONE, outside callbacks, is the top level of the script) */
+void
+module_check_stage(lua_State *L, const struct module *m, int stage)
+{
+    if (m->stages == 0 || (stage > ST_NONE && (m->stages &
+                                               STAGE_BIT(stage))))
+        return;
+    luaL_error(L, "%s: not available %s%s", m->name,
+               stage > ST_NONE ? "in " : "at the script's top level",
+               stage > ST_NONE ? stage_name((enum stage)stage) : "");
+}

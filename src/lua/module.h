@@ -1,0 +1,82 @@
+/*
+ * module.h - the module pattern: one descriptor per Lua-facing C module.
+ *
+ * A module is its own .c/.h pair under src/modules/ with one descriptor:
+ * its require name, its luaopen function, the lua_allow word a policy needs
+ * for it (or none), the stages its calls may run in, its config keys, and
+ * its process hooks.  The registry (src/modules/registry.c) lists every
+ * module policies may require; the engine preloads them into each state it
+ * makes, so `require "milter.NAME"` finds them and nothing else has to
+ * change to add one.  See docs/modules.md.
+ *
+ * A module's open function runs as a package.preload loader with one
+ * upvalue, a light userdata pointing to the state's struct module_env:
+ * the config snapshot of the script generation (the module finds its own
+ * keys there with config_section), the generation, and the mode the state
+ * runs in (live traffic, an in-policy test, replay).
+ */
+#ifndef LUAMILTER_MODULE_H
+#define LUAMILTER_MODULE_H
+
+#include <stddef.h>
+
+struct config;
+struct config_section;
+struct script;
+struct lua_State;
+
+/* what a state is serving: modules that reach outside the daemon (Redis,
+ * DNS) answer from stubs instead of the network in tests and replay */
+enum module_mode {
+    MODULE_LIVE = 0,        /* a connection from the MTA */
+    MODULE_TEST,            /* an in-policy test (-t, before a reload) */
+    MODULE_REPLAY,          /* luamilter replay, milter.test */
+    MODULE_REPLAY_LIVE_IO   /* replay --live-io: the network is used */
+};
+
+struct module_env {
+    const struct config *cfg;       /* the generation's config snapshot */
+    const struct script *script;    /* the generation (its milter.lua) */
+    enum module_mode mode;
+};
+
+/* descriptor flags */
+#define MODULE_POLICY 0x01  /* preloaded into policy states (the registry) */
+#define MODULE_TOOL 0x02    /* only for tools (milter.core): never in a
+                             * policy's state */
+
+struct module {
+    const char *name;       /* require name, "milter.NAME" */
+    int (*open)(struct lua_State *L);   /* luaopen_*; upvalue 1: env */
+    unsigned grant;         /* CONFIG_ALLOW_* a policy needs, 0: none */
+    unsigned stages;        /* STAGE_BIT of stages its calls may run in,
+                             * 0: any (module_check_stage) */
+    unsigned flags;         /* MODULE_* */
+    const struct config_section *keys;  /* its config keys, or NULL */
+    int section;            /* set by modules_init: its config section id */
+    /* process hooks, each may be NULL: start once the config is loaded
+     * (before the socket opens and privileges drop), reload after a
+     * SIGHUP's config is accepted, stop at exit */
+    int (*start)(const struct config *cfg, char *err, size_t errlen);
+    int (*reload)(const struct config *old, const struct config *cfg,
+                  char *err, size_t errlen);
+    void (*stop)(void);
+};
+
+/* the registry: NULL-terminated, in src/modules/registry.c */
+extern struct module *const module_registry[];
+
+int modules_init(char *err, size_t errlen);
+int modules_start(const struct config *cfg, char *err, size_t errlen);
+int modules_reload(const struct config *old, const struct config *cfg,
+                   char *err, size_t errlen);
+void modules_stop(void);
+void module_preload(struct lua_State *L, const struct module *m,
+                    const struct module_env *env, unsigned allow);
+void modules_preload(struct lua_State *L, const struct module_env *env,
+                     unsigned allow);
+const struct module_env *module_env(struct lua_State *L);
+void module_check_stage(struct lua_State *L, const struct module *m,
+                        int stage);
+
+#endif

@@ -1,0 +1,12 @@
+/*
+ * registry.c - every module a policy may require, one line each.  Adding
+ * a module is its own .c/.h pair in this folder, one line here, its tests
+ * and its docs (docs/modules.md).
+ */
+#include "lib_milter.h"
+#include "module.h"
+
+struct module *const module_registry[] = {
+    &lib_milter_module,         /* milter: the library policies build on */
+    NULL
+};
