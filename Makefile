@@ -53,7 +53,7 @@ ALL_CFLAGS += $(INCLUDES)
 BASE_SRCS := base/arena.c base/config.c base/config_keys.c base/fileio.c base/log.c base/paths.c \
 	base/json.c base/reply.c base/sockspec.c
 MILTER_SRCS := milter/negotiate.c milter/stage.c milter/verdict.c
-LUA_SRCS := lua/actions.c lua/budget.c lua/engine.c lua/lib_milter.c \
+LUA_SRCS := lua/actions.c lua/budget.c lua/engine.c lua/lib_milter.c lua/lstate.c \
 	lua/module.c lua/sandbox.c lua/script.c
 # every .c in src/modules is built in; a module that links a library says
 # so in its own src/modules/NAME.mk (MODULE_LIBS += -lfoo)
@@ -150,7 +150,7 @@ test: deps
 	$(MAKE) check
 
 check: $(BIN) $(CORE_SO) $(C_TEST_BINS) tools
-	@BUILD=$(BUILD) LUAMILTER=$(BIN) C_TESTS="$(C_TESTS)" t/run-all
+	@BUILD=$(BUILD) LUAMILTER=$(BIN) C_TESTS="$(C_TESTS)" LAYERS="$(LAYERS)" t/run-all
 
 check-c: $(C_TEST_BINS)
 	@BUILD=$(BUILD) C_TESTS="$(C_TESTS)" t/run-all c

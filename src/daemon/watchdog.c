@@ -39,13 +39,13 @@ check_stuck(struct conn *c, void *ud)
     double deadline;
     enum stage st;
 
-    __atomic_load(&c->deadline, &deadline, __ATOMIC_RELAXED);
-    st = __atomic_load_n(&c->budget_stage, __ATOMIC_RELAXED);
+    __atomic_load(&c->lc.deadline, &deadline, __ATOMIC_RELAXED);
+    st = __atomic_load_n(&c->lc.budget_stage, __ATOMIC_RELAXED);
     if (deadline == 0 || lk->now < deadline + WATCHDOG_GRACE ||
-        c->stuck_warned == deadline || lk->n == WATCHDOG_BATCH)
+        c->lc.stuck_warned == deadline || lk->n == WATCHDOG_BATCH)
         return;
-    c->stuck_warned = deadline;
-    lk->found[lk->n].id = c->id;
+    c->lc.stuck_warned = deadline;
+    lk->found[lk->n].id = c->lc.id;
     lk->found[lk->n].stage = st;
     lk->found[lk->n].late = lk->now - deadline;
     lk->n++;

@@ -2,7 +2,7 @@
  * actions.c - action methods bound into each connection's state (actions.h).
  */
 #include "actions.h"
-#include "conn.h"
+#include "lconn.h"
 #include "engine.h"
 #include "log.h"
 #include "mta.h"
@@ -43,12 +43,26 @@ flag_name(unsigned long flag)
     }
 }
 
+/* actions_slot - where a state names the conn its actions go to: the main
+ * thread's extra space, whichever thread asks (a coroutine's own copy
+ * would outlive a routing made by milter.core) */
+struct lconn **
+actions_slot(lua_State *L)
+{
+    lua_State *main;
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+    main = lua_tothread(L, -1);
+    lua_pop(L, 1);
+    return (struct lconn **)lua_getextraspace(main);
+}
+
 /* action_conn - the running connection, after the checks every action needs */
-static struct conn *
+static struct lconn *
 action_conn(lua_State *L, const char *name, unsigned stages,
             unsigned long flag)
 {
-    struct conn *c = *engine_slot(L);
+    struct lconn *c = *actions_slot(L);
 
     if (c == NULL || c->ctx == NULL || c->stage == ST_NONE)
         luaL_error(L, "%s: only available inside a milter callback", name);
@@ -160,7 +174,7 @@ done(lua_State *L, int rc, const char *name)
 static int
 l_getsymval(lua_State *L)
 {
-    struct conn *c = action_conn(L, "getsymval", ANY_CALLBACK, 0);
+    struct lconn *c = action_conn(L, "getsymval", ANY_CALLBACK, 0);
     const char *name = check_bytes(L, 2, "getsymval", "macro name");
     const char *v = mta_getsymval(c->ctx, name);
 
@@ -175,7 +189,7 @@ l_getsymval(lua_State *L)
 static int
 l_setreply(lua_State *L)
 {
-    struct conn *c = action_conn(L, "setreply", REPLY_STAGES, 0);
+    struct lconn *c = action_conn(L, "setreply", REPLY_STAGES, 0);
     const char *lines[REPLY_MAX_LINES];
     const char *rcode, *xcode = NULL;
     char err[256];
@@ -209,7 +223,7 @@ l_setreply(lua_State *L)
 static int
 l_addheader(lua_State *L)
 {
-    struct conn *c = action_conn(L, "addheader", EOM_ONLY, SMFIF_ADDHDRS);
+    struct lconn *c = action_conn(L, "addheader", EOM_ONLY, SMFIF_ADDHDRS);
     const char *name = check_header_name(L, 2, "addheader");
     const char *value = check_header_value(L, 3, "addheader");
     lua_Integer idx;
@@ -227,7 +241,7 @@ l_addheader(lua_State *L)
 static int
 l_chgheader(lua_State *L)
 {
-    struct conn *c = action_conn(L, "chgheader", EOM_ONLY, SMFIF_CHGHDRS);
+    struct lconn *c = action_conn(L, "chgheader", EOM_ONLY, SMFIF_CHGHDRS);
     const char *name = check_header_name(L, 2, "chgheader");
     lua_Integer idx = luaL_checkinteger(L, 3);
     const char *value = NULL;
@@ -246,7 +260,7 @@ l_chgheader(lua_State *L)
 static int
 l_addrcpt(lua_State *L)
 {
-    struct conn *c = action_conn(L, "addrcpt", EOM_ONLY, 0);
+    struct lconn *c = action_conn(L, "addrcpt", EOM_ONLY, 0);
     const char *rcpt = check_bytes(L, 2, "addrcpt", "recipient");
     const char *params = opt_params(L, 3, "addrcpt");
     unsigned long need = params != NULL ? SMFIF_ADDRCPT_PAR : SMFIF_ADDRCPT;
@@ -264,7 +278,7 @@ l_addrcpt(lua_State *L)
 static int
 l_delrcpt(lua_State *L)
 {
-    struct conn *c = action_conn(L, "delrcpt", EOM_ONLY, SMFIF_DELRCPT);
+    struct lconn *c = action_conn(L, "delrcpt", EOM_ONLY, SMFIF_DELRCPT);
     const char *rcpt = check_bytes(L, 2, "delrcpt", "recipient");
 
     if (*rcpt == '\0')
@@ -276,7 +290,7 @@ l_delrcpt(lua_State *L)
 static int
 l_replacebody(lua_State *L)
 {
-    struct conn *c = action_conn(L, "replacebody", EOM_ONLY, SMFIF_CHGBODY);
+    struct lconn *c = action_conn(L, "replacebody", EOM_ONLY, SMFIF_CHGBODY);
     size_t len;
     const char *body = luaL_checklstring(L, 2, &len);
 
@@ -288,7 +302,7 @@ l_replacebody(lua_State *L)
 static int
 l_chgfrom(lua_State *L)
 {
-    struct conn *c = action_conn(L, "chgfrom", EOM_ONLY, SMFIF_CHGFROM);
+    struct lconn *c = action_conn(L, "chgfrom", EOM_ONLY, SMFIF_CHGFROM);
     const char *from = check_bytes(L, 2, "chgfrom", "sender");
     const char *params = opt_params(L, 3, "chgfrom");
 
@@ -299,7 +313,7 @@ l_chgfrom(lua_State *L)
 static int
 l_quarantine(lua_State *L)
 {
-    struct conn *c = action_conn(L, "quarantine", EOM_ONLY, SMFIF_QUARANTINE);
+    struct lconn *c = action_conn(L, "quarantine", EOM_ONLY, SMFIF_QUARANTINE);
     const char *reason = check_bytes(L, 2, "quarantine", "reason");
 
     if (*reason == '\0')
@@ -313,7 +327,7 @@ l_quarantine(lua_State *L)
 static int
 l_progress(lua_State *L)
 {
-    struct conn *c = action_conn(L, "progress", EOM_ONLY, 0);
+    struct lconn *c = action_conn(L, "progress", EOM_ONLY, 0);
 
     return done(L, mta_progress(c->ctx), "progress");
 }
@@ -322,7 +336,7 @@ l_progress(lua_State *L)
 static int
 l_setsmlist(lua_State *L)
 {
-    struct conn *c = action_conn(L, "setsmlist", STAGE_BIT(ST_NEGOTIATE),
+    struct lconn *c = action_conn(L, "setsmlist", STAGE_BIT(ST_NEGOTIATE),
                                  SMFIF_SETSYMLIST);
     int stage;
     const char *macros;
@@ -360,7 +374,7 @@ l_setsmlist(lua_State *L)
 static int
 l_log(lua_State *L)
 {
-    struct conn *c = *engine_slot(L);
+    struct lconn *c = *actions_slot(L);
     int i, first = 1, n = lua_gettop(L);
     const char *qid = NULL;
     luaL_Buffer b;
@@ -382,7 +396,7 @@ l_log(lua_State *L)
     }
     luaL_pushresult(&b);
     if (c != NULL)
-        qid = conn_queue_id(c);
+        qid = lconn_queue_id(c);
     log_info("conn#%lu%s%s: %s", c != NULL ? c->id : 0UL,
              qid != NULL ? " " : "", qid != NULL ? qid : "",
              lua_tostring(L, -1));

@@ -13,6 +13,9 @@
 
 struct lua_State;
 
+struct lconn;
+
 void actions_push(struct lua_State *L);
+struct lconn **actions_slot(struct lua_State *L);
 
 #endif

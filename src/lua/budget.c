@@ -9,7 +9,7 @@
  */
 #include "budget.h"
 #include "config.h"
-#include "conn.h"
+#include "lconn.h"
 #include "engine.h"
 #include "monotime.h"
 #include "script.h"
@@ -29,17 +29,35 @@ static const char killed_key = 'k';     /* registry: threads an overrun
 /* set_deadline - store c's deadline (the watchdog reads it from another
  * thread) */
 static void
-set_deadline(struct conn *c, double deadline)
+set_deadline(struct lconn *c, double deadline)
 {
     __atomic_store(&c->deadline, &deadline, __ATOMIC_RELAXED);
 }
 
 /* budget_conn - the conn whose budget times what runs in L or in any of
  * its coroutines: the state's owner */
-static struct conn *
+static struct lconn *
 budget_conn(lua_State *L)
 {
-    return engine_owner(L);
+    return lstate_owner(L);
+}
+
+/* budget_remaining - seconds left of the budget of what runs in L now,
+ * for a module's wait (DNS, Redis); negative when nothing limits it, 0
+ * once it has run out */
+double
+budget_remaining(lua_State *L)
+{
+    struct lconn *c = budget_conn(L);
+    double deadline, left;
+
+    if (c == NULL)
+        return -1;
+    __atomic_load(&c->deadline, &deadline, __ATOMIC_RELAXED);
+    if (deadline == 0)
+        return -1;
+    left = deadline - mono_now();
+    return left > 0 && !c->overrun ? left : 0;
 }
 
 /* budget_timed_name - what a budget timing st is called in messages */
@@ -51,7 +69,7 @@ budget_timed_name(enum stage st)
 
 /* overrun_message - what ran over, for the error and the log */
 static void
-overrun_message(const struct conn *c, char *buf, size_t len)
+overrun_message(const struct lconn *c, char *buf, size_t len)
 {
     snprintf(buf, len, "%s ran over callback_timeout (%g s)",
              budget_timed_name(c->budget_stage),
@@ -73,7 +91,7 @@ add_killed(lua_State *L)
 /* mark_killed - remember that an overrun raised in coroutine L; if even
  * that fails (out of memory), no dead coroutine is closed any more */
 static void
-mark_killed(struct conn *c, lua_State *L)
+mark_killed(struct lconn *c, lua_State *L)
 {
     lua_pushcfunction(L, add_killed);
     if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
@@ -105,7 +123,7 @@ was_killed(lua_State *L, lua_State *co)
 static void
 budget_hook(lua_State *L, lua_Debug *ar)
 {
-    struct conn *c = budget_conn(L);
+    struct lconn *c = budget_conn(L);
     char msg[128];
     double now;
 
@@ -136,7 +154,7 @@ budget_hook(lua_State *L, lua_Debug *ar)
  * or more: past the deadline, the running thread's next instruction raises
  * (a loop of slow C calls may take long to reach the next count hook) */
 void
-budget_alloc_check(struct conn *c)
+budget_alloc_check(struct lconn *c)
 {
     if (c->deadline != 0 && !c->overrun &&
         c->L != NULL && mono_now() >= c->deadline)
@@ -147,7 +165,7 @@ budget_alloc_check(struct conn *c)
 /* budget_start - arm the time budget of c for one call into Lua timing st;
  * an outer budget running is paused into sv */
 void
-budget_start(struct conn *c, lua_State *L, enum stage st,
+budget_start(struct lconn *c, lua_State *L, enum stage st,
              struct budget_saved *sv)
 {
     double t = c->script != NULL ? c->script->cfg->callback_timeout : 0;
@@ -172,7 +190,7 @@ budget_start(struct conn *c, lua_State *L, enum stage st,
  * call's status, turned into an error (its message in err) when the call
  * ran over but caught that, or ran over inside C code */
 int
-budget_stop(struct conn *c, lua_State *L, struct budget_saved *sv, int rc,
+budget_stop(struct lconn *c, lua_State *L, struct budget_saved *sv, int rc,
             char *err, size_t errlen)
 {
     double now = mono_now();
@@ -209,7 +227,7 @@ budget_stop(struct conn *c, lua_State *L, struct budget_saved *sv, int rc,
 static int
 pass_or_handle(lua_State *L)
 {
-    struct conn *c = budget_conn(L);
+    struct lconn *c = budget_conn(L);
 
     if (c != NULL && c->overrun)
         return 1;                               /* the error as it is */
@@ -265,7 +283,7 @@ budget_open(lua_State *L)
 
 /* raise_overrun - the overrun error again, in the calling thread */
 static int
-raise_overrun(lua_State *L, struct conn *c)
+raise_overrun(lua_State *L, struct lconn *c)
 {
     char msg[128];
 
@@ -276,7 +294,7 @@ raise_overrun(lua_State *L, struct conn *c)
 /* unsafe_to_close - whether closing co would run __close handlers with
  * hooks off (it died of an overrun, now or in an earlier callback) */
 static int
-unsafe_to_close(lua_State *L, struct conn *c, lua_State *co)
+unsafe_to_close(lua_State *L, struct lconn *c, lua_State *co)
 {
     int st = lua_status(co);
 
@@ -291,7 +309,7 @@ unsafe_to_close(lua_State *L, struct conn *c, lua_State *co)
  * its final error object on it; refused (the error left as it is) when
  * closes nest too deep (Lua 5.4.4 overflows the C stack there) */
 static void
-close_dead(struct conn *c, lua_State *co, lua_State *from)
+close_dead(struct lconn *c, lua_State *co, lua_State *from)
 {
     if (c != NULL && c->close_depth >= BUDGET_CLOSE_DEPTH)
         return;
@@ -309,7 +327,7 @@ close_dead(struct conn *c, lua_State *co, lua_State *from)
 
 /* resume_in - lua_resume with c->running naming co meanwhile */
 static int
-resume_in(struct conn *c, lua_State *co, lua_State *from, int nargs,
+resume_in(struct lconn *c, lua_State *co, lua_State *from, int nargs,
           int *nres)
 {
     lua_State *was = c != NULL ? c->running : NULL;
@@ -327,7 +345,7 @@ resume_in(struct conn *c, lua_State *co, lua_State *from, int nargs,
 static int
 guarded_coresume(lua_State *L)
 {
-    struct conn *c = budget_conn(L);
+    struct lconn *c = budget_conn(L);
     lua_State *co = lua_tothread(L, 1), *was;
     int rc;
 
@@ -352,7 +370,7 @@ static int
 guarded_resume(lua_State *L)
 {
     lua_State *co = lua_tothread(L, lua_upvalueindex(1));
-    struct conn *c = budget_conn(L);
+    struct lconn *c = budget_conn(L);
     int nargs = lua_gettop(L), nres, st;
 
     if (!lua_checkstack(co, nargs))
@@ -402,7 +420,7 @@ guarded_wrap(lua_State *L)
 static int
 guarded_close(lua_State *L)
 {
-    struct conn *c = budget_conn(L);
+    struct lconn *c = budget_conn(L);
     lua_State *co = lua_tothread(L, 1);
     int rc;
 

@@ -18,7 +18,7 @@
 
 #include "stage.h"
 
-struct conn;
+struct lconn;
 struct lua_State;
 
 #define BUDGET_BIG_ALLOC 65536  /* allocations that budget_alloc_check */
@@ -31,13 +31,14 @@ struct budget_saved {
     enum stage stage;           /* what it was timing */
 };
 
-void budget_start(struct conn *c, struct lua_State *L, enum stage st,
+void budget_start(struct lconn *c, struct lua_State *L, enum stage st,
                   struct budget_saved *sv);
-int budget_stop(struct conn *c, struct lua_State *L, struct budget_saved *sv,
+int budget_stop(struct lconn *c, struct lua_State *L, struct budget_saved *sv,
                 int rc, char *err, size_t errlen);
-void budget_alloc_check(struct conn *c);
+void budget_alloc_check(struct lconn *c);
 void budget_open(struct lua_State *L);
 const char *budget_timed_name(enum stage st);
+double budget_remaining(struct lua_State *L);
 void budget_guard_coroutine(struct lua_State *L);
 
 #endif

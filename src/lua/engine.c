@@ -11,7 +11,7 @@
 #include "actions.h"
 #include "budget.h"
 #include "config.h"
-#include "conn.h"
+#include "lconn.h"
 #include "log.h"
 #include "module.h"
 #include "sandbox.h"
@@ -31,96 +31,11 @@
 #define ENGINE_ERR_MAX 8192
 
 struct call {
-    struct conn *c;
+    struct lconn *c;
     enum stage st;
     const struct event *ev;
     struct call_result *res;
 };
-
-/* release - free a block of old bytes, from the arena or the heap */
-static void
-release(struct conn *c, void *ptr, size_t old)
-{
-    if (old <= ARENA_MAX)
-        arena_free(&c->arena, ptr, old);
-    else
-        free(ptr);
-}
-
-/* retry_seen - the first growth after a refusal: unless it is the same
- * request granted (Lua's emergency collection made room), the refusal was
- * raised as an error */
-static void
-retry_seen(struct conn *c, void *ptr, size_t old, size_t nsize)
-{
-    if (ptr != c->mem_retry.ptr || old != c->mem_retry.old ||
-        nsize != c->mem_retry.size)
-        c->mem_error = 1;
-    c->mem_retry.pending = 0;
-}
-
-/* conn_alloc - lua_Alloc of a connection's state: small objects from its
- * arena, the rest from the heap; counts the bytes and enforces the limit */
-static void *
-conn_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
-{
-    struct conn *c = ud;
-    size_t old = ptr != NULL ? osize : 0;
-    void *p;
-
-    if (nsize == 0) {
-        if (ptr != NULL)
-            release(c, ptr, old);
-        c->mem_used -= old;
-        return NULL;
-    }
-    if (c->mem_limit != 0 && nsize > old &&
-        c->mem_used - old + nsize > c->mem_limit) {
-        c->mem_refused = 1;
-        if (c->mem_retry.pending)       /* the last one was not retried, or
-                                         * its retry is refused too */
-            c->mem_error = 1;
-        c->mem_retry.ptr = ptr;
-        c->mem_retry.old = old;
-        c->mem_retry.size = nsize;
-        c->mem_retry.pending = 1;
-        return NULL;
-    }
-    if (nsize > old && c->mem_retry.pending)    /* Lua retries after a
-                                                 * collection */
-        retry_seen(c, ptr, old, nsize);
-    if (nsize > old && nsize >= BUDGET_BIG_ALLOC)
-        budget_alloc_check(c);
-    if (ptr != NULL && old <= ARENA_MAX && nsize <= ARENA_MAX &&
-        arena_class(old) == arena_class(nsize)) {
-        p = ptr;                                /* same size class */
-    } else if (ptr != NULL && old > ARENA_MAX && nsize > ARENA_MAX) {
-        p = realloc(ptr, nsize);
-    } else {
-        p = nsize <= ARENA_MAX ? arena_alloc(&c->arena, nsize)
-                               : malloc(nsize);
-        if (p != NULL && ptr != NULL) {
-            memcpy(p, ptr, old < nsize ? old : nsize);
-            release(c, ptr, old);
-        }
-    }
-    if (p != NULL)
-        c->mem_used = c->mem_used - old + nsize;
-    return p;
-}
-
-/* limit_note - what a failed call ran into, for the log */
-static void
-limit_note(struct conn *c, char *err, size_t errlen)
-{
-    char tmp[ENGINE_ERR_MAX];
-
-    if (c->mem_refused && c->mem_limit != 0) {
-        snprintf(tmp, sizeof tmp, "memory_limit (%zu bytes) exceeded: %s",
-                 c->mem_limit, err);
-        snprintf(err, errlen, "%s", tmp);
-    }
-}
 
 /* msghandler - error handler: message text plus traceback */
 static int
@@ -136,40 +51,6 @@ msghandler(lua_State *L)
     }
     luaL_traceback(L, L, msg, 1);
     return 1;
-}
-
-/* panic_handler - last resort; unreachable while every call is protected */
-static int
-panic_handler(lua_State *L)
-{
-    log_err("Lua panic outside a protected call: %s",
-            lua_tostring(L, -1) != NULL ? lua_tostring(L, -1) : "?");
-    abort();
-    return 0;
-}
-
-/* warn_handler - route Lua warnings (warn(), errors in __gc) to the log,
- * one line per warning however many pieces it comes in; control messages
- * ("@on", "@off") are not logged */
-static void
-warn_handler(void *ud, const char *msg, int tocont)
-{
-    static __thread char line[512];
-    static __thread size_t used;
-    size_t n = strlen(msg);
-
-    (void)ud;
-    if (used == 0 && !tocont && msg[0] == '@')
-        return;
-    if (n > sizeof line - 1 - used)
-        n = sizeof line - 1 - used;
-    memcpy(line + used, msg, n);
-    used += n;
-    line[used] = '\0';
-    if (tocont)
-        return;
-    log_warn("Lua warning: %s", line);
-    used = 0;
 }
 
 /* engine_pcall - run fn(ud) protected; LUA_OK or an error code and text */
@@ -192,43 +73,19 @@ engine_pcall(lua_State *L, lua_CFunction fn, void *ud, char *err,
     return rc;
 }
 
-/* engine_slot - where a state names the conn its actions go to: the main
- * thread's extra space, whichever thread asks (a coroutine's own copy
- * would outlive a routing made by milter.core) */
-struct conn **
-engine_slot(lua_State *L)
-{
-    lua_State *main;
-
-    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
-    main = lua_tothread(L, -1);
-    lua_pop(L, 1);
-    return (struct conn **)lua_getextraspace(main);
-}
-
-/* engine_owner - the conn whose state L (or a coroutine of it) is: the
- * one its allocator serves; NULL for a state not made by engine_open */
-struct conn *
-engine_owner(lua_State *L)
-{
-    void *ud;
-
-    return lua_getallocf(L, &ud) == conn_alloc ? ud : NULL;
-}
-
 /* timed_by - the conn whose budget times c's calls: c itself, or for a
  * conn adopted into one of our states that state's owner (NULL: none) */
-static struct conn *
-timed_by(struct conn *c)
+static struct lconn *
+timed_by(struct lconn *c)
 {
-    return c->adopted ? engine_owner(c->L) : c;
+    return c->adopted ? lstate_owner(c->L) : c;
 }
 
 /* timed_pcall - engine_pcall under owner's time budget timing st and its
  * memory_limit, which a caught refusal still fails (none when owner is
  * NULL) */
 static int
-timed_pcall(struct conn *owner, lua_State *L, enum stage st, lua_CFunction fn,
+timed_pcall(struct lconn *owner, lua_State *L, enum stage st, lua_CFunction fn,
             void *ud, char *err, size_t errlen)
 {
     struct budget_saved sv;
@@ -423,7 +280,7 @@ check_symlist(lua_State *L, int cls)
 
 /* read_shape - which callbacks the class defines and how */
 static void
-read_shape(lua_State *L, struct conn *c, int cls)
+read_shape(lua_State *L, struct lconn *c, int cls)
 {
     struct policy_shape *ps = &c->shape;
     int st;
@@ -467,7 +324,7 @@ read_shape(lua_State *L, struct conn *c, int cls)
 static int
 setup_state(lua_State *L)
 {
-    struct conn *c = lua_touserdata(L, 1);
+    struct lconn *c = lua_touserdata(L, 1);
     struct script *s = c->script;
     int cls;
 
@@ -490,7 +347,7 @@ setup_state(lua_State *L)
 
 /* engine_bind - make self for class cls in L and remember both (raises) */
 void
-engine_bind(lua_State *L, struct conn *c, int cls)
+engine_bind(lua_State *L, struct lconn *c, int cls)
 {
     cls = lua_absindex(L, cls);
     read_shape(L, c, cls);
@@ -524,7 +381,7 @@ engine_bind(lua_State *L, struct conn *c, int cls)
 
 /* engine_unbind - forget self and class of an adopted conn */
 void
-engine_unbind(struct conn *c)
+engine_unbind(struct lconn *c)
 {
     if (c->L != NULL) {
         luaL_unref(c->L, LUA_REGISTRYINDEX, c->self_ref);
@@ -536,26 +393,24 @@ engine_unbind(struct conn *c)
 
 /* engine_open - create the connection's Lua state on its generation */
 int
-engine_open(struct conn *c, char *err, size_t errlen)
+engine_open(struct lconn *c, char *err, size_t errlen)
 {
     lua_State *L;
     int rc;
 
     c->mem_limit = c->script != NULL ? c->script->cfg->memory_limit : 0;
-    L = lua_newstate(conn_alloc, c);
-    if (L == NULL) {
-        arena_destroy(&c->arena);
-        snprintf(err, errlen, "cannot create a Lua state (out of memory)");
+    L = lstate_new(c, err, errlen);
+    if (L == NULL)
+        return -1;
+    *actions_slot(L) = c;
+    if (lstate_set_owner(L, c) != LUA_OK) {
+        snprintf(err, errlen, "cannot set up a Lua state (out of memory)");
+        engine_close(c);
         return -1;
     }
-    lua_atpanic(L, panic_handler);
-    lua_setwarnf(L, warn_handler, NULL);
-    *(struct conn **)lua_getextraspace(L) = c;
-    c->L = L;
-    c->mem_limit = c->script != NULL ? c->script->cfg->memory_limit : 0;
     rc = timed_pcall(c, L, ST_NONE, setup_state, c, err, errlen);
     if (rc != LUA_OK) {
-        limit_note(c, err, errlen);
+        lstate_limit_note(c, err, errlen);
         engine_close(c);
         return -1;
     }
@@ -564,13 +419,9 @@ engine_open(struct conn *c, char *err, size_t errlen)
 
 /* engine_close - close the connection's Lua state */
 void
-engine_close(struct conn *c)
+engine_close(struct lconn *c)
 {
-    if (c->L != NULL) {
-        lua_close(c->L);
-        arena_destroy(&c->arena);
-        c->L = NULL;
-    }
+    lstate_close(c);
 }
 
 static engine_tester engine_test_runner;
@@ -587,7 +438,7 @@ engine_set_tester(engine_tester fn)
 int
 engine_check(struct script *s, char *err, size_t errlen)
 {
-    struct conn tmp;
+    struct lconn tmp;
     int rc;
 
     memset(&tmp, 0, sizeof tmp);
@@ -682,7 +533,7 @@ static int
 run_callback(lua_State *L)
 {
     struct call *k = lua_touserdata(L, 1);
-    struct conn *c = k->c;
+    struct lconn *c = k->c;
     int fn, nres = k->st == ST_NEGOTIATE ? 3 : 1, nargs, i;
 
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->class_ref);
@@ -710,37 +561,27 @@ run_callback(lua_State *L)
     return 0;
 }
 
-/* engine_log_error - log a policy failure with connection and queue id */
-void
-engine_log_error(struct conn *c, enum stage st, const char *msg)
-{
-    const char *qid = conn_queue_id(c);
-
-    log_err("conn#%lu%s%s: %s: %s", c->id, qid != NULL ? " " : "",
-            qid != NULL ? qid : "", stage_name(st), msg);
-}
-
-/* engine_call - run a stage's callback; 0, or -1 after logging the error */
+/* engine_call - run a stage's callback; 0, or -1 with the error (its
+ * traceback, and the limit it ran into) in err */
 int
-engine_call(struct conn *c, enum stage st, const struct event *ev,
-            struct call_result *res)
+engine_call(struct lconn *c, enum stage st, const struct event *ev,
+            struct call_result *res, char *err, size_t errlen)
 {
     struct call k;
-    char err[ENGINE_ERR_MAX];
     int rc;
 
     memset(res, 0, sizeof *res);
-    if (c->L == NULL)
+    if (c->L == NULL) {
+        snprintf(err, errlen, "the policy has no Lua state");
         return -1;
+    }
     k.c = c;
     k.st = st;
     k.ev = ev;
     k.res = res;
-    rc = timed_pcall(timed_by(c), c->L, st, run_callback, &k, err,
-                     sizeof err);
+    rc = timed_pcall(timed_by(c), c->L, st, run_callback, &k, err, errlen);
     if (rc != LUA_OK) {
-        limit_note(c, err, sizeof err);
-        engine_log_error(c, st, err);
+        lstate_limit_note(c, err, errlen);
         return -1;
     }
     return 0;
@@ -773,7 +614,7 @@ macro_list(lua_State *L, int idx)
 static int
 apply_symlists(lua_State *L)
 {
-    struct conn *c = lua_touserdata(L, 1);
+    struct lconn *c = lua_touserdata(L, 1);
     int t;
 
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->class_ref);
@@ -801,18 +642,14 @@ apply_symlists(lua_State *L)
     return 0;
 }
 
-/* engine_apply_symlists - apply declared macro lists; -1 after logging */
+/* engine_apply_symlists - apply declared macro lists; -1 with the error */
 int
-engine_apply_symlists(struct conn *c)
+engine_apply_symlists(struct lconn *c, char *err, size_t errlen)
 {
-    char err[ENGINE_ERR_MAX];
-
     if (c->L == NULL)
         return 0;
     if (timed_pcall(timed_by(c), c->L, ST_NEGOTIATE, apply_symlists, c, err,
-                    sizeof err) != LUA_OK) {
-        engine_log_error(c, ST_NEGOTIATE, err);
+                    errlen) != LUA_OK)
         return -1;
-    }
     return 0;
 }

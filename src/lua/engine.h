@@ -12,7 +12,7 @@
 
 #include "stage.h"
 
-struct conn;
+struct lconn;
 struct script;
 struct lua_State;
 
@@ -43,27 +43,24 @@ struct call_result {
     long long extra[2]; /* negotiate: actions, protocol */
 };
 
-struct conn **engine_slot(struct lua_State *L);
-struct conn *engine_owner(struct lua_State *L);
 int engine_pcall(struct lua_State *L, int (*fn)(struct lua_State *),
                  void *ud, char *err, size_t errlen);
-int engine_open(struct conn *c, char *err, size_t errlen);
-void engine_close(struct conn *c);
+int engine_open(struct lconn *c, char *err, size_t errlen);
+void engine_close(struct lconn *c);
 int engine_check(struct script *s, char *err, size_t errlen);
-int engine_call(struct conn *c, enum stage st, const struct event *ev,
-                struct call_result *res);
-int engine_apply_symlists(struct conn *c);
-void engine_log_error(struct conn *c, enum stage st, const char *msg);
-void engine_bind(struct lua_State *L, struct conn *c, int cls);
+int engine_call(struct lconn *c, enum stage st, const struct event *ev,
+                struct call_result *res, char *err, size_t errlen);
+int engine_apply_symlists(struct lconn *c, char *err, size_t errlen);
+void engine_bind(struct lua_State *L, struct lconn *c, int cls);
 
 /*
  * The in-policy test runner engine_check calls on a checked state (set by
  * the daemon; unit tests leave it unset).  It returns 0 when the class's
  * tests pass (or it has none), -1 with a message otherwise.
  */
-typedef int (*engine_tester)(struct lua_State *L, struct conn *c,
+typedef int (*engine_tester)(struct lua_State *L, struct lconn *c,
                              struct script *s, char *err, size_t errlen);
 void engine_set_tester(engine_tester fn);
-void engine_unbind(struct conn *c);
+void engine_unbind(struct lconn *c);
 
 #endif

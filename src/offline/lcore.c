@@ -22,6 +22,7 @@
  *   core.parse_message(bytes) -> { headers = {{name, value}...}, body = bytes }
  */
 #include "lcore.h"
+#include "actions.h"
 #include "callbacks.h"
 #include "config.h"
 #include "conn.h"
@@ -141,8 +142,8 @@ struct stage_call {
 
 /* the state of this thread before a call was routed to a context */
 struct routing {
-    struct conn **slot;
-    struct conn *old_conn;
+    struct lconn **slot;
+    struct lconn *old_conn;
     const struct mta_backend *old_backend;
 };
 
@@ -150,10 +151,10 @@ struct routing {
 static void
 route_enter(lua_State *L, struct lcore_ctx *k, struct routing *r)
 {
-    r->slot = engine_slot(L);
+    r->slot = actions_slot(L);
     r->old_conn = *r->slot;
-    *r->slot = &k->conn;
-    k->conn.L = L;
+    *r->slot = &k->conn.lc;
+    k->conn.lc.L = L;
     r->old_backend = mta_use(&record_backend);
 }
 
@@ -397,8 +398,8 @@ l_self(lua_State *L)
 {
     struct lcore_ctx *k = luaL_checkudata(L, 1, LCORE_CTX);
 
-    if (k->conn.adopted && k->conn.L != NULL)
-        lua_rawgeti(L, LUA_REGISTRYINDEX, k->conn.self_ref);
+    if (k->conn.lc.adopted && k->conn.lc.L != NULL)
+        lua_rawgeti(L, LUA_REGISTRYINDEX, k->conn.lc.self_ref);
     else
         lua_pushnil(L);
     return 1;
@@ -410,7 +411,7 @@ l_negotiated(lua_State *L)
 {
     struct lcore_ctx *k = luaL_checkudata(L, 1, LCORE_CTX);
 
-    lua_pushinteger(L, (lua_Integer)k->conn.actions);
+    lua_pushinteger(L, (lua_Integer)k->conn.lc.actions);
     lua_pushinteger(L, (lua_Integer)k->conn.protocol);
     return 2;
 }
@@ -421,8 +422,8 @@ l_gc(lua_State *L)
 {
     struct lcore_ctx *k = luaL_checkudata(L, 1, LCORE_CTX);
 
-    if (!k->closed && k->conn.L != NULL)
-        engine_unbind(&k->conn);
+    if (!k->closed && k->conn.lc.L != NULL)
+        engine_unbind(&k->conn.lc);
     k->closed = 1;
     if (k->rec != NULL) {
         record_free(k->rec);

@@ -3,7 +3,7 @@
  */
 #include "policytest.h"
 #include "budget.h"
-#include "conn.h"
+#include "lconn.h"
 #include "engine.h"
 #include "lcore.h"
 #include "script.h"
@@ -15,7 +15,7 @@
 #include <string.h>
 
 struct test_run {
-    struct conn *c;
+    struct lconn *c;
     struct script *s;
     char *report;
     int run, failed;
@@ -91,7 +91,7 @@ run_tests(lua_State *L)
 
 /* policytest_run - run the class's tests in the checked state L */
 int
-policytest_run(lua_State *L, struct conn *c, struct script *s, char *err,
+policytest_run(lua_State *L, struct lconn *c, struct script *s, char *err,
                size_t errlen)
 {
     struct test_run tr;

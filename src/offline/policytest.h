@@ -12,10 +12,10 @@
 #include <stddef.h>
 
 struct lua_State;
-struct conn;
+struct lconn;
 struct script;
 
-int policytest_run(struct lua_State *L, struct conn *c, struct script *s,
+int policytest_run(struct lua_State *L, struct lconn *c, struct script *s,
                    char *err, size_t errlen);
 
 #endif

@@ -63,7 +63,7 @@ on_error_status(struct conn *c, SMFICTX *ctx, enum stage st, const char *why)
 
     if (rcode != NULL)
         mta_setreply(ctx, rcode, xcode, text);
-    log_notice("conn#%lu: %s: %s, answering %s%s%s%s%s", c->id,
+    log_notice("conn#%lu: %s: %s, answering %s%s%s%s%s", c->lc.id,
                stage_name(st), why, verdict_name(status),
                rcode ? " " : "",
                rcode ? rcode : "", xcode ? " " : "", xcode ? xcode : "");
@@ -81,7 +81,7 @@ failed(struct conn *c, SMFICTX *ctx, enum stage st, const char *why)
     c->pending |= (st == ST_CONNECT || st == ST_HELO) ? PENDING_CONN
                                                      : PENDING_MSG;
     log_notice("conn#%lu: %s: policy failed at a reply-less stage; the "
-               "failure is answered at the next stage that replies", c->id,
+               "failure is answered at the next stage that replies", c->lc.id,
                stage_name(st));
     return SMFIS_NOREPLY;
 }
@@ -108,6 +108,52 @@ pending_due(struct conn *c, enum stage st)
     return (c->pending & PENDING_MSG) && (DELIVER_MSG & STAGE_BIT(st));
 }
 
+/* call_enter - the call context of a callback: what its Lua may act on */
+static void
+call_enter(struct conn *c, SMFICTX *ctx, enum stage st)
+{
+    c->lc.ctx = ctx;
+    c->lc.stage = st;
+    if (st == ST_ENVFROM)
+        c->lc.qid[0] = '\0';                    /* a new message */
+}
+
+/* call_leave - the callback is over: nothing may act on its context */
+static void
+call_leave(struct conn *c, enum stage st)
+{
+    if (st == ST_EOM || st == ST_ABORT) {
+        c->pending &= ~PENDING_MSG;
+        c->lc.qid[0] = '\0';
+    }
+    c->lc.ctx = NULL;
+    c->lc.stage = ST_NONE;
+}
+
+/* log_policy_error - a policy failure, with connection and queue id */
+static void
+log_policy_error(struct conn *c, enum stage st, const char *msg)
+{
+    const char *qid = lconn_queue_id(&c->lc);
+
+    log_err("conn#%lu%s%s: %s: %s", c->lc.id, qid != NULL ? " " : "",
+            qid != NULL ? qid : "", stage_name(st), msg);
+}
+
+/* run_policy - the policy's callback for st; -1 after logging a failure */
+static int
+run_policy(struct conn *c, enum stage st, const struct event *ev,
+           struct call_result *res)
+{
+    char err[8192];
+
+    if (engine_call(&c->lc, st, ev, res, err, sizeof err) < 0) {
+        log_policy_error(c, st, err);
+        return -1;
+    }
+    return 0;
+}
+
 /* dispatch - run one stage for a connection and return libmilter's status */
 static sfsistat
 dispatch(SMFICTX *ctx, enum stage st, const struct event *ev)
@@ -124,37 +170,30 @@ dispatch(SMFICTX *ctx, enum stage st, const struct event *ev)
         mta_setreply(ctx, "451", "4.3.0", "Temporary mail filter failure");
         return SMFIS_TEMPFAIL;
     }
-    c->ctx = ctx;
-    c->stage = st;
-    if (st == ST_ENVFROM)
-        c->qid[0] = '\0';                       /* a new message */
-    if (c->overloaded) {
+    call_enter(c, ctx, st);
+    if (c->mode == CONN_OVERLOADED) {
         status = overloaded(c, ctx, st);
     } else if (pending_due(c, st)) {
         status = on_error_status(c, ctx, st, "policy failed earlier, at a "
                                  "reply-less stage");
         c->pending &= ~PENDING_MSG;
-    } else if (c->broken || breaker_open()) {
-        status = failed(c, ctx, st, c->broken ? "the policy could not start"
+    } else if (c->mode == CONN_BROKEN || breaker_open()) {
+        status = failed(c, ctx, st, c->mode == CONN_BROKEN
+                                        ? "the policy could not start"
                                               : "circuit breaker open");
-    } else if ((c->shape.callbacks & STAGE_BIT(st)) == 0) {
+    } else if ((c->lc.shape.callbacks & STAGE_BIT(st)) == 0) {
         status = SMFIS_CONTINUE;
-    } else if (engine_call(c, st, ev, &res) < 0) {
+    } else if (run_policy(c, st, ev, &res) < 0) {
         breaker_error();
         status = failed(c, ctx, st, "policy failed");
     } else {
         status = verdict_for_stage(res.status, st, c->protocol, &ignored);
         if (ignored)
             log_warn("conn#%lu: %s returned %s, which is ignored at this "
-                     "stage (declared noreply, or SKIP outside body)", c->id,
+                     "stage (declared noreply, or SKIP outside body)", c->lc.id,
                      stage_name(st), verdict_name(res.status));
     }
-    if (st == ST_EOM || st == ST_ABORT) {
-        c->pending &= ~PENDING_MSG;
-        c->qid[0] = '\0';
-    }
-    c->ctx = NULL;
-    c->stage = ST_NONE;
+    call_leave(c, st);
     if (status == SMFIS_NOREPLY && can_reply(c, st))
         status = SMFIS_CONTINUE;
     return status;
@@ -184,19 +223,18 @@ lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     *pf2 = *pf3 = 0;
     if (c == NULL)
         return SMFIS_ALL_OPTS;
-    if (c->broken || c->overloaded) {
+    if (c->mode != CONN_SERVING) {
         /* ask for every stage with replies, so the failure can be answered */
-        c->actions = *pf0 = f0 & NEGOTIATE_ALL_ACTIONS;
+        c->lc.actions = *pf0 = f0 & NEGOTIATE_ALL_ACTIONS;
         c->protocol = *pf1 = f1 & SMFIP_SKIP;
         c->pending |= PENDING_CONN;
         return SMFIS_CONTINUE;
     }
-    negotiate_flags(&c->shape, f0, f1, &actions, &protocol);
-    c->ctx = ctx;
-    c->stage = ST_NEGOTIATE;
-    c->actions = f0 & NEGOTIATE_ALL_ACTIONS;   /* what setsmlist may use */
+    negotiate_flags(&c->lc.shape, f0, f1, &actions, &protocol);
+    call_enter(c, ctx, ST_NEGOTIATE);
+    c->lc.actions = f0 & NEGOTIATE_ALL_ACTIONS;   /* what setsmlist may use */
     c->protocol = protocol;
-    if (c->shape.callbacks & STAGE_BIT(ST_NEGOTIATE)) {
+    if (c->lc.shape.callbacks & STAGE_BIT(ST_NEGOTIATE)) {
         memset(&ev, 0, sizeof ev);
         ev.argc = 4;
         for (i = 0; i < 4; i++)
@@ -205,20 +243,18 @@ lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
         ev.argv[1].i = (long long)f1;
         ev.argv[2].i = (long long)f2;
         ev.argv[3].i = (long long)f3;
-        if (engine_call(c, ST_NEGOTIATE, &ev, &res) < 0) {
+        if (run_policy(c, ST_NEGOTIATE, &ev, &res) < 0) {
             c->pending |= PENDING_CONN;
             actions = f0 & NEGOTIATE_ALL_ACTIONS;
             protocol = f1 & SMFIP_SKIP;
         } else if (res.status == SMFIS_ALL_OPTS) {
             c->protocol = 0;
-            c->ctx = NULL;
-            c->stage = ST_NONE;
+            call_leave(c, ST_NEGOTIATE);
             return SMFIS_ALL_OPTS;
         } else if (res.status != SMFIS_CONTINUE) {
             log_notice("conn#%lu: negotiate returned %s; connection refused",
-                       c->id, verdict_name(res.status));
-            c->ctx = NULL;
-            c->stage = ST_NONE;
+                       c->lc.id, verdict_name(res.status));
+            call_leave(c, ST_NEGOTIATE);
             return SMFIS_REJECT;
         } else {
             if (res.nextra >= 1)
@@ -227,18 +263,22 @@ lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
                 protocol = (unsigned long)res.extra[1];
             if ((actions & ~f0) || (protocol & ~f1))
                 log_warn("conn#%lu: negotiate asked for options the MTA did "
-                         "not offer; dropped", c->id);
+                         "not offer; dropped", c->lc.id);
             actions &= f0;
             protocol &= f1;
         }
     }
-    c->actions = actions;
+    c->lc.actions = actions;
     c->protocol = protocol;
-    if (engine_apply_symlists(c) < 0)
-        c->pending |= PENDING_CONN;
-    c->ctx = NULL;
-    c->stage = ST_NONE;
-    *pf0 = c->actions;
+    {
+        char err[8192];
+        if (engine_apply_symlists(&c->lc, err, sizeof err) < 0) {
+            log_policy_error(c, ST_NEGOTIATE, err);
+            c->pending |= PENDING_CONN;
+        }
+    }
+    call_leave(c, ST_NEGOTIATE);
+    *pf0 = c->lc.actions;
     *pf1 = c->protocol;
     return SMFIS_CONTINUE;
 }
@@ -413,7 +453,7 @@ lm_close(SMFICTX *ctx)
     dispatch(ctx, ST_CLOSE, &ev);
     c = mta_getpriv(ctx);
     if (c != NULL) {
-        log_debug("conn#%lu: closed", c->id);
+        log_debug("conn#%lu: closed", c->lc.id);
         mta_setpriv(ctx, NULL);
         conn_free(c);
     }

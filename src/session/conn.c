@@ -94,33 +94,33 @@ conn_new_on(struct script *s)
         log_err("out of memory creating a connection");
         return NULL;
     }
-    c->id = __atomic_add_fetch(&conn_counter, 1, __ATOMIC_RELAXED);
+    c->lc.id = __atomic_add_fetch(&conn_counter, 1, __ATOMIC_RELAXED);
     if (conn_max > 0 && conn_count() >= conn_max) {
-        c->overloaded = 1;
+        c->mode = CONN_OVERLOADED;
         log_warn("conn#%lu: refused with 451 4.3.2: max_connections (%d) "
-                 "reached", c->id, conn_max);
+                 "reached", c->lc.id, conn_max);
         return c;
     }
     __atomic_add_fetch(&conn_live, 1, __ATOMIC_RELAXED);
     registry_add(c);
-    c->actions = NEGOTIATE_ALL_ACTIONS;
-    c->mode = conn_default_mode;
+    c->lc.actions = NEGOTIATE_ALL_ACTIONS;
+    c->lc.mode = conn_default_mode;
     if (s != NULL)
         script_ref(s);
-    c->script = s != NULL ? s : script_current();
-    c->on_error = c->script != NULL ? c->script->cfg->on_error : ONERR_TEMPFAIL;
-    if (c->script == NULL) {
-        log_err("conn#%lu: no policy script loaded", c->id);
-        c->broken = 1;
+    c->lc.script = s != NULL ? s : script_current();
+    c->on_error = c->lc.script != NULL ? c->lc.script->cfg->on_error : ONERR_TEMPFAIL;
+    if (c->lc.script == NULL) {
+        log_err("conn#%lu: no policy script loaded", c->lc.id);
+        c->mode = CONN_BROKEN;
         return c;
     }
-    log_info("conn#%lu: new connection, script %s version %s", c->id,
-             c->script->path, c->script->hash);
-    if (engine_open(c, err, sizeof err) < 0) {
-        log_err("conn#%lu: cannot start the policy: %s", c->id, err);
-        c->broken = 1;
+    log_info("conn#%lu: new connection, script %s version %s", c->lc.id,
+             c->lc.script->path, c->lc.script->hash);
+    if (engine_open(&c->lc, err, sizeof err) < 0) {
+        log_err("conn#%lu: cannot start the policy: %s", c->lc.id, err);
+        c->mode = CONN_BROKEN;
     } else {
-        log_debug("conn#%lu: Lua state ready, %zu bytes", c->id, c->mem_used);
+        log_debug("conn#%lu: Lua state ready, %zu bytes", c->lc.id, c->lc.mem_used);
     }
     return c;
 }
@@ -130,12 +130,12 @@ void
 conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error)
 {
     memset(c, 0, sizeof *c);
-    c->id = __atomic_add_fetch(&conn_counter, 1, __ATOMIC_RELAXED);
-    c->actions = NEGOTIATE_ALL_ACTIONS;
+    c->lc.id = __atomic_add_fetch(&conn_counter, 1, __ATOMIC_RELAXED);
+    c->lc.actions = NEGOTIATE_ALL_ACTIONS;
     c->on_error = on_error;
-    c->adopted = 1;
-    c->L = L;
-    engine_bind(L, c, cls);
+    c->lc.adopted = 1;
+    c->lc.L = L;
+    engine_bind(L, &c->lc, cls);
 }
 
 /* conn_free - close the Lua state and drop the generation */
@@ -144,15 +144,15 @@ conn_free(struct conn *c)
 {
     if (c == NULL)
         return;
-    if (c->adopted) {
-        engine_unbind(c);
+    if (c->lc.adopted) {
+        engine_unbind(&c->lc);
         return;
     }
     if (c->live)
         registry_remove(c);
-    engine_close(c);
-    script_unref(c->script);
-    if (!c->overloaded)
+    engine_close(&c->lc);
+    script_unref(c->lc.script);
+    if (c->mode != CONN_OVERLOADED)
         __atomic_sub_fetch(&conn_live, 1, __ATOMIC_RELAXED);
     free(c);
 }
@@ -162,21 +162,4 @@ long
 conn_count(void)
 {
     return __atomic_load_n(&conn_live, __ATOMIC_RELAXED);
-}
-
-/* conn_queue_id - the MTA's queue id if known, else NULL */
-const char *
-conn_queue_id(struct conn *c)
-{
-    const char *qid;
-
-    if (c->ctx == NULL || c->stage < ST_ENVFROM || c->stage == ST_CLOSE)
-        return NULL;
-    if (c->qid[0] != '\0')
-        return c->qid;
-    qid = mta_getsymval(c->ctx, "i");
-    if (qid == NULL || *qid == '\0')
-        return NULL;
-    snprintf(c->qid, sizeof c->qid, "%s", qid);
-    return c->qid;
 }

@@ -2,9 +2,10 @@
  * conn.h - per-connection state.
  *
  * One struct conn per MTA connection, created at the connection's first
- * callback and freed at close.  It owns the connection's Lua state and a
- * reference to the script generation it started with.  ctx is set only
- * while a callback runs, so Lua can never act on a stale SMFICTX.
+ * callback and freed at close.  Its Lua side (struct lconn: the state, a
+ * reference to the script generation it started with, the call being
+ * served) is its first member; the rest is the session: its mode, what
+ * was negotiated, failures still to answer, the registry of live conns.
  */
 #ifndef LUAMILTER_CONN_H
 #define LUAMILTER_CONN_H
@@ -12,9 +13,7 @@
 #include <libmilter/mfapi.h>
 #include <stddef.h>
 
-#include "arena.h"
-#include "negotiate.h"
-#include "stage.h"
+#include "lconn.h"
 
 struct lua_State;
 struct script;
@@ -23,53 +22,28 @@ struct script;
 #define PENDING_CONN 1      /* from connect or helo: every message */
 #define PENDING_MSG 2       /* from a message stage: this message */
 
+/* what a connection can do */
+enum conn_mode {
+    CONN_SERVING = 0,       /* its policy runs */
+    CONN_BROKEN,            /* its Lua state could not be set up */
+    CONN_OVERLOADED         /* past max_connections: refused */
+};
+
 struct conn {
-    struct lua_State *L;
-    struct script *script;
-    SMFICTX *ctx;               /* valid only during a callback */
-    enum stage stage;           /* the running callback, ST_NONE between */
-    unsigned long id;           /* connection number, for logs */
-    unsigned long actions;      /* negotiated SMFIF_* */
+    struct lconn lc;            /* first: the Lua side (state, memory, time
+                                 * budget, the call being served) */
+    int mode;                   /* enum conn_mode */
     unsigned long protocol;     /* negotiated SMFIP_* */
-    unsigned symlists_set;      /* SMFIM_* stages given by setsmlist */
-    struct policy_shape shape;
-    int class_ref, self_ref;    /* registry references */
-    int broken;                 /* the Lua state could not be set up */
-    int adopted;                /* L belongs to a caller (milter.core) */
-    int mode;                   /* enum module_mode its state serves */
-    int overloaded;             /* past max_connections: refused */
     int on_error;               /* enum on_error */
     int pending;                /* PENDING_* */
-    char qid[40];               /* queue id of this message, once known */
-    size_t mem_used;            /* bytes held by the Lua state */
-    struct arena arena;         /* small objects of the Lua state */
-    size_t mem_limit;           /* refuse growth past this, 0 = none */
-    int mem_refused;            /* the allocator said no, this call */
-    int mem_error;              /* ... and Lua raised it (no retry that
-                                 * its emergency collection made room for) */
-    struct {                    /* the refused request, until retried */
-        void *ptr;
-        size_t old, size;
-        int pending;
-    } mem_retry;
-    double deadline;            /* monotonic seconds, 0 = none */
-    double last_check;          /* when the budget hook last read the clock */
-    int overrun;                /* the running callback ran over */
-    enum stage budget_stage;    /* what the budget is timing */
-    int close_depth;            /* nested coroutine closes (budget.c) */
-    int kill_unrecorded;        /* a coroutine died of an overrun but could
-                                 * not be recorded (out of memory) */
-    struct lua_State *running;  /* the coroutine running now, NULL: main */
     struct conn *live_prev, *live_next; /* the registry of live conns */
     int live;                   /* in that registry */
-    double stuck_warned;        /* deadline the watchdog warned about */
 };
 
 struct conn *conn_new(void);
 struct conn *conn_new_on(struct script *s);
 void conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error);
 void conn_free(struct conn *c);
-const char *conn_queue_id(struct conn *c);
 long conn_count(void);
 void conn_set_max(int max);
 void conn_set_mode(int mode);
