@@ -45,12 +45,12 @@ MILTER_LIBS := -Wl,--wrap=sigwait -l:libmilter.a -pthread
 LIBS := $(MILTER_LIBS) $(LUA_LIBS) -lm -ldl
 
 CORE_SRCS := actions.c arena.c breaker.c budget.c callbacks.c config.c conn.c engine.c fileio.c log.c \
-	negotiate.c paths.c reply.c sandbox.c script.c sockspec.c stage.c testvec.c verdict.c
+	negotiate.c paths.c reply.c package_view.c sandbox.c script.c sockspec.c stage.c testvec.c verdict.c
 DAEMON_SRCS := $(CORE_SRCS) signals.c mta.c record.c message.c replay.c lcore.c \
 	policytest.c privs.c listen.c watchdog.c main.c
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
-C_TESTS := unit_config unit_checks unit_engine
+C_TESTS := unit_config unit_checks unit_engine unit_sandbox
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) privs.o) $(BUILD)/t/mta_fake.o
 

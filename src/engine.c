@@ -484,12 +484,11 @@ setup_state(lua_State *L)
 
     sandbox_open(L, s->lua_allow, s->package_path);
     budget_open(L);
-    lua_getglobal(L, "package");
-    lua_getfield(L, -1, "preload");
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
     lua_pushlightuserdata(L, &s->lib);
     lua_pushcclosure(L, load_lib, 1);
     lua_setfield(L, -2, "milter");
-    lua_pop(L, 2);                              /* preload, package */
+    lua_pop(L, 1);                              /* package.preload */
     if (luaL_loadbufferx(L, (const char *)s->policy.code, s->policy.len,
                          s->policy.name, "b") != LUA_OK)
         return lua_error(L);

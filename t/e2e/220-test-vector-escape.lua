@@ -13,27 +13,7 @@ local secret = tmpdir .. "/secret"              -- outside the script's dir
 local dir = tmpdir .. "/vec"                    -- the script's directory
 local marker = string.format("SECRET-%d-%d", os.time(), math.random(1e9))
 
--- sh: run a shell command, fail if it fails
-local function sh(cmd)
-  local ok = os.execute(cmd)
-  lib.check(ok, "shell: " .. cmd)
-end
-
--- write: a file with text
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
-
--- slurp: a file's bytes ("" if there is none)
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return "" end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local sh, write, slurp = lib.sh, lib.write, lib.slurp
 
 -- run: a command's exit status and its output (stdout and stderr)
 local function run(cmd)
