@@ -494,7 +494,7 @@ l_read_file(lua_State *L)
     const char *path = luaL_checklstring(L, 1, &len);
 
     luaL_argcheck(L, strlen(path) == len, 1, "a path without NUL bytes");
-    return testvec_push(L, path, path, 0);
+    return testvec_push(L, path);
 }
 
 static const luaL_Reg ctx_methods[] = {

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lauxlib.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <lua.h>
 #include <stdio.h>
@@ -17,11 +16,12 @@
 #include <unistd.h>
 
 #define TESTVEC_FD "luamilter.testvec.fd"
+#define OPEN_FLAGS (O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
 
-/* lexical_inside - path with "." and ".." steps folded, into out; -1 if a
- * ".." would climb above the start */
+/* lexical_inside - path with "." and ".." steps folded, into out (as
+ * long as path); -1 if a ".." would climb above the start */
 static int
-lexical_inside(const char *path, char *out, size_t outlen)
+lexical_inside(const char *path, char *out)
 {
     size_t len = 0;
     const char *p = path;
@@ -39,8 +39,6 @@ lexical_inside(const char *path, char *out, size_t outlen)
             len = slash != NULL ? (size_t)(slash - out) : 0;
             out[len] = '\0';
         } else if (n > 0 && !(n == 1 && p[0] == '.')) {
-            if (len + n + 2 > outlen)
-                return -1;
             if (len > 0)
                 out[len++] = '/';
             memcpy(out + len, p, n);
@@ -54,56 +52,70 @@ lexical_inside(const char *path, char *out, size_t outlen)
     return 0;
 }
 
-/* testvec_resolve - the real path of test file path inside dir, into out;
- * -1 and why (naming path as written) if it is not a path inside dir */
-int
-testvec_resolve(const char *dir, const char *path, char *out, size_t outlen,
-                char *err, size_t errlen)
+/* real_inside - the real path (malloc) of rel under the real directory
+ * root; NULL and why (naming path as written) */
+static char *
+real_inside(const char *root, const char *rel, const char *path, char *err,
+            size_t errlen)
 {
-    char root[PATH_MAX], rel[PATH_MAX], joined[2 * PATH_MAX + 2];
-    char real[PATH_MAX];
-    size_t n;
+    size_t n = strlen(root);
+    char *joined = malloc(n + strlen(rel) + 2), *real;
 
-    if (path[0] == '\0') {
-        snprintf(err, errlen, "test file '': an empty path");
-        return -1;
+    if (joined == NULL) {
+        snprintf(err, errlen, "test file '%s': out of memory", path);
+        return NULL;
     }
-    if (path[0] == '/') {
-        snprintf(err, errlen, "test file '%s': an absolute path; name test "
-                 "files relative to the script's directory %s", path, dir);
-        return -1;
-    }
-    if (realpath(dir, root) == NULL) {
-        snprintf(err, errlen, "test file '%s': the script's directory %s: "
-                 "%s", path, dir, strerror(errno));
-        return -1;
-    }
-    /* fold '..' before touching the file system: nothing outside dir is
-     * even looked up */
-    if (lexical_inside(path, rel, sizeof rel) < 0) {
-        snprintf(err, errlen, "test file '%s': outside the script's "
-                 "directory %s", path, root);
-        return -1;
-    }
-    snprintf(joined, sizeof joined, "%s/%s", root, rel);  /* rel may be "" */
-    if (realpath(joined, real) == NULL) {
+    sprintf(joined, "%s/%s", root, rel);        /* rel may be "" */
+    real = realpath(joined, NULL);
+    free(joined);
+    if (real == NULL) {
         snprintf(err, errlen, "test file '%s': cannot open: %s", path,
                  strerror(errno));
-        return -1;
+        return NULL;
     }
-    n = strlen(root);
     if (strcmp(root, "/") != 0 &&
         (strncmp(real, root, n) != 0 || (real[n] != '/' && real[n] != '\0'))) {
         snprintf(err, errlen, "test file '%s': outside the script's "
                  "directory %s (a symlink leads to %s)", path, root, real);
-        return -1;
+        free(real);
+        return NULL;
     }
-    if (strlen(real) >= outlen) {
-        snprintf(err, errlen, "test file '%s': path too long", path);
-        return -1;
+    return real;
+}
+
+/* testvec_resolve - the real path (malloc) of test file path inside dir;
+ * NULL and why (naming path as written) if it is not a path inside dir */
+char *
+testvec_resolve(const char *dir, const char *path, char *err, size_t errlen)
+{
+    char *root, *rel, *real = NULL;
+
+    if (path[0] == '\0') {
+        snprintf(err, errlen, "test file '': an empty path");
+        return NULL;
     }
-    strcpy(out, real);
-    return 0;
+    if (path[0] == '/') {
+        snprintf(err, errlen, "test file '%s': an absolute path; name test "
+                 "files relative to the script's directory %s", path, dir);
+        return NULL;
+    }
+    root = realpath(dir, NULL);
+    if (root == NULL) {
+        snprintf(err, errlen, "test file '%s': the script's directory %s: "
+                 "%s", path, dir, strerror(errno));
+        return NULL;
+    }
+    rel = malloc(strlen(path) + 1);
+    if (rel == NULL)
+        snprintf(err, errlen, "test file '%s': out of memory", path);
+    else if (lexical_inside(path, rel) < 0)     /* before any lookup: */
+        snprintf(err, errlen, "test file '%s': outside the script's "
+                 "directory %s", path, root);   /* nothing outside is */
+    else                                        /* even looked up */
+        real = real_inside(root, rel, path, err, errlen);
+    free(rel);
+    free(root);
+    return real;
 }
 
 /* fail - raise an error message without a position prefix: it is about
@@ -168,40 +180,47 @@ read_all(int fd, char *p, size_t size)
     return (ssize_t)got;
 }
 
-/* testvec_push - push the bytes of the regular file path (at most
- * TESTVEC_MAX), opened without blocking; nofollow: refuse a symlink as
- * the last step.  Raises an error naming the file as shown. */
-int
-testvec_push(lua_State *L, const char *path, const char *shown, int nofollow)
+/* push_opened - push the bytes of the file open in *fd, which must be a
+ * regular file of at most TESTVEC_MAX bytes; closes it; raises an error
+ * naming the file as shown */
+static int
+push_opened(lua_State *L, int *fd, const char *shown)
 {
-    int *fd = new_fd_box(L);
     struct stat st;
     luaL_Buffer b;
     char *p;
     ssize_t got;
 
-    *fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
-               (nofollow ? O_NOFOLLOW : 0));
-    if (*fd < 0)
-        return fail(L, "test file '%s': cannot open: %s", shown,
-                          strerror(errno));
     if (fstat(*fd, &st) < 0)
         return fail(L, "test file '%s': %s", shown, strerror(errno));
     if (!S_ISREG(st.st_mode))
         return fail(L, "test file '%s': not a regular file", shown);
     if ((unsigned long long)st.st_size > TESTVEC_MAX)
-        return fail(L, "test file '%s': larger than 64 MiB (%I "
-                          "bytes), the limit for test files", shown,
-                          (lua_Integer)st.st_size);
+        return fail(L, "test file '%s': larger than 64 MiB (%I bytes), the "
+                    "limit for test files", shown, (lua_Integer)st.st_size);
     p = luaL_buffinitsize(L, &b, (size_t)st.st_size);
     got = read_all(*fd, p, (size_t)st.st_size);
     if (got < 0)
         return fail(L, "test file '%s': read error: %s", shown,
-                          strerror(errno));
+                    strerror(errno));
     close(*fd);
     *fd = -1;
     luaL_pushresultsize(&b, (size_t)got);
     return 1;
+}
+
+/* testvec_push - push the bytes of the regular file path (at most
+ * TESTVEC_MAX), opened without blocking; raises an error naming it */
+int
+testvec_push(lua_State *L, const char *path)
+{
+    int *fd = new_fd_box(L);
+
+    *fd = open(path, OPEN_FLAGS);
+    if (*fd < 0)
+        return fail(L, "test file '%s': cannot open: %s", path,
+                    strerror(errno));
+    return push_opened(L, fd, path);
 }
 
 /* testvec_push_in - push the bytes of test file path, which must lie in
@@ -209,9 +228,17 @@ testvec_push(lua_State *L, const char *path, const char *shown, int nofollow)
 int
 testvec_push_in(lua_State *L, const char *dir, const char *path)
 {
-    char real[PATH_MAX], err[3 * PATH_MAX];
+    int *fd = new_fd_box(L);                    /* before the malloc */
+    char err[2048];
+    char *real = testvec_resolve(dir, path, err, sizeof err);
+    int e;
 
-    if (testvec_resolve(dir, path, real, sizeof real, err, sizeof err) < 0)
+    if (real == NULL)
         return fail(L, "%s", err);
-    return testvec_push(L, real, path, 1);
+    *fd = open(real, OPEN_FLAGS | O_NOFOLLOW);  /* no symlink swapped in */
+    e = errno;
+    free(real);
+    if (*fd < 0)
+        return fail(L, "test file '%s': cannot open: %s", path, strerror(e));
+    return push_opened(L, fd, path);
 }

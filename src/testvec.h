@@ -18,10 +18,9 @@
 
 struct lua_State;
 
-int testvec_resolve(const char *dir, const char *path, char *out,
-                    size_t outlen, char *err, size_t errlen);
-int testvec_push(struct lua_State *L, const char *path, const char *shown,
-                 int nofollow);
+char *testvec_resolve(const char *dir, const char *path, char *err,
+                      size_t errlen);
+int testvec_push(struct lua_State *L, const char *path);
 int testvec_push_in(struct lua_State *L, const char *dir, const char *path);
 
 #endif
