@@ -51,10 +51,10 @@ INCLUDES := $(addprefix -Isrc/,$(LAYERS))
 ALL_CFLAGS += $(INCLUDES)
 
 BASE_SRCS := base/arena.c base/config.c base/config_keys.c base/fileio.c base/log.c base/paths.c \
-	base/json.c base/reply.c base/sockspec.c
+	base/json.c base/reply.c base/sockspec.c base/testvec.c
 MILTER_SRCS := milter/negotiate.c milter/stage.c milter/verdict.c
 LUA_SRCS := lua/actions.c lua/budget.c lua/engine.c lua/lib_milter.c lua/lstate.c \
-	lua/module.c lua/sandbox.c lua/script.c
+	lua/module.c lua/package_view.c lua/sandbox.c lua/script.c
 # every .c in src/modules is built in; a module that links a library says
 # so in its own src/modules/NAME.mk (MODULE_LIBS += -lfoo)
 MODULE_SRCS := $(patsubst src/%,%,$(sort $(wildcard src/modules/*.c)))
@@ -67,7 +67,7 @@ DAEMON_SRCS := $(CORE_SRCS) milter/mta.c milter/record.c base/message.c \
 	daemon/privs.c daemon/listen.c daemon/watchdog.c daemon/main.c
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
-C_TESTS := unit_config unit_checks unit_engine unit_json
+C_TESTS := unit_config unit_checks unit_engine unit_json unit_sandbox
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) daemon/privs.o) $(BUILD)/t/mta_fake.o
 

@@ -195,6 +195,17 @@ load_script(char *err, size_t errlen)
     return load_script_for(main_cfg, main_script_path, err, errlen);
 }
 
+/* compile_script - compile the configured script without running it (its
+ * check follows the privilege drop) */
+static struct script *
+compile_script(char *err, size_t errlen)
+{
+    struct script_options so;
+
+    script_options_init(&so, main_cfg, main_script_path);
+    return script_compile(&so, err, errlen);
+}
+
 static char reload_notes[1024];      /* restart-only keys a reload met */
 
 /* note_restart_only - remember a changed key that needs a restart */
@@ -455,6 +466,48 @@ check_startup(const struct config *cfg)
     return rc;
 }
 
+/* check_main - luamilter -t: check the config, then compile the script and
+ * run its tests as the user the daemon serves as (root drops to 'user'
+ * first, as the daemon does); the exit status */
+static int
+check_main(void)
+{
+    const char *where = main_cfg->file != NULL ? main_cfg->file : "luamilter";
+    struct script *s;
+    char err[8192];
+
+    s = compile_script(err, sizeof err);
+    if (s == NULL) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    if (check_startup(main_cfg) < 0) {
+        script_unref(s);
+        return 1;
+    }
+    if (geteuid() == 0 &&
+        privs_drop(main_cfg->user, main_cfg->group, NULL, err,
+                   sizeof err) < 0) {
+        fprintf(stderr, "%s: cannot drop privileges to run the policy as "
+                "the daemon would: %s\n", where, err);
+        script_unref(s);
+        return 1;
+    }
+    if (script_check(s, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        script_unref(s);
+        return 1;
+    }
+    printf("%s: OK\n%s: OK (version %s)\n",
+           main_cfg->file != NULL ? main_cfg->file : "(no config file)",
+           s->path, s->hash);
+    if (s->tests_run > 0)
+        printf("%s%s: %d policy tests passed\n", s->test_report, s->path,
+               s->tests_run);
+    script_unref(s);
+    return 0;
+}
+
 /* socket_in_use - whether something answers on an existing unix socket */
 static int
 socket_in_use(const char *path)
@@ -576,27 +629,12 @@ main(int argc, char **argv)
     if (o.print_config)
         return print_config(main_cfg);
     log_setup(o.check ? 0 : main_cfg->log_syslog, main_cfg->log_level);
-    s = load_script(err, sizeof err);
+    if (o.check)
+        return check_main();
+    s = compile_script(err, sizeof err);
     if (s == NULL) {
-        if (o.check)
-            fprintf(stderr, "%s\n", err);
-        else
-            log_err("cannot load the policy: %s", err);
+        log_err("cannot load the policy: %s", err);
         return 1;
-    }
-    if (o.check && check_startup(main_cfg) < 0) {
-        script_unref(s);
-        return 1;
-    }
-    if (o.check) {
-        printf("%s: OK\n%s: OK (version %s)\n",
-               main_cfg->file != NULL ? main_cfg->file : "(no config file)",
-               s->path, s->hash);
-        if (s->tests_run > 0)
-            printf("%s%s: %d policy tests passed\n", s->test_report,
-                   s->path, s->tests_run);
-        script_unref(s);
-        return 0;
     }
     if (privs_refuse_root(geteuid(), main_cfg->user, main_cfg->allow_root,
                           err, sizeof err) < 0) {
@@ -610,19 +648,10 @@ main(int argc, char **argv)
         script_unref(s);
         return 1;
     }
-    script_publish(s);
     breaker_setup(main_cfg->breaker_errors, main_cfg->breaker_window,
                   main_cfg->breaker_mode);
     conn_set_max(main_cfg->max_connections);
     nofile = privs_raise_nofile(&nofile_was);
-    log_notice("luamilter %s starting: script %s version %s, socket %s, "
-               "on_error %s", LUAMILTER_VERSION, s->path, s->hash,
-               main_cfg->socket, config_on_error_name(main_cfg->on_error));
-    if (nofile > 0 && nofile != nofile_was)
-        log_info("file descriptor limit: %ld (raised from %ld)", nofile,
-                 nofile_was);
-    else if (nofile > 0)
-        log_info("file descriptor limit: %ld (the hard limit)", nofile);
     if (open_socket(main_cfg) < 0)
         return 1;
     if (privs_drop(main_cfg->user, main_cfg->group,
@@ -633,6 +662,23 @@ main(int argc, char **argv)
         return 1;
     }
     note_privileges();
+    /* the policy runs (its top level, its own tests) only now, as the
+     * user it serves as: it reads at start what it could read live */
+    if (script_check(s, err, sizeof err) < 0) {
+        log_err("cannot load the policy: %s", err);
+        script_unref(s);
+        remove_socket();
+        return 1;
+    }
+    script_publish(s);
+    log_notice("luamilter %s starting: script %s version %s, socket %s, "
+               "on_error %s", LUAMILTER_VERSION, s->path, s->hash,
+               main_cfg->socket, config_on_error_name(main_cfg->on_error));
+    if (nofile > 0 && nofile != nofile_was)
+        log_info("file descriptor limit: %ld (raised from %ld)", nofile,
+                 nofile_was);
+    else if (nofile > 0)
+        log_info("file descriptor limit: %ld (the hard limit)", nofile);
     if (main_cfg->pidfile != NULL && write_pidfile(main_cfg->pidfile) < 0) {
         remove_socket();
         return 1;

@@ -5,6 +5,7 @@
 #include "budget.h"
 #include "config.h"
 #include "log.h"
+#include "package_view.h"
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -32,13 +33,15 @@ struct lazy_lib {
     unsigned grant;         /* 0: always available */
 };
 
-/* libraries opened on first use, to keep idle connection states small */
+/* libraries opened on first use, as a global or through require (both
+ * name the same table), to keep idle connection states small */
 static const struct lazy_lib lazy_libs[] = {
     {LUA_COLIBNAME, luaopen_coroutine, 0},
     {LUA_TABLIBNAME, luaopen_table, 0},
     {LUA_MATHLIBNAME, luaopen_math, 0},
     {LUA_UTF8LIBNAME, luaopen_utf8, 0},
     {LUA_OSLIBNAME, luaopen_os, 0},
+    {LUA_LOADLIBNAME, package_view_open, 0},    /* the read-only view */
     {LUA_IOLIBNAME, luaopen_io, CONFIG_ALLOW_IO},
     {LUA_DBLIBNAME, luaopen_debug, CONFIG_ALLOW_DEBUG},
     {NULL, NULL, 0}
@@ -57,20 +60,51 @@ lock_metatable(lua_State *L, const char *tname)
     lua_pop(L, 1);
 }
 
-/* open_lazy - open library i now and leave it on the stack */
+/* open_lazy - library i, opened now unless require or a global lookup
+ * did already, left on the stack; it is then both the global and
+ * package.loaded's entry */
 static void
 open_lazy(lua_State *L, int i, unsigned allow)
 {
-    luaL_requiref(L, lazy_libs[i].name, lazy_libs[i].open, 1);
-    if (lazy_libs[i].open == luaopen_coroutine)
-        budget_guard_coroutine(L);
-    if (lazy_libs[i].open == luaopen_io)
-        lock_metatable(L, LUA_FILEHANDLE);
-    if (lazy_libs[i].open == luaopen_os && (allow & CONFIG_ALLOW_OS) == 0) {
+    const char *name = lazy_libs[i].name;
+
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_pushstring(L, name);
+    if (lua_rawget(L, -2) == LUA_TNIL) {        /* raw: no loaded_index */
         lua_pop(L, 1);
-        trim_os(L);
-        lua_getglobal(L, LUA_OSLIBNAME);
+        lua_pushcfunction(L, lazy_libs[i].open);
+        lua_pushstring(L, name);
+        lua_call(L, 1, 1);
+        if (lazy_libs[i].open == luaopen_coroutine)
+            budget_guard_coroutine(L);
+        if (lazy_libs[i].open == luaopen_io)
+            lock_metatable(L, LUA_FILEHANDLE);
+        if (lazy_libs[i].open == luaopen_os &&
+            (allow & CONFIG_ALLOW_OS) == 0)
+            trim_os(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, name);              /* package.loaded[name] */
     }
+    lua_remove(L, -2);                          /* package.loaded */
+    lua_pushvalue(L, -1);
+    lua_setglobal(L, name);
+}
+
+/* open_granted - open the lazy library named k if the policy has it;
+ * 1 with it on the stack, else 0 */
+static int
+open_granted(lua_State *L, const char *k, unsigned allow)
+{
+    int i;
+
+    for (i = 0; k != NULL && lazy_libs[i].name != NULL; i++) {
+        if (strcmp(k, lazy_libs[i].name) == 0 &&
+            (lazy_libs[i].grant == 0 || (allow & lazy_libs[i].grant))) {
+            open_lazy(L, i, allow);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* deny_index - __index of _G: opens lazy libraries, raises for denied
@@ -82,22 +116,27 @@ deny_index(lua_State *L)
     unsigned allow = (unsigned)lua_tointeger(L, lua_upvalueindex(1));
     int i;
 
-    if (k != NULL) {
-        for (i = 0; lazy_libs[i].name != NULL; i++) {
-            if (strcmp(k, lazy_libs[i].name) == 0 &&
-                (lazy_libs[i].grant == 0 || (allow & lazy_libs[i].grant))) {
-                open_lazy(L, i, allow);
-                return 1;
-            }
-        }
-        for (i = 0; denied_globals[i].name != NULL; i++)
-            if (strcmp(k, denied_globals[i].name) == 0)
-                return luaL_error(L, "'%s' is not available to policies; "
-                                  "grant it with 'lua_allow = %s' in the "
-                                  "config", k,
-                                  config_allow_name(denied_globals[i].grant));
-    }
+    if (open_granted(L, k, allow))
+        return 1;
+    for (i = 0; k != NULL && denied_globals[i].name != NULL; i++)
+        if (strcmp(k, denied_globals[i].name) == 0)
+            return luaL_error(L, "'%s' is not available to policies; "
+                              "grant it with 'lua_allow = %s' in the "
+                              "config", k,
+                              config_allow_name(denied_globals[i].grant));
     return 0;
+}
+
+/* loaded_index - __index of package.loaded: require "math" (and every
+ * library the policy has) finds the library, opened on first use */
+static int
+loaded_index(lua_State *L)
+{
+    unsigned allow = (unsigned)lua_tointeger(L, lua_upvalueindex(1));
+
+    if (lua_type(L, 2) != LUA_TSTRING)
+        return 0;
+    return open_granted(L, lua_tostring(L, 2), allow);
 }
 
 /* deny_os_index - __index of the trimmed os table */
@@ -177,13 +216,13 @@ open_lib(lua_State *L, const char *name, lua_CFunction fn)
     lua_pop(L, 1);
 }
 
-/* trim_os - replace the global os (just opened) by the allowed functions */
+/* trim_os - replace the full os table on top by one holding only the
+ * harmless functions */
 static void
 trim_os(lua_State *L)
 {
     int i;
 
-    lua_getglobal(L, "os");
     lua_createtable(L, 0, 5);
     for (i = 0; os_kept[i] != NULL; i++) {
         lua_getfield(L, -2, os_kept[i]);
@@ -193,21 +232,29 @@ trim_os(lua_State *L)
     lua_pushcfunction(L, deny_os_index);
     lua_setfield(L, -2, "__index");
     lua_setmetatable(L, -2);
-    lua_setglobal(L, "os");
-    lua_pop(L, 1);                              /* the full os table */
-    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
-    lua_getglobal(L, "os");
-    lua_setfield(L, -2, "os");
-    lua_pop(L, 1);
+    lua_remove(L, -2);                          /* the full os table */
 }
 
-/* grant_hint - last package searcher: says which lua_allow words would
- * let require look further */
+/* grant_hint - last package searcher: says which lua_allow word would
+ * give the module (a standard library) or let require look further */
 static int
 grant_hint(lua_State *L)
 {
+    const char *name = luaL_checkstring(L, 1);
     unsigned allow = (unsigned)lua_tointeger(L, lua_upvalueindex(1));
+    int i;
 
+    for (i = 0; lazy_libs[i].name != NULL; i++) {
+        if (lazy_libs[i].grant != 0 && strcmp(name, lazy_libs[i].name) == 0) {
+            lua_pushfstring(L, "(luamilter: '%s' is a standard library not "
+                            "available to policies; grant it with "
+                            "'lua_allow = %s' in the config)", name,
+                            config_allow_name(lazy_libs[i].grant));
+            return 1;
+        }
+    }
+    if ((allow & CONFIG_ALLOW_SYSPATH) && (allow & CONFIG_ALLOW_CMODULES))
+        return 0;
     lua_pushfstring(L, "(luamilter: %s%s%s)",
                     (allow & CONFIG_ALLOW_SYSPATH) ? "" :
                     "'lua_allow = syspath' searches the system's Lua module "
@@ -228,11 +275,12 @@ no_loadlib(lua_State *L)
                       "config");
 }
 
-/* limit_package - require only from our paths, no C modules */
+/* limit_package - the package table on top searches only the config's
+ * paths, no C modules without the grant, and never the environment's
+ * LUA_PATH/LUA_CPATH */
 static void
 limit_package(lua_State *L, unsigned allow, const char *path)
 {
-    lua_getglobal(L, "package");
     lua_pushstring(L, path);
     lua_setfield(L, -2, "path");
     if ((allow & CONFIG_ALLOW_CMODULES) == 0) {
@@ -246,16 +294,27 @@ limit_package(lua_State *L, unsigned allow, const char *path)
         lua_pushnil(L);
         lua_rawseti(L, -2, 3);                  /* C loader */
         lua_pop(L, 1);
+    } else {
+        lua_pushliteral(L, LUA_CPATH_DEFAULT);
+        lua_setfield(L, -2, "cpath");
     }
-    if ((allow & (CONFIG_ALLOW_SYSPATH | CONFIG_ALLOW_CMODULES)) !=
-        (CONFIG_ALLOW_SYSPATH | CONFIG_ALLOW_CMODULES)) {
-        lua_getfield(L, -1, "searchers");
-        lua_pushinteger(L, (lua_Integer)allow);
-        lua_pushcclosure(L, grant_hint, 1);
-        lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
-        lua_pop(L, 1);
-    }
+    lua_getfield(L, -1, "searchers");
+    lua_pushinteger(L, (lua_Integer)allow);
+    lua_pushcclosure(L, grant_hint, 1);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
     lua_pop(L, 1);
+}
+
+/* set_lazy_index - give table t (on top) an __index opening the lazy
+ * libraries through fn */
+static void
+set_lazy_index(lua_State *L, unsigned allow, lua_CFunction fn)
+{
+    lua_createtable(L, 0, 1);
+    lua_pushinteger(L, (lua_Integer)allow);
+    lua_pushcclosure(L, fn, 1);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
 }
 
 /* sandbox_open - open the libraries a policy may use (raises on OOM) */
@@ -263,7 +322,10 @@ void
 sandbox_open(lua_State *L, unsigned allow, const char *path)
 {
     open_lib(L, LUA_GNAME, luaopen_base);
-    open_lib(L, LUA_LOADLIBNAME, luaopen_package);
+    lua_pushcfunction(L, luaopen_package);      /* sets the global require; */
+    lua_call(L, 0, 1);                          /* the policy's package is */
+    limit_package(L, allow, path);              /* a view (package_view.c) */
+    lua_setfield(L, LUA_REGISTRYINDEX, PACKAGE_VIEW_REAL);
     open_lib(L, LUA_STRLIBNAME, luaopen_string);
     if ((allow & CONFIG_ALLOW_LOAD) == 0) {
         lua_pushnil(L);
@@ -281,12 +343,10 @@ sandbox_open(lua_State *L, unsigned allow, const char *path)
     }
     lua_pushcfunction(L, log_print);
     lua_setglobal(L, "print");
-    limit_package(L, allow, path);
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    set_lazy_index(L, allow, loaded_index);
+    lua_pop(L, 1);
     lua_pushglobaltable(L);
-    lua_createtable(L, 0, 1);
-    lua_pushinteger(L, (lua_Integer)allow);
-    lua_pushcclosure(L, deny_index, 1);
-    lua_setfield(L, -2, "__index");
-    lua_setmetatable(L, -2);
+    set_lazy_index(L, allow, deny_index);
     lua_pop(L, 1);
 }

@@ -141,9 +141,10 @@ make_package_path(const char *lua_path, const char *libdir, unsigned allow)
     return p;
 }
 
-/* script_load - compile and check a policy; a new generation or NULL */
+/* script_compile - compile a policy and the library without running
+ * either; a new generation to check with script_check, or NULL */
 struct script *
-script_load(const struct script_options *opt, char *err, size_t errlen)
+script_compile(const struct script_options *opt, char *err, size_t errlen)
 {
     struct script *s = calloc(1, sizeof *s);
     char libpath[4096];
@@ -175,12 +176,31 @@ script_load(const struct script_options *opt, char *err, size_t errlen)
         goto fail;
     if (compile_chunk(opt->path, &s->policy, s->hash, 0, err, errlen) < 0)
         goto fail;
-    if (engine_check(s, err, errlen) < 0)
-        goto fail;
     return s;
 fail:
     free_script(s);
     return NULL;
+}
+
+/* script_check - run a compiled generation in a throwaway state and run
+ * its own tests; 0, or -1 and why */
+int
+script_check(struct script *s, char *err, size_t errlen)
+{
+    return engine_check(s, err, errlen);
+}
+
+/* script_load - compile and check a policy; a new generation or NULL */
+struct script *
+script_load(const struct script_options *opt, char *err, size_t errlen)
+{
+    struct script *s = script_compile(opt, err, errlen);
+
+    if (s != NULL && script_check(s, err, errlen) < 0) {
+        free_script(s);
+        return NULL;
+    }
+    return s;
 }
 
 /* script_options_init - the options a configuration gives a script path */

@@ -47,6 +47,9 @@ struct script_options {
 
 void script_options_init(struct script_options *so, struct config *cfg,
                          const char *path);
+struct script *script_compile(const struct script_options *opt, char *err,
+                              size_t errlen);
+int script_check(struct script *s, char *err, size_t errlen);
 struct script *script_load(const struct script_options *opt, char *err,
                            size_t errlen);
 void script_ref(struct script *s);

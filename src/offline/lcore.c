@@ -6,8 +6,9 @@
  * it stages through the very xxfi_* callbacks the daemon registers with
  * libmilter.  Verdict mapping, stage rules, action checks and error handling
  * are therefore the daemon's own.  milter.test (lua/milter/test.lua) builds
- * its friendlier API on this; the daemon preloads the module for in-policy
- * tests, and lua/milter/core.so exports it to busted.
+ * its friendlier API on this; lua/milter/core.so exports it to busted, and
+ * the daemon hands it to milter.test for in-policy tests (policytest.c)
+ * without making it reachable from the policy.
  *
  *   local core = require "milter.core"
  *   local ctx = core.context(Class [, on_error])
@@ -31,6 +32,7 @@
 #include "message.h"
 #include "module.h"
 #include "record.h"
+#include "testvec.h"
 #include "verdict.h"
 
 #include <arpa/inet.h>
@@ -485,26 +487,16 @@ l_parse_message(lua_State *L)
     return 1;
 }
 
-/* l_read_file - core.read_file(path): the bytes of a test message file */
+/* l_read_file - core.read_file(path): the bytes of a test message file
+ * (a regular file of at most 64 MiB, opened without blocking) */
 static int
 l_read_file(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
-    FILE *f = fopen(path, "rb");
-    luaL_Buffer b;
-    size_t n;
+    size_t len;
+    const char *path = luaL_checklstring(L, 1, &len);
 
-    if (f == NULL)
-        return luaL_error(L, "%s: %s", path, strerror(errno));
-    luaL_buffinit(L, &b);
-    do {
-        char *p = luaL_prepbuffer(&b);
-        n = fread(p, 1, LUAL_BUFFERSIZE, f);
-        luaL_addsize(&b, n);
-    } while (n == LUAL_BUFFERSIZE);
-    fclose(f);
-    luaL_pushresult(&b);
-    return 1;
+    luaL_argcheck(L, strlen(path) == len, 1, "a path without NUL bytes");
+    return testvec_push(L, path);
 }
 
 static const luaL_Reg ctx_methods[] = {

@@ -5,8 +5,11 @@
 #include "budget.h"
 #include "lconn.h"
 #include "engine.h"
+#include "fileio.h"
 #include "lcore.h"
+#include "paths.h"
 #include "script.h"
+#include "testvec.h"
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -21,7 +24,7 @@ struct test_run {
     int run, failed;
 };
 
-/* script_dir - the directory part of the script path, pushed */
+/* push_script_dir - the directory part of the script path, pushed */
 static void
 push_script_dir(lua_State *L, const char *path)
 {
@@ -29,8 +32,52 @@ push_script_dir(lua_State *L, const char *path)
 
     if (slash == NULL)
         lua_pushliteral(L, ".");
+    else if (slash == path)
+        lua_pushliteral(L, "/");
     else
         lua_pushlstring(L, path, (size_t)(slash - path));
+}
+
+/* read_test_file - core.read_file for in-policy tests: only files inside
+ * the script's directory (upvalue 1), see testvec.h */
+static int
+read_test_file(lua_State *L)
+{
+    size_t len;
+    const char *path = luaL_checklstring(L, 1, &len);
+
+    luaL_argcheck(L, strlen(path) == len, 1, "a path without NUL bytes");
+    return testvec_push_in(L, lua_tostring(L, lua_upvalueindex(1)), path);
+}
+
+/* push_test_module - milter.test, loaded from the library directory and
+ * given a milter.core whose read_file stays in the script's directory;
+ * neither is put in package.loaded, so the policy cannot reach them */
+static void
+push_test_module(lua_State *L, const char *script_path)
+{
+    char path[4096], err[4352];
+    size_t len;
+    char *src;
+    int rc;
+
+    snprintf(path, sizeof path, "%s/milter/test.lua", paths_libdir());
+    src = fileio_read(path, 1u << 20, &len, err, sizeof err);
+    if (src == NULL) {
+        lua_pushstring(L, err);
+        lua_error(L);
+    }
+    lua_pushfstring(L, "@%s", path);
+    rc = luaL_loadbufferx(L, src, len, lua_tostring(L, -1), "t");
+    free(src);
+    if (rc != LUA_OK)
+        lua_error(L);
+    lua_remove(L, -2);                          /* the chunk name */
+    luaopen_milter_core(L);
+    push_script_dir(L, script_path);
+    lua_pushcclosure(L, read_test_file, 1);
+    lua_setfield(L, -2, "read_file");
+    lua_call(L, 1, 1);                          /* chunk(core) */
 }
 
 /* append_line - add "test NAME: ok|FAILED: why" to the report */
@@ -62,15 +109,12 @@ run_tests(lua_State *L)
     if (lua_isnil(L, -1))
         return 0;
     lua_pop(L, 1);
-    luaL_requiref(L, "milter.core", luaopen_milter_core, 0);
-    lua_pop(L, 1);
-    lua_getglobal(L, "require");
-    lua_pushliteral(L, "milter.test");
-    lua_call(L, 1, 1);
+    push_test_module(L, tr->s->path);
     lua_getfield(L, -1, "run_tests");
     lua_pushvalue(L, -3);                       /* class */
-    push_script_dir(L, tr->s->path);
-    lua_call(L, 2, 2);                          /* results failed */
+    lua_call(L, 1, 2);                          /* results failed; test
+                                                 * files are read by the
+                                                 * confined read_file */
     tr->failed = (int)lua_tointeger(L, -1);
     lua_pop(L, 1);
     res = lua_gettop(L);

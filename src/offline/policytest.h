@@ -3,8 +3,10 @@
  *
  * Installed as the engine's tester by the daemon: "luamilter -t" prints the
  * results, and a SIGHUP reload refuses a script whose own tests fail.  The
- * tests run through milter.test on the daemon's own core (milter.core,
- * preloaded from this binary) with the recording MTA.
+ * tests run through milter.test on the daemon's own core (milter.core from
+ * this binary) with the recording MTA.  Neither module is left where the
+ * policy could reach it, and test files are read only from inside the
+ * script's directory (testvec.h).
  */
 #ifndef LUAMILTER_POLICYTEST_H
 #define LUAMILTER_POLICYTEST_H

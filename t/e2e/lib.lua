@@ -28,6 +28,27 @@ function lib.step(res, what)
   if res ~= nil then error(what .. ": " .. tostring(res), 2) end
 end
 
+--- A file's bytes ("" if there is none).
+function lib.slurp(path)
+  local f = io.open(path, "rb")
+  if not f then return "" end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+--- Write a file with text.
+function lib.write(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
+--- Run a shell command; fail if it fails.
+function lib.sh(cmd)
+  if not os.execute(cmd) then error("shell command failed: " .. cmd, 2) end
+end
+
 --- The daemon's log so far.
 function lib.log()
   local f = assert(io.open(logfile, "rb"))
