@@ -179,10 +179,11 @@ set_pidfile(struct config *c, const char *v, char *err, size_t errlen)
     return replace_str(&c->pidfile, v, err, errlen);
 }
 
-/* set_callback_timeout - seconds (decimals allowed, optional "s" or "ms"
- * suffix), 0 turns it off */
+/* parse_seconds - seconds (decimals allowed, optional "s" or "ms" suffix)
+ * from lo (0 allowed only if zero_ok) to hi */
 static int
-set_callback_timeout(struct config *c, const char *v, char *err, size_t errlen)
+parse_seconds(const char *v, int zero_ok, double hi, double *out, char *err,
+              size_t errlen)
 {
     char *end;
     double d;
@@ -195,13 +196,29 @@ set_callback_timeout(struct config *c, const char *v, char *err, size_t errlen)
         d /= 1000, end += 2;
     else if (*end == 's')
         end++;
-    if (v[0] == '\0' || *end != '\0' || errno != 0 || !(d >= 0) || d > 3600) {
-        snprintf(err, errlen, "'%s' is not a number of seconds from 0 to 3600 "
-                 "(decimals allowed, e.g. 10 or 0.5)", v);
+    if (v[0] == '\0' || *end != '\0' || errno != 0 || !(d >= 0) || d > hi ||
+        (d == 0 && !zero_ok)) {
+        snprintf(err, errlen, "'%s' is not a number of seconds from %s to "
+                 "%g (decimals allowed, e.g. 10 or 0.5)", v,
+                 zero_ok ? "0" : "more than 0", hi);
         return -1;
     }
-    c->callback_timeout = d;
+    *out = d;
     return 0;
+}
+
+/* set_callback_timeout - seconds a callback may run, 0 turns it off */
+static int
+set_callback_timeout(struct config *c, const char *v, char *err, size_t errlen)
+{
+    return parse_seconds(v, 1, 3600, &c->callback_timeout, err, errlen);
+}
+
+/* set_reload_timeout - seconds a reload may take before it is refused */
+static int
+set_reload_timeout(struct config *c, const char *v, char *err, size_t errlen)
+{
+    return parse_seconds(v, 0, 86400, &c->reload_timeout, err, errlen);
 }
 
 /* size_suffix - the multiplier of K, M or G (KB, KiB, ... too); 0 if the
@@ -396,6 +413,7 @@ static const struct {
     {"lua_allow", set_lua_allow},
     {"max_connections", set_max_connections},
     {"memory_limit", set_memory_limit},
+    {"reload_timeout", set_reload_timeout},
     {"shutdown_grace", set_shutdown_grace},
     {"user", set_user},
     {"backlog", set_backlog},
@@ -426,6 +444,7 @@ config_init(struct config *cfg)
     cfg->breaker_window = 60;
     cfg->breaker_mode = BREAKER_ON_ERROR;
     cfg->shutdown_grace = 30;
+    cfg->reload_timeout = 60;
 }
 
 /* config_free - release the strings a config owns */
@@ -573,7 +592,7 @@ int
 config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
     size_t len = 0;
-    char *text = fileio_read(path, 1u << 20, &len, err, errlen);
+    char *text = fileio_read_regular(path, 1u << 20, &len, err, errlen);
     int rc;
 
     if (text == NULL)

@@ -36,6 +36,7 @@ struct config {
     int breaker_window;         /* ... within this many seconds */
     int breaker_mode;           /* enum breaker_mode */
     int shutdown_grace;         /* seconds SIGTERM waits for connections */
+    double reload_timeout;      /* seconds a reload may take, then refused */
     int max_connections;        /* 0 = no limit */
     char *user, *group;         /* privileges to drop to */
     int allow_root;

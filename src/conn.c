@@ -47,6 +47,22 @@ registry_remove(struct conn *c)
     pthread_mutex_unlock(&registry_lock);
 }
 
+/* conn_watch - list a conn that conn_new did not make (the check state of
+ * a new script) among the live ones, so the watchdog sees it */
+void
+conn_watch(struct conn *c)
+{
+    registry_add(c);
+}
+
+/* conn_unwatch - take a conn listed by conn_watch off the list */
+void
+conn_unwatch(struct conn *c)
+{
+    if (c->live)
+        registry_remove(c);
+}
+
 /* conn_each_live - call fn on every live conn, with the registry locked
  * (a conn cannot be freed meanwhile; fn must not block) */
 void

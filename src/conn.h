@@ -71,6 +71,8 @@ void conn_free(struct conn *c);
 const char *conn_queue_id(struct conn *c);
 long conn_count(void);
 void conn_set_max(int max);
+void conn_watch(struct conn *c);
+void conn_unwatch(struct conn *c);
 void conn_each_live(void (*fn)(struct conn *c, void *ud), void *ud);
 
 #endif

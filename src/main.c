@@ -16,6 +16,7 @@
 #include "log.h"
 #include "mta.h"
 #include "paths.h"
+#include "reload.h"
 #include "replay.h"
 #include "script.h"
 #include "signals.h"
@@ -29,6 +30,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <lua.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +202,7 @@ apply_reloaded_config(struct config *nc)
     main_cfg.memory_limit = nc->memory_limit;
     main_cfg.lua_allow = nc->lua_allow;
     main_cfg.shutdown_grace = nc->shutdown_grace;
+    main_cfg.reload_timeout = nc->reload_timeout;
     main_cfg.allow_root = nc->allow_root;
     if (nc->log_level != main_cfg.log_level) {
         main_cfg.log_level = nc->log_level;
@@ -215,65 +218,111 @@ apply_reloaded_config(struct config *nc)
     breaker_setup(nc->breaker_errors, nc->breaker_window, nc->breaker_mode);
 }
 
-/* on_reload - SIGHUP: re-read the config and the script; publish a new
- * generation, or keep everything as it was */
-static void
-on_reload(void)
-{
-    char err[8192];
-    struct config nc;
-    char *path = NULL;
+/* a reload's outcome before it is committed: the new configuration (when
+ * there is a config file) and the new generation */
+struct reload_candidate {
+    int has_config;
+    struct config cfg;
+    char *path;                 /* the script's path under cfg */
     struct script *s;
+};
 
-    config_init(&nc);
-    if (main_cfg.file != NULL &&
-        config_load(&nc, main_cfg.file, err, sizeof err) < 0) {
-        log_err("reload failed, still serving the previous configuration "
-                "and script: %s", err);
-        config_free(&nc);
+/* discard_reload - free a candidate that is not (or no more) needed */
+static void
+discard_reload(void *p)
+{
+    struct reload_candidate *rc = p;
+
+    if (rc == NULL)
         return;
+    script_unref(rc->s);
+    free(rc->path);
+    config_free(&rc->cfg);
+    free(rc);
+}
+
+/* prepare_reload - on the reload thread: re-read the config and the
+ * script, check both; a candidate, or NULL and the line to log.  Reads only
+ * what no commit changes (the config file's name, the command line, and
+ * without a config file the whole startup config). */
+static void *
+prepare_reload(char *err, size_t errlen)
+{
+    struct reload_candidate *rc = calloc(1, sizeof *rc);
+    char why[8192];
+
+    if (rc == NULL) {
+        snprintf(err, errlen, "reload failed: out of memory");
+        return NULL;
     }
+    config_init(&rc->cfg);
     if (main_cfg.file == NULL) {
-        config_free(&nc);
-        s = load_script(err, sizeof err);
-        if (s == NULL) {
-            log_err("reload failed, still serving the previous script: %s",
-                    err);
-            return;
+        rc->s = load_script(why, sizeof why);
+        if (rc->s == NULL) {
+            snprintf(err, errlen, "reload failed, still serving the previous "
+                     "script: %s", why);
+            goto fail;
         }
-    } else {
-        if (main_opts.socket != NULL)
-            config_set(&nc, "socket", main_opts.socket, err, sizeof err);
-        else if (nc.socket == NULL)
-            config_set(&nc, "socket", CONFIG_DEFAULT_SOCKET, err, sizeof err);
-        path = main_opts.script != NULL ? strdup(main_opts.script)
-               : nc.script != NULL ? paths_relative_to(main_cfg.file,
-                                                       nc.script)
-                                   : NULL;
-        if (path == NULL) {
-            log_err("reload failed: no 'script' in %s; still serving the "
-                    "previous script", main_cfg.file);
-            config_free(&nc);
-            return;
-        }
-        s = load_script_for(&nc, path, err, sizeof err);
-        if (s == NULL) {
-            log_err("reload failed, still serving the previous configuration "
-                    "and script: %s", err);
-            free(path);
-            config_free(&nc);
-            return;
-        }
-        apply_reloaded_config(&nc);
-        free(main_script_path);
-        main_script_path = path;
-        config_free(&nc);
+        return rc;
     }
+    rc->has_config = 1;
+    if (config_load(&rc->cfg, main_cfg.file, why, sizeof why) < 0)
+        goto failed;
+    if (main_opts.socket != NULL)
+        config_set(&rc->cfg, "socket", main_opts.socket, why, sizeof why);
+    else if (rc->cfg.socket == NULL)
+        config_set(&rc->cfg, "socket", CONFIG_DEFAULT_SOCKET, why, sizeof why);
+    rc->path = main_opts.script != NULL ? strdup(main_opts.script)
+               : rc->cfg.script != NULL ? paths_relative_to(main_cfg.file,
+                                                            rc->cfg.script)
+                                        : NULL;
+    if (rc->path == NULL) {
+        snprintf(err, errlen, "reload failed: no 'script' in %s; still "
+                 "serving the previous script", main_cfg.file);
+        goto fail;
+    }
+    rc->s = load_script_for(&rc->cfg, rc->path, why, sizeof why);
+    if (rc->s == NULL)
+        goto failed;
+    return rc;
+failed:
+    snprintf(err, errlen, "reload failed, still serving the previous "
+             "configuration and script: %s", why);
+fail:
+    discard_reload(rc);
+    return NULL;
+}
+
+/* commit_reload - with the reload lock held: take the candidate's config
+ * and publish its generation */
+static void
+commit_reload(void *p)
+{
+    struct reload_candidate *rc = p;
+    struct script *s = rc->s;
+
+    if (rc->has_config) {
+        apply_reloaded_config(&rc->cfg);
+        free(main_script_path);
+        main_script_path = rc->path;
+        rc->path = NULL;
+    }
+    script_ref(s);                  /* for the log line below */
     script_publish(s);
+    rc->s = NULL;
     breaker_reset();
     log_notice("reloaded: script %s version %s (generation %lu)%s", s->path,
                s->hash, s->serial,
                s->tests_run > 0 ? ", its tests passed" : "");
+    script_unref(s);
+    discard_reload(rc);
+}
+
+/* reload_timeout_now - reload_timeout of the configuration in force */
+static double
+reload_timeout_now(void)
+{
+    return main_cfg.reload_timeout;
 }
 
 /* remove_socket - unlink our unix socket (if any), saying why it stays
@@ -289,14 +338,17 @@ remove_socket(void)
                  "replaced at the next start)", path, strerror(errno));
 }
 
-/* on_stop - SIGTERM/SIGINT: stop taking connections, drain, exit */
+/* on_stop - SIGTERM/SIGINT: abandon a reload, stop taking connections,
+ * drain, exit */
 static void
 on_stop(int sig)
 {
     struct timespec tick = {0, 10 * 1000 * 1000};
     long waited_ms = 0, left;
+    int reloading;
 
-    (void)sig;
+    /* first: after this no reload commits, so main_cfg stays as it is */
+    reloading = reload_stop(sig == SIGTERM ? "SIGTERM" : "SIGINT");
     remove_socket();
     if (main_listen_fd >= 0)
         listen_stop(main_listen_fd);
@@ -315,8 +367,9 @@ on_stop(int sig)
         unlink(main_cfg.pidfile);
     log_notice("stopped");
     log_flush();
-    if (left > 0)
-        _exit(0);       /* workers may still be in callbacks: no atexit */
+    if (left > 0 || reloading > 0)
+        _exit(0);       /* workers may still be in callbacks, a reload
+                         * thread in the script: no atexit */
     exit(0);
 }
 
@@ -531,7 +584,9 @@ int
 main(int argc, char **argv)
 {
     struct options o;
-    struct signal_handlers sh = {on_reload, on_stop};
+    struct signal_handlers sh = {reload_request, on_stop, reload_tick};
+    struct reload_ops ro = {prepare_reload, commit_reload, discard_reload,
+                            reload_timeout_now};
     struct script *s;
     char err[8192];
     long nofile, nofile_was;
@@ -544,6 +599,9 @@ main(int argc, char **argv)
     main_opts = o;
     load_config(&o, &main_cfg);
     log_setup(o.check ? 0 : main_cfg.log_syslog, main_cfg.log_level);
+    if (watchdog_start() < 0)
+        log_warn("cannot start the watchdog thread; a script stuck in a "
+                 "library call will not be logged");
     s = load_script(err, sizeof err);
     if (s == NULL) {
         if (o.check)
@@ -600,15 +658,13 @@ main(int argc, char **argv)
         remove_socket();
         return 1;
     }
+    reload_setup(&ro);
     if (signals_start(&sh) < 0) {
         remove_socket();
         if (main_cfg.pidfile != NULL)
             unlink(main_cfg.pidfile);
         return 1;
     }
-    if (watchdog_start() < 0)
-        log_warn("cannot start the watchdog thread; callbacks stuck in a "
-                 "library call will not be logged");
     rc = mta_main();
     remove_socket();
     if (main_cfg.pidfile != NULL)
