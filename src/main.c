@@ -454,7 +454,7 @@ check_startup(const struct config *cfg)
 {
     const char *where = cfg->file != NULL ? cfg->file : "luamilter";
     const char *path = sockspec_unix_path(cfg->socket);
-    char err[256];
+    char err[512];
     int rc = 0;
 
     /* warnings only: a service manager may create these directories
@@ -465,11 +465,21 @@ check_startup(const struct config *cfg)
     if (cfg->pidfile != NULL && !dir_exists(cfg->pidfile))
         fprintf(stderr, "%s: warning: pidfile %s: its directory does not "
                 "exist (yet)\n", where, cfg->pidfile);
-    /* a warning here: tests of a policy (-t) may well be run as root */
+    /* with a config file, -t fails where the start would (a service's
+     * check before the start); a policy checked alone (-s, no config
+     * file) may well be checked as root: a warning then */
     if (privs_refuse_root(geteuid(), cfg->user, cfg->allow_root, err,
-                          sizeof err) < 0)
-        fprintf(stderr, "%s: warning: the daemon will stop: %s\n", where,
-                err);
+                          sizeof err) < 0) {
+        if (cfg->file != NULL) {
+            log_err("%s", err);
+            rc = -1;
+        } else {
+            fprintf(stderr, "%s: warning: the daemon will stop: %s\n",
+                    where, err);
+        }
+    }
+    if (cfg->log_syslog && log_syslog_check(err, sizeof err) < 0)
+        fprintf(stderr, "%s: warning: %s\n", where, err);
     if (cfg->user != NULL && getpwnam(cfg->user) == NULL) {
         fprintf(stderr, "%s: user: no such user '%s'\n", where, cfg->user);
         rc = -1;
@@ -599,6 +609,9 @@ main(int argc, char **argv)
     main_opts = o;
     load_config(&o, &main_cfg);
     log_setup(o.check ? 0 : main_cfg.log_syslog, main_cfg.log_level);
+    if (!o.check && main_cfg.log_syslog &&
+        log_syslog_check(err, sizeof err) < 0)
+        fprintf(stderr, "luamilter: warning: %s\n", err);
     if (watchdog_start() < 0)
         log_warn("cannot start the watchdog thread; a script stuck in a "
                  "library call will not be logged");
