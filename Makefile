@@ -50,7 +50,7 @@ DAEMON_SRCS := $(CORE_SRCS) signals.c mta.c record.c message.c replay.c lcore.c 
 	policytest.c privs.c listen.c reload.c watchdog.c main.c
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
-C_TESTS := unit_config unit_checks unit_engine
+C_TESTS := unit_config unit_checks unit_engine unit_reload
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) privs.o) $(BUILD)/t/mta_fake.o
 
