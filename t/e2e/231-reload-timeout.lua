@@ -5,9 +5,9 @@
 -- reloads as usual.
 -- policy: policies/version-v1.lua
 -- conf: callback_timeout = 0.3
--- conf: reload_timeout = 3
+-- conf: reload_timeout = 5
 -- allow-errors
--- expect-log: reload refused: not done after reload_timeout (3 s)
+-- expect-log: reload refused: not done after reload_timeout (5 s)
 -- expect-log: SIGHUP during a reload
 -- expect-log: generation 2
 -- expect-log: generation 3
