@@ -60,14 +60,14 @@ LUA_SRCS := lua/actions.c lua/budget.c lua/engine.c lua/lib_milter.c lua/lstate.
 MODULE_SRCS := $(patsubst src/%,%,$(sort $(wildcard src/modules/*.c)))
 MODULE_LIBS :=
 -include $(sort $(wildcard src/modules/*.mk))
-SESSION_SRCS := session/breaker.c session/callbacks.c session/conn.c
+SESSION_SRCS := session/breaker.c session/callbacks.c session/conn.c session/watchdog.c
 CORE_SRCS := $(BASE_SRCS) $(MILTER_SRCS) $(LUA_SRCS) $(MODULE_SRCS) $(SESSION_SRCS)
 DAEMON_SRCS := $(CORE_SRCS) milter/mta.c milter/record.c base/message.c \
 	offline/replay.c offline/lcore.c offline/policytest.c daemon/signals.c \
-	daemon/privs.c daemon/listen.c daemon/watchdog.c daemon/main.c
+	daemon/privs.c daemon/listen.c daemon/reload.c daemon/main.c
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
-C_TESTS := unit_config unit_checks unit_engine unit_json unit_sandbox
+C_TESTS := unit_config unit_checks unit_engine unit_json unit_sandbox unit_reload
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) daemon/privs.o) $(BUILD)/t/mta_fake.o
 

@@ -179,10 +179,11 @@ parse_octal(const char *v, double lo, double hi, long *out, char *err,
     return 0;
 }
 
-/* parse_seconds - seconds (decimals allowed, optional "s" or "ms") */
+/* parse_seconds - seconds (decimals allowed, optional "s" or "ms") from
+ * lo to hi; 0 only if zero_ok */
 static int
-parse_seconds(const char *v, double lo, double hi, double *out, char *err,
-              size_t errlen)
+parse_seconds(const char *v, double lo, double hi, int zero_ok, double *out,
+              char *err, size_t errlen)
 {
     char *end;
     double d;
@@ -195,9 +196,15 @@ parse_seconds(const char *v, double lo, double hi, double *out, char *err,
         d /= 1000, end += 2;
     else if (*end == 's')
         end++;
-    if (v[0] == '\0' || *end != '\0' || errno != 0 || !(d >= lo) || d > hi) {
-        snprintf(err, errlen, "'%s' is not a number of seconds from %g to %g "
-                 "(decimals allowed, e.g. 10 or 0.5)", v, lo, hi);
+    if (v[0] == '\0' || *end != '\0' || errno != 0 || !(d >= lo) || d > hi ||
+        (d == 0 && !zero_ok)) {
+        char from[32];
+        if (zero_ok)
+            snprintf(from, sizeof from, "%g", lo);
+        else
+            snprintf(from, sizeof from, "more than 0");
+        snprintf(err, errlen, "'%s' is not a number of seconds from %s to %g "
+                 "(decimals allowed, e.g. 10 or 0.5)", v, from, hi);
         return -1;
     }
     *out = d;
@@ -407,7 +414,8 @@ store(const struct config_key *k, void *p, const char *v, int line,
         *(int *)p = (int)n;
         return 0;
     case CT_SECONDS:
-        if (parse_seconds(v, k->lo, k->hi, &d, err, errlen) < 0)
+        if (parse_seconds(v, k->lo, k->hi, !(k->flags & CK_POSITIVE), &d,
+                          err, errlen) < 0)
             return -1;
         *(double *)p = d;
         return 0;
@@ -716,7 +724,7 @@ int
 config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
     size_t len = 0;
-    char *text = fileio_read(path, 1u << 20, &len, err, errlen);
+    char *text = fileio_read_regular(path, 1u << 20, &len, err, errlen);
     int rc;
 
     if (text == NULL)

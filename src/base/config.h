@@ -61,6 +61,7 @@ struct config {
     int breaker_window;         /* ... within this many seconds */
     int breaker_mode;           /* enum breaker_mode */
     int shutdown_grace;         /* seconds SIGTERM waits for connections */
+    double reload_timeout;      /* seconds a reload may take, then refused */
     int max_connections;        /* 0 = no limit */
     char *user, *group;         /* privileges to drop to */
     int allow_root;
@@ -105,6 +106,7 @@ enum config_type {
 #define CK_RELOAD 0x01      /* SIGHUP may change it (else: next restart) */
 #define CK_NONEMPTY 0x02    /* a string that may not be empty */
 #define CK_EMPTY_UNSETS 0x04    /* an empty string means unset (NULL) */
+#define CK_POSITIVE 0x08    /* seconds: 0 is not allowed */
 
 struct config_key {
     const char *name;

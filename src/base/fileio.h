@@ -1,5 +1,9 @@
 /*
  * fileio.h - reading a whole file, with a size cap and clear errors.
+ *
+ * fileio_read reads anything open(2) can (a message may come from a pipe);
+ * fileio_read_regular, for the configuration and the scripts, refuses what
+ * is not a regular file without blocking on it (a FIFO).
  */
 #ifndef LUAMILTER_FILEIO_H
 #define LUAMILTER_FILEIO_H
@@ -8,5 +12,7 @@
 
 char *fileio_read(const char *path, size_t max, size_t *lenp, char *err,
                   size_t errlen);
+char *fileio_read_regular(const char *path, size_t max, size_t *lenp,
+                          char *err, size_t errlen);
 
 #endif

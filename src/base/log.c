@@ -3,11 +3,15 @@
  */
 #include "log.h"
 
+#include <errno.h>
+#include <paths.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +57,59 @@ log_setup(int use_syslog, int level)
              (long)getpid());
     if (use_syslog)
         openlog("luamilter", LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+/* log_socket_accepts - 0 if a syslog socket at path takes log lines (it
+ * connects, as a datagram or a stream socket, as syslog(3) tries);
+ * otherwise -1 and why in err */
+int
+log_socket_accepts(const char *path, char *err, size_t errlen)
+{
+    static const int types[] = {SOCK_DGRAM, SOCK_STREAM};
+    struct sockaddr_un sun;
+    size_t i;
+    int fd, e = 0;
+
+    memset(&sun, 0, sizeof sun);
+    sun.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof sun.sun_path) {
+        snprintf(err, errlen, "%s: path too long for a socket", path);
+        return -1;
+    }
+    strcpy(sun.sun_path, path);
+    for (i = 0; i < sizeof types / sizeof types[0]; i++) {
+        fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            e = errno;
+            break;
+        }
+        if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0) {
+            close(fd);
+            return 0;
+        }
+        e = errno;
+        close(fd);
+        if (e != EPROTOTYPE)
+            break;
+    }
+    snprintf(err, errlen, "%s: %s", path, strerror(e));
+    return -1;
+}
+
+/* log_syslog_check - 0 if syslog(3) has somewhere to send lines; else -1
+ * and a warning saying they would be lost */
+int
+log_syslog_check(char *err, size_t errlen)
+{
+    char why[256];
+
+    if (log_socket_accepts(_PATH_LOG, why, sizeof why) == 0)
+        return 0;
+    snprintf(err, errlen, "log = syslog, but no syslog daemon takes lines "
+             "(%s): every log line would be lost; start one (rsyslog, or "
+             "systemd-journald, which listens on %s) or set log = stderr",
+             why, _PATH_LOG);
+    return -1;
 }
 
 /* log_level_parse - map a level name to its number, -1 if unknown */

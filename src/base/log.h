@@ -9,6 +9,7 @@
 #define LUAMILTER_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level {
     LOGL_ERR = 0,
@@ -25,6 +26,8 @@ enum log_level {
 #endif
 
 void log_setup(int use_syslog, int level);
+int log_socket_accepts(const char *path, char *err, size_t errlen);
+int log_syslog_check(char *err, size_t errlen);
 int log_level_parse(const char *name);
 const char *log_level_name(int level);
 int log_enabled(int level);

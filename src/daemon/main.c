@@ -17,6 +17,7 @@
 #include "module.h"
 #include "mta.h"
 #include "paths.h"
+#include "reload.h"
 #include "replay.h"
 #include "script.h"
 #include "signals.h"
@@ -26,10 +27,12 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <lua.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +51,7 @@ struct options {
 };
 
 static struct config *main_cfg;   /* the running config (referenced) */
+static pthread_mutex_t main_cfg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct options main_opts;
 static char *main_script_path;
 static int main_listen_fd = -1;     /* our own inet listener, or -1 */
@@ -188,13 +192,6 @@ load_script_for(struct config *cfg, const char *path, char *err,
     return script_load(&so, err, errlen);
 }
 
-/* load_script - compile and check the configured script */
-static struct script *
-load_script(char *err, size_t errlen)
-{
-    return load_script_for(main_cfg, main_script_path, err, errlen);
-}
-
 /* compile_script - compile the configured script without running it (its
  * check follows the privilege drop) */
 static struct script *
@@ -206,29 +203,56 @@ compile_script(char *err, size_t errlen)
     return script_compile(&so, err, errlen);
 }
 
-static char reload_notes[1024];      /* restart-only keys a reload met */
+static __thread char *notes_buf;     /* where note_restart_only writes */
+static __thread size_t notes_len;
+
+/* reload_notes_into - make note_restart_only write into buf (NULL: off) */
+static void
+reload_notes_into(char *buf, size_t len)
+{
+    notes_buf = buf;
+    notes_len = len;
+    if (buf != NULL && len > 0)
+        buf[0] = '\0';
+}
 
 /* note_restart_only - remember a changed key that needs a restart */
 static void
 note_restart_only(const char *key)
 {
-    size_t used = strlen(reload_notes);
+    size_t used;
 
-    snprintf(reload_notes + used, sizeof reload_notes - used, "%s%s",
-             used > 0 ? " " : "", key);
+    if (notes_buf == NULL)
+        return;
+    used = strlen(notes_buf);
+    snprintf(notes_buf + used, notes_len - used, "%s%s", used > 0 ? " " : "",
+             key);
 }
 
-/* log_restart_only - warn about each key noted by note_restart_only */
+/* log_restart_only - warn about each key a reload noted */
 static void
-log_restart_only(void)
+log_restart_only(char *notes)
 {
     char *key, *save = NULL;
 
-    for (key = strtok_r(reload_notes, " ", &save); key != NULL;
+    for (key = strtok_r(notes, " ", &save); key != NULL;
          key = strtok_r(NULL, " ", &save))
         log_warn("reload: '%s' changed in the config; it takes effect at the "
                  "next restart", key);
-    reload_notes[0] = '\0';
+}
+
+/* running_config - the config in force, referenced: a reload thread
+ * reads it while another may commit */
+static struct config *
+running_config(void)
+{
+    struct config *cfg;
+
+    pthread_mutex_lock(&main_cfg_lock);
+    cfg = main_cfg;
+    config_ref(cfg);
+    pthread_mutex_unlock(&main_cfg_lock);
+    return cfg;
 }
 
 /* apply_reloaded_config - make nc (whose restart-only keys already hold
@@ -236,9 +260,12 @@ log_restart_only(void)
 static void
 apply_reloaded_config(struct config *nc)
 {
-    struct config *old = main_cfg;
+    struct config *old;
 
+    pthread_mutex_lock(&main_cfg_lock);
+    old = main_cfg;
     main_cfg = nc;
+    pthread_mutex_unlock(&main_cfg_lock);
     if (main_cfg->log_level != old->log_level)
         log_setup(main_cfg->log_syslog, main_cfg->log_level);
     conn_set_max(main_cfg->max_connections);
@@ -247,68 +274,127 @@ apply_reloaded_config(struct config *nc)
     config_unref(old);
 }
 
-/* on_reload - SIGHUP: re-read the config and the script; publish a new
- * generation, or keep everything as it was */
-static void
-on_reload(void)
-{
-    char err[8192];
-    struct config *nc;
-    char *path = NULL;
+/* a reload's outcome before it is committed: the new configuration (when
+ * there is a config file) and the new generation */
+struct reload_candidate {
+    struct config *cfg;         /* NULL without a config file */
+    char *path;                 /* the script's path under cfg */
+    char notes[1024];           /* restart-only keys it changes */
     struct script *s;
+};
 
-    if (main_cfg->file == NULL) {
-        s = load_script(err, sizeof err);
-        if (s == NULL) {
-            log_err("reload failed, still serving the previous script: %s",
-                    err);
-            return;
-        }
-    } else {
-        nc = config_new();
-        if (nc == NULL || config_load(nc, main_cfg->file, err,
-                                      sizeof err) < 0) {
-            log_err("reload failed, still serving the previous configuration "
-                    "and script: %s", nc == NULL ? "out of memory" : err);
-            config_unref(nc);
-            return;
-        }
-        if (main_opts.socket != NULL)
-            config_set(nc, "socket", main_opts.socket, err, sizeof err);
-        else if (nc->socket == NULL)
-            config_set(nc, "socket", CONFIG_DEFAULT_SOCKET, err, sizeof err);
-        reload_notes[0] = '\0';
-        config_keep_restart_only(nc, main_cfg, note_restart_only);
-        path = main_opts.script != NULL ? strdup(main_opts.script)
-               : nc->script != NULL ? paths_relative_to(main_cfg->file,
-                                                        nc->script)
-                                    : NULL;
-        if (path == NULL) {
-            log_err("reload failed: no 'script' in %s; still serving the "
-                    "previous script", main_cfg->file);
-            config_unref(nc);
-            return;
-        }
-        s = load_script_for(nc, path, err, sizeof err);
-        if (s == NULL) {
-            log_err("reload failed, still serving the previous configuration "
-                    "and script: %s", err);
-            free(path);
-            config_unref(nc);
-            return;
-        }
-        log_restart_only();
-        if (modules_reload(main_cfg, nc, err, sizeof err) < 0)
-            log_warn("reload: %s", err);
-        apply_reloaded_config(nc);
-        free(main_script_path);
-        main_script_path = path;
+/* discard_reload - free a candidate that is not (or no more) needed */
+static void
+discard_reload(void *p)
+{
+    struct reload_candidate *rc = p;
+
+    if (rc == NULL)
+        return;
+    script_unref(rc->s);
+    free(rc->path);
+    config_unref(rc->cfg);
+    free(rc);
+}
+
+/* prepare_reload - on the reload thread: re-read the config and the
+ * script, check both; a candidate, or NULL and the line to log.  Works on
+ * a reference to the config in force, which a commit meanwhile does not
+ * free. */
+static void *
+prepare_reload(char *err, size_t errlen)
+{
+    struct reload_candidate *rc = calloc(1, sizeof *rc);
+    struct config *cur = running_config();
+    char why[8192];
+
+    if (rc == NULL) {
+        snprintf(err, errlen, "reload failed: out of memory");
+        config_unref(cur);
+        return NULL;
     }
+    if (cur->file == NULL) {
+        rc->s = load_script_for(cur, main_script_path, why, sizeof why);
+        if (rc->s == NULL) {
+            snprintf(err, errlen, "reload failed, still serving the previous "
+                     "script: %s", why);
+            goto fail;
+        }
+        config_unref(cur);
+        return rc;
+    }
+    rc->cfg = config_new();
+    if (rc->cfg == NULL) {
+        snprintf(why, sizeof why, "out of memory");
+        goto failed;
+    }
+    if (config_load(rc->cfg, cur->file, why, sizeof why) < 0)
+        goto failed;
+    if (main_opts.socket != NULL)
+        config_set(rc->cfg, "socket", main_opts.socket, why, sizeof why);
+    else if (rc->cfg->socket == NULL)
+        config_set(rc->cfg, "socket", CONFIG_DEFAULT_SOCKET, why, sizeof why);
+    reload_notes_into(rc->notes, sizeof rc->notes);
+    config_keep_restart_only(rc->cfg, cur, note_restart_only);
+    reload_notes_into(NULL, 0);
+    rc->path = main_opts.script != NULL ? strdup(main_opts.script)
+               : rc->cfg->script != NULL ? paths_relative_to(cur->file,
+                                                             rc->cfg->script)
+                                         : NULL;
+    if (rc->path == NULL) {
+        snprintf(err, errlen, "reload failed: no 'script' in %s; still "
+                 "serving the previous script", cur->file);
+        goto fail;
+    }
+    rc->s = load_script_for(rc->cfg, rc->path, why, sizeof why);
+    if (rc->s == NULL)
+        goto failed;
+    config_unref(cur);
+    return rc;
+failed:
+    snprintf(err, errlen, "reload failed, still serving the previous "
+             "configuration and script: %s", why);
+fail:
+    config_unref(cur);
+    discard_reload(rc);
+    return NULL;
+}
+
+/* commit_reload - with the reload lock held: take the candidate's config
+ * and publish its generation */
+static void
+commit_reload(void *p)
+{
+    struct reload_candidate *rc = p;
+    struct script *s = rc->s;
+    char err[1024];
+
+    if (rc->cfg != NULL) {
+        log_restart_only(rc->notes);
+        if (modules_reload(main_cfg, rc->cfg, err, sizeof err) < 0)
+            log_warn("reload: %s", err);
+        apply_reloaded_config(rc->cfg);
+        rc->cfg = NULL;
+        free(main_script_path);
+        main_script_path = rc->path;
+        rc->path = NULL;
+    }
+    script_ref(s);                  /* for the log line below */
     script_publish(s);
+    rc->s = NULL;
     breaker_reset();
     log_notice("reloaded: script %s version %s (generation %lu)%s", s->path,
                s->hash, s->serial,
                s->tests_run > 0 ? ", its tests passed" : "");
+    script_unref(s);
+    discard_reload(rc);
+}
+
+/* reload_timeout_now - reload_timeout of the configuration in force */
+static double
+reload_timeout_now(void)
+{
+    return main_cfg->reload_timeout;
 }
 
 /* remove_socket - unlink our unix socket (if any), saying why it stays
@@ -324,14 +410,17 @@ remove_socket(void)
                  "replaced at the next start)", path, strerror(errno));
 }
 
-/* on_stop - SIGTERM/SIGINT: stop taking connections, drain, exit */
+/* on_stop - SIGTERM/SIGINT: abandon a reload, stop taking connections,
+ * drain, exit */
 static void
 on_stop(int sig)
 {
     struct timespec tick = {0, 10 * 1000 * 1000};
     long waited_ms = 0, left;
+    int reloading;
 
-    (void)sig;
+    /* first: after this no reload commits, so main_cfg stays as it is */
+    reloading = reload_stop(sig == SIGTERM ? "SIGTERM" : "SIGINT");
     remove_socket();
     if (main_listen_fd >= 0)
         listen_stop(main_listen_fd);
@@ -352,8 +441,9 @@ on_stop(int sig)
         modules_stop();     /* no callback can be using them any more */
     log_notice("stopped");
     log_flush();
-    if (left > 0)
-        _exit(0);       /* workers may still be in callbacks: no atexit */
+    if (left > 0 || reloading > 0)
+        _exit(0);       /* workers may still be in callbacks, a reload
+                         * thread in the script: no atexit */
     exit(0);
 }
 
@@ -438,7 +528,7 @@ check_startup(const struct config *cfg)
 {
     const char *where = cfg->file != NULL ? cfg->file : "luamilter";
     const char *path = sockspec_unix_path(cfg->socket);
-    char err[256];
+    char err[512];
     int rc = 0;
 
     /* warnings only: a service manager may create these directories
@@ -449,11 +539,21 @@ check_startup(const struct config *cfg)
     if (cfg->pidfile != NULL && !dir_exists(cfg->pidfile))
         fprintf(stderr, "%s: warning: pidfile %s: its directory does not "
                 "exist (yet)\n", where, cfg->pidfile);
-    /* a warning here: tests of a policy (-t) may well be run as root */
+    /* with a config file, -t fails where the start would (a service's
+     * check before the start); a policy checked alone (-s, no config
+     * file) may well be checked as root: a warning then */
     if (privs_refuse_root(geteuid(), cfg->user, cfg->allow_root, err,
-                          sizeof err) < 0)
-        fprintf(stderr, "%s: warning: the daemon will stop: %s\n", where,
-                err);
+                          sizeof err) < 0) {
+        if (cfg->file != NULL) {
+            log_err("%s", err);
+            rc = -1;
+        } else {
+            fprintf(stderr, "%s: warning: the daemon will stop: %s\n",
+                    where, err);
+        }
+    }
+    if (cfg->log_syslog && log_syslog_check(err, sizeof err) < 0)
+        fprintf(stderr, "%s: warning: %s\n", where, err);
     if (cfg->user != NULL && getpwnam(cfg->user) == NULL) {
         fprintf(stderr, "%s: user: no such user '%s'\n", where, cfg->user);
         rc = -1;
@@ -610,7 +710,9 @@ int
 main(int argc, char **argv)
 {
     struct options o;
-    struct signal_handlers sh = {on_reload, on_stop};
+    struct signal_handlers sh = {reload_request, on_stop, reload_tick};
+    struct reload_ops ro = {prepare_reload, commit_reload, discard_reload,
+                            reload_timeout_now};
     struct script *s;
     char err[8192];
     long nofile, nofile_was;
@@ -629,6 +731,12 @@ main(int argc, char **argv)
     if (o.print_config)
         return print_config(main_cfg);
     log_setup(o.check ? 0 : main_cfg->log_syslog, main_cfg->log_level);
+    if (!o.check && main_cfg->log_syslog &&
+        log_syslog_check(err, sizeof err) < 0)
+        fprintf(stderr, "luamilter: warning: %s\n", err);
+    if (watchdog_start() < 0)
+        log_warn("cannot start the watchdog thread; a script stuck in a "
+                 "library call will not be logged");
     if (o.check)
         return check_main();
     s = compile_script(err, sizeof err);
@@ -683,15 +791,13 @@ main(int argc, char **argv)
         remove_socket();
         return 1;
     }
+    reload_setup(&ro);
     if (signals_start(&sh) < 0) {
         remove_socket();
         if (main_cfg->pidfile != NULL)
             unlink(main_cfg->pidfile);
         return 1;
     }
-    if (watchdog_start() < 0)
-        log_warn("cannot start the watchdog thread; callbacks stuck in a "
-                 "library call will not be logged");
     rc = mta_main();
     modules_stop();
     remove_socket();

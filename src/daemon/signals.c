@@ -4,8 +4,8 @@
 #define _GNU_SOURCE
 #include "signals.h"
 #include "log.h"
+#include "monotime.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -13,6 +13,8 @@
 
 int __real_sigwait(const sigset_t *set, int *sig);
 int __wrap_sigwait(const sigset_t *set, int *sig);
+
+#define SIGNAL_TICK_MS 100     /* between ticks while a reload runs */
 
 static int libmilter_parked;
 static struct signal_handlers handlers;
@@ -52,28 +54,36 @@ signals_block(void)
     pthread_sigmask(SIG_BLOCK, &s, NULL);
 }
 
-/* signal_loop - wait for signals and act on them */
+/* wait_signal - the next of our signals, waiting at most SIGNAL_TICK_MS
+ * when timed (-1 with errno EAGAIN when none came) */
+static int
+wait_signal(const sigset_t *s, int timed)
+{
+    struct timespec tick = {0, SIGNAL_TICK_MS * 1000000L};
+    siginfo_t info;
+
+    return timed ? sigtimedwait(s, &info, &tick) : sigwaitinfo(s, &info);
+}
+
+/* signal_loop - wait for signals and act on them; while the tick handler
+ * says something is under way, wake up every SIGNAL_TICK_MS for it */
 static void *
 signal_loop(void *arg)
 {
+    double started = mono_now();
     sigset_t s;
-    struct timespec first = {2, 0};
-    siginfo_t info;
-    int checked = 0;
+    int checked = 0, busy = 0;
 
     (void)arg;
     owned_set(&s);
     for (;;) {
-        int sig = checked ? sigwaitinfo(&s, &info)
-                          : sigtimedwait(&s, &info, &first);
-        if (!checked && (sig >= 0 || errno == EAGAIN)) {
+        int sig = wait_signal(&s, !checked || busy);
+        if (!checked && (sig >= 0 || mono_now() - started >= 2)) {
             checked = 1;
             if (!__atomic_load_n(&libmilter_parked, __ATOMIC_ACQUIRE))
                 log_warn("libmilter's signal thread is not using the "
                          "sigwait wrapper; SIGHUP may stop the milter");
         }
-        if (sig < 0)
-            continue;
         if (sig == SIGHUP) {
             log_notice("SIGHUP: reloading the configuration and the policy script");
             handlers.reload();
@@ -82,6 +92,7 @@ signal_loop(void *arg)
             handlers.stop(sig);
             return NULL;
         }
+        busy = handlers.tick != NULL && handlers.tick();
     }
     return NULL;
 }

@@ -444,10 +444,12 @@ engine_check(struct script *s, char *err, size_t errlen)
     memset(&tmp, 0, sizeof tmp);
     tmp.script = s;
     tmp.mode = MODULE_TEST;
+    lstate_watch(&tmp);                 /* the watchdog sees it stuck */
     rc = engine_open(&tmp, err, errlen);
     if (rc == 0 && engine_test_runner != NULL)
         rc = engine_test_runner(tmp.L, &tmp, s, err, errlen);
     engine_close(&tmp);
+    lstate_unwatch(&tmp);
     return rc;
 }
 

@@ -66,6 +66,8 @@ struct lconn {
                                  * not be recorded (out of memory) */
     struct lua_State *running;  /* the coroutine running now, NULL: main */
     double stuck_warned;        /* deadline the watchdog warned about */
+    struct lconn *watch_prev, *watch_next;  /* the states the watchdog */
+    int watched;                            /* looks at (lstate_watch) */
 };
 
 struct lua_State *lstate_new(struct lconn *c, char *err, size_t errlen);
@@ -74,5 +76,8 @@ int lstate_set_owner(struct lua_State *L, struct lconn *c);
 struct lconn *lstate_owner(struct lua_State *L);
 void lstate_limit_note(struct lconn *c, char *err, size_t errlen);
 const char *lconn_queue_id(struct lconn *c);
+void lstate_watch(struct lconn *c);
+void lstate_unwatch(struct lconn *c);
+void lstate_each_watched(void (*fn)(struct lconn *c, void *ud), void *ud);
 
 #endif

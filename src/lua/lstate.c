@@ -8,6 +8,7 @@
 #include "mta.h"
 
 #include <lauxlib.h>
+#include <pthread.h>
 #include <lua.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@
 #define LSTATE_ERR_MAX 8192
 
 static const char owner_key = 'o';     /* registry key: the struct lconn */
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lconn *watched;          /* states the watchdog looks at */
 
 /* release - free a block of old bytes, from the arena or the heap */
 static void
@@ -214,4 +217,51 @@ lconn_queue_id(struct lconn *c)
         return NULL;
     snprintf(c->qid, sizeof c->qid, "%s", qid);
     return c->qid;
+}
+
+/* lstate_watch - list c among the states the watchdog looks at: every
+ * connection's, and the check state of a new script */
+void
+lstate_watch(struct lconn *c)
+{
+    pthread_mutex_lock(&watch_lock);
+    if (!c->watched) {
+        c->watch_prev = NULL;
+        c->watch_next = watched;
+        if (watched != NULL)
+            watched->watch_prev = c;
+        watched = c;
+        c->watched = 1;
+    }
+    pthread_mutex_unlock(&watch_lock);
+}
+
+/* lstate_unwatch - take c off that list */
+void
+lstate_unwatch(struct lconn *c)
+{
+    pthread_mutex_lock(&watch_lock);
+    if (c->watched) {
+        if (c->watch_prev != NULL)
+            c->watch_prev->watch_next = c->watch_next;
+        else
+            watched = c->watch_next;
+        if (c->watch_next != NULL)
+            c->watch_next->watch_prev = c->watch_prev;
+        c->watched = 0;
+    }
+    pthread_mutex_unlock(&watch_lock);
+}
+
+/* lstate_each_watched - call fn on every watched state, the list locked
+ * (none can be unwatched meanwhile; fn must not block) */
+void
+lstate_each_watched(void (*fn)(struct lconn *c, void *ud), void *ud)
+{
+    struct lconn *c;
+
+    pthread_mutex_lock(&watch_lock);
+    for (c = watched; c != NULL; c = c->watch_next)
+        fn(c, ud);
+    pthread_mutex_unlock(&watch_lock);
 }

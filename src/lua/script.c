@@ -56,7 +56,7 @@ compile_chunk(const char *path, struct script_chunk *out, char *hash,
 {
     lua_State *L;
     size_t len = 0;
-    char *src = fileio_read(path, 64u << 20, &len, err, errlen);
+    char *src = fileio_read_regular(path, 64u << 20, &len, err, errlen);
     struct dump_buf b = {NULL, 0, 0};
     int rc = -1;
 

@@ -21,6 +21,7 @@
 #include "script.h"
 #include "stage.h"
 #include "verdict.h"
+#include "watchdog.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -1014,6 +1015,10 @@ replay_main(int argc, char **argv)
         config_unref(cfg);
         return EXIT_USAGE;
     }
+    if (watchdog_start() < 0)
+        fprintf(stderr, "luamilter replay: cannot start the watchdog "
+                "thread; a callback stuck in a library call will not be "
+                "logged\n");
     script_options_init(&so, cfg, script_path);
     s = script_load(&so, err, sizeof err);
     if (s == NULL) {

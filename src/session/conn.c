@@ -17,50 +17,6 @@ static unsigned long conn_counter;
 static int conn_default_mode;  /* enum module_mode of new conns */
 static long conn_live;
 static int conn_max;           /* max_connections, 0 = no limit */
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct conn *registry;  /* live conns, for the watchdog */
-
-/* registry_add - list c among the live conns (once per connection) */
-static void
-registry_add(struct conn *c)
-{
-    pthread_mutex_lock(&registry_lock);
-    c->live_next = registry;
-    if (registry != NULL)
-        registry->live_prev = c;
-    registry = c;
-    c->live = 1;
-    pthread_mutex_unlock(&registry_lock);
-}
-
-/* registry_remove - take c off the list of live conns */
-static void
-registry_remove(struct conn *c)
-{
-    pthread_mutex_lock(&registry_lock);
-    if (c->live_prev != NULL)
-        c->live_prev->live_next = c->live_next;
-    else
-        registry = c->live_next;
-    if (c->live_next != NULL)
-        c->live_next->live_prev = c->live_prev;
-    c->live = 0;
-    pthread_mutex_unlock(&registry_lock);
-}
-
-/* conn_each_live - call fn on every live conn, with the registry locked
- * (a conn cannot be freed meanwhile; fn must not block) */
-void
-conn_each_live(void (*fn)(struct conn *c, void *ud), void *ud)
-{
-    struct conn *c;
-
-    pthread_mutex_lock(&registry_lock);
-    for (c = registry; c != NULL; c = c->live_next)
-        fn(c, ud);
-    pthread_mutex_unlock(&registry_lock);
-}
-
 /* conn_set_mode - what new conns' states serve (enum module_mode): replay
  * sets MODULE_REPLAY for its whole process */
 void
@@ -102,7 +58,7 @@ conn_new_on(struct script *s)
         return c;
     }
     __atomic_add_fetch(&conn_live, 1, __ATOMIC_RELAXED);
-    registry_add(c);
+    lstate_watch(&c->lc);
     c->lc.actions = NEGOTIATE_ALL_ACTIONS;
     c->lc.mode = conn_default_mode;
     if (s != NULL)
@@ -148,8 +104,7 @@ conn_free(struct conn *c)
         engine_unbind(&c->lc);
         return;
     }
-    if (c->live)
-        registry_remove(c);
+    lstate_unwatch(&c->lc);
     engine_close(&c->lc);
     script_unref(c->lc.script);
     if (c->mode != CONN_OVERLOADED)

@@ -5,7 +5,7 @@
  * callback and freed at close.  Its Lua side (struct lconn: the state, a
  * reference to the script generation it started with, the call being
  * served) is its first member; the rest is the session: its mode, what
- * was negotiated, failures still to answer, the registry of live conns.
+ * was negotiated, failures still to answer.
  */
 #ifndef LUAMILTER_CONN_H
 #define LUAMILTER_CONN_H
@@ -36,8 +36,6 @@ struct conn {
     unsigned long protocol;     /* negotiated SMFIP_* */
     int on_error;               /* enum on_error */
     int pending;                /* PENDING_* */
-    struct conn *live_prev, *live_next; /* the registry of live conns */
-    int live;                   /* in that registry */
 };
 
 struct conn *conn_new(void);
@@ -47,6 +45,5 @@ void conn_free(struct conn *c);
 long conn_count(void);
 void conn_set_max(int max);
 void conn_set_mode(int mode);
-void conn_each_live(void (*fn)(struct conn *c, void *ud), void *ud);
 
 #endif

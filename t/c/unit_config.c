@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -219,6 +220,56 @@ test_load_files(void **state)
     unlink(path);
 }
 
+/* test_reload_timeout - default 60 s, seconds with decimals or a suffix,
+ * never 0 */
+static void
+test_reload_timeout(void **state)
+{
+    struct config c;
+    char err[512];
+
+    (void)state;
+    config_init(&c);
+    assert_true(c.reload_timeout == 60);
+    config_free(&c);
+    assert_int_equal(parse(&c, "reload_timeout = 2.5\n", err, sizeof err),
+                     0);
+    assert_true(c.reload_timeout == 2.5);
+    config_free(&c);
+    assert_int_equal(parse(&c, "reload_timeout = 1500ms\n", err,
+                           sizeof err), 0);
+    assert_true(c.reload_timeout == 1.5);
+    config_free(&c);
+    expect_error("reload_timeout = 0\n", 1, "more than 0");
+    expect_error("reload_timeout = -1\n", 1, "reload_timeout");
+    expect_error("reload_timeout = 86401\n", 1, "reload_timeout");
+    expect_error("reload_timeout = soon\n", 1, "reload_timeout");
+}
+
+/* test_not_regular - a FIFO or a directory as the config file is refused
+ * at once (a FIFO nobody writes to must not block the caller in open) */
+static void
+test_not_regular(void **state)
+{
+    struct config c;
+    char err[512], dir[] = "/tmp/lm-unit-XXXXXX", fifo[64];
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(fifo, sizeof fifo, "%s/fifo.conf", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    config_init(&c);
+    assert_int_equal(config_load(&c, fifo, err, sizeof err), -1);
+    assert_non_null(strstr(err, "fifo.conf: not a regular file (a FIFO)"));
+    config_free(&c);
+    config_init(&c);
+    assert_int_equal(config_load(&c, dir, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not a regular file (a directory)"));
+    config_free(&c);
+    unlink(fifo);
+    rmdir(dir);
+}
+
 /* main - run the config tests */
 int
 main(void)
@@ -229,6 +280,8 @@ main(void)
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_units),
         cmocka_unit_test(test_load_files),
+        cmocka_unit_test(test_reload_timeout),
+        cmocka_unit_test(test_not_regular),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

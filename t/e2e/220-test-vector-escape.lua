@@ -97,7 +97,10 @@ end
 local function config(name, extra)
   local conf = tmpdir .. "/" .. name .. ".conf"
   write(conf, "socket = unix:" .. dir .. "/" .. name .. ".sock\n" ..
-    "script = " .. dir .. "/policy.lua\nlog_level = info\n" .. (extra or ""))
+    "script = " .. dir .. "/policy.lua\nlog_level = info\n" ..
+    -- as root, -t fails as the start would without 'user' (issue 9, 14)
+    ((extra or ""):find("user =", 1, true) and "" or "allow_root = yes\n") ..
+    (extra or ""))
   return conf
 end
 

@@ -103,4 +103,40 @@ function lib.now()
   return t
 end
 
+--- One message on an open conn; returns the X-Policy header the policy
+--- added at eom (policies/version-v1.lua and the like).
+function lib.policy_stamp(conn)
+  lib.step(mt.mailfrom(conn, "<a@x>"), "mailfrom")
+  lib.step(mt.rcptto(conn, "<b@x>"), "rcpt")
+  lib.step(mt.eom(conn), "eom")
+  lib.reply(conn, SMFIR_CONTINUE, "eom")
+  return mt.getheader(conn, "X-Policy", 0)
+end
+
+--- The X-Policy stamp a new connection gets (connect, one message, close).
+function lib.stamp_of_new_connection()
+  local conn = lib.connect()
+  lib.step(mt.conninfo(conn, "c", "192.0.2.1"), "conninfo")
+  local stamp = lib.policy_stamp(conn)
+  mt.disconnect(conn)
+  return stamp
+end
+
+--- Whether the daemon is still running.
+function lib.running()
+  return os.execute("kill -0 " .. pid .. " 2>/dev/null") == true
+end
+
+--- Wait up to secs for the daemon to exit; fail naming what if it does not.
+function lib.wait_exit(secs, what)
+  local t0 = lib.now()
+  while lib.running() do
+    if lib.now() - t0 > secs then
+      error(string.format("%s: still running %d s after SIGTERM", what, secs), 2)
+    end
+    mt.sleep(0.05)
+  end
+  return lib.now() - t0
+end
+
 return lib
