@@ -51,8 +51,8 @@ INCLUDES := $(addprefix -Isrc/,$(LAYERS))
 ALL_CFLAGS += $(INCLUDES)
 
 BASE_SRCS := base/arena.c base/config.c base/config_keys.c base/fileio.c base/log.c base/paths.c \
-	base/json.c base/reply.c base/sockspec.c base/testvec.c
-MILTER_SRCS := milter/negotiate.c milter/stage.c milter/verdict.c
+	base/json.c base/message.c base/reply.c base/sockspec.c base/testvec.c
+MILTER_SRCS := milter/mta.c milter/negotiate.c milter/record.c milter/stage.c milter/verdict.c
 LUA_SRCS := lua/actions.c lua/budget.c lua/engine.c lua/lib_milter.c lua/lstate.c \
 	lua/module.c lua/package_view.c lua/sandbox.c lua/script.c
 # every .c in src/modules is built in; a module that links a library says
@@ -60,19 +60,27 @@ LUA_SRCS := lua/actions.c lua/budget.c lua/engine.c lua/lib_milter.c lua/lstate.
 MODULE_SRCS := $(patsubst src/%,%,$(sort $(wildcard src/modules/*.c)))
 MODULE_LIBS :=
 -include $(sort $(wildcard src/modules/*.mk))
-SESSION_SRCS := session/breaker.c session/callbacks.c session/conn.c session/watchdog.c
+SESSION_SRCS := session/breaker.c session/conn.c session/dispatch.c session/driver.c \
+	session/envelope.c session/event.c session/watchdog.c
+# the core needs no libmilter (only its constants): milter.core and the
+# unit tests link it alone
 CORE_SRCS := $(BASE_SRCS) $(MILTER_SRCS) $(LUA_SRCS) $(MODULE_SRCS) $(SESSION_SRCS)
-DAEMON_SRCS := $(CORE_SRCS) milter/mta.c milter/record.c base/message.c \
-	offline/replay.c offline/lcore.c offline/policytest.c daemon/signals.c \
+# milter.core and what the offline tools share with it
+LCORE_SRCS := offline/lcore.c offline/lenv.c offline/lresult.c offline/lvector.c
+# libmilter itself: its backend, the xxfi_* adapter, the process calls
+LIBMILTER_SRCS := milter/mta_libmilter.c session/callbacks.c daemon/milterlib.c
+DAEMON_SRCS := $(CORE_SRCS) $(LCORE_SRCS) $(LIBMILTER_SRCS) \
+	offline/replay.c offline/replay_report.c offline/policytest.c daemon/signals.c \
 	daemon/privs.c daemon/listen.c daemon/reload.c daemon/main.c
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
-C_TESTS := unit_config unit_checks unit_engine unit_json unit_sandbox unit_reload
+C_TESTS := unit_config unit_checks unit_engine unit_driver unit_json unit_sandbox unit_reload
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) daemon/privs.o) $(BUILD)/t/mta_fake.o
 
-# milter.core for busted specs (milter.test): the core with a recording MTA
-PIC_SRCS := $(CORE_SRCS) milter/mta.c milter/record.c base/message.c offline/lcore.c
+# milter.core for busted specs (milter.test): the core with a recording
+# MTA, without libmilter
+PIC_SRCS := $(CORE_SRCS) $(LCORE_SRCS)
 PIC_OBJS := $(addprefix build/pic/,$(PIC_SRCS:.c=.o))
 CORE_SO := lua/milter/core.so
 
@@ -81,7 +89,7 @@ CORE_SO := lua/milter/core.so
 all: $(BIN) $(CORE_SO)
 
 $(CORE_SO): $(PIC_OBJS)
-	$(CC) -shared -o $@ $^ $(MODULE_LIBS) -lmilter -pthread
+	$(CC) -shared -o $@ $^ $(MODULE_LIBS) -pthread
 
 build/pic/%.o: src/%.c
 	@mkdir -p $(dir $@)

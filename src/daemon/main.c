@@ -15,7 +15,7 @@
 #include "listen.h"
 #include "log.h"
 #include "module.h"
-#include "mta.h"
+#include "milterlib.h"
 #include "paths.h"
 #include "reload.h"
 #include "replay.h"
@@ -108,7 +108,7 @@ parse_args(int argc, char **argv, struct options *o)
         case 'h': usage(stdout); exit(0);
         case 'V': {
             unsigned a, b, c;
-            mta_version(&a, &b, &c);
+            milterlib_version(&a, &b, &c);
             printf("luamilter %s (%s, libmilter %u.%u.%u)\nLua library: %s\n",
                    LUAMILTER_VERSION, LUA_RELEASE, a, b, c, paths_libdir());
             exit(0);
@@ -181,7 +181,7 @@ print_config(const struct config *cfg)
     return 0;
 }
 
-/* load_script - compile and check the script of a configuration */
+/* load_script_for - compile and check the script of a configuration */
 static struct script *
 load_script_for(struct config *cfg, const char *path, char *err,
                 size_t errlen)
@@ -636,7 +636,7 @@ open_socket(const struct config *cfg)
     int rc;
 
     callbacks_fill(&desc);
-    if (mta_register(&desc) != MI_SUCCESS) {
+    if (milterlib_register(&desc) != MI_SUCCESS) {
         log_err("smfi_register failed");
         return -1;
     }
@@ -649,16 +649,16 @@ open_socket(const struct config *cfg)
             return -1;
         }
         snprintf(spec, sizeof spec, "fd:%d", main_listen_fd);
-        if (mta_setconn(spec) != MI_SUCCESS) {
+        if (milterlib_setconn(spec) != MI_SUCCESS) {
             log_err("socket %s: libmilter refused %s", cfg->socket, spec);
             return -1;
         }
-    } else if (mta_setconn(cfg->socket) != MI_SUCCESS) {
+    } else if (milterlib_setconn(cfg->socket) != MI_SUCCESS) {
         log_err("socket %s: rejected by libmilter", cfg->socket);
         return -1;
     }
-    if (mta_settimeout(cfg->timeout) != MI_SUCCESS ||
-        (cfg->backlog > 0 && mta_setbacklog(cfg->backlog) != MI_SUCCESS)) {
+    if (milterlib_settimeout(cfg->timeout) != MI_SUCCESS ||
+        (cfg->backlog > 0 && milterlib_setbacklog(cfg->backlog) != MI_SUCCESS)) {
         log_err("cannot set timeout or backlog");
         return -1;
     }
@@ -690,7 +690,7 @@ open_socket(const struct config *cfg)
         }
     }
     old = umask(0777 & ~(mode_t)cfg->socket_mode);
-    rc = mta_opensocket(1);
+    rc = milterlib_opensocket(1);
     umask(old);
     if (rc != MI_SUCCESS) {
         log_err("socket %s: cannot open (in use, or no permission; "
@@ -798,7 +798,7 @@ main(int argc, char **argv)
             unlink(main_cfg->pidfile);
         return 1;
     }
-    rc = mta_main();
+    rc = milterlib_main();
     modules_stop();
     remove_socket();
     if (main_cfg->pidfile != NULL)

@@ -295,7 +295,7 @@ read_shape(lua_State *L, struct lconn *c, int cls)
         if (lua_isfunction(L, fn)) {
             ps->callbacks |= STAGE_BIT(st);
             if (stage_info((enum stage)st)->nr_bit != 0 &&
-                declared_noreply(L, cls, name, fn, c->id == 0))
+                declared_noreply(L, cls, name, fn, c->check))
                 ps->noreply |= STAGE_BIT(st);
         } else if (!lua_isnil(L, fn)) {
             luaL_error(L, "policy field '%s' must be a function, got %s",
@@ -308,7 +308,7 @@ read_shape(lua_State *L, struct lconn *c, int cls)
     lua_getfield(L, cls, "rejected_recipients");
     ps->rcpt_rej = lua_toboolean(L, -1);
     lua_pop(L, 2);
-    if (c->id == 0) {               /* the check state of a new script */
+    if (c->check) {                 /* the check state of a new script */
         lua_getfield(L, cls, "noreply");
         if (lua_istable(L, -1))
             check_noreply_list(L, lua_gettop(L));
@@ -433,8 +433,9 @@ engine_set_tester(engine_tester fn)
     engine_test_runner = fn;
 }
 
-/* engine_check - build a throwaway state from a generation to validate it,
- * then run the policy's own tests in it */
+/* engine_check - build a throwaway state from a generation to validate
+ * it, then hand it to the in-policy test runner, which runs each test on
+ * a connection of its own */
 int
 engine_check(struct script *s, char *err, size_t errlen)
 {
@@ -444,13 +445,31 @@ engine_check(struct script *s, char *err, size_t errlen)
     memset(&tmp, 0, sizeof tmp);
     tmp.script = s;
     tmp.mode = MODULE_TEST;
+    tmp.check = 1;
     lstate_watch(&tmp);                 /* the watchdog sees it stuck */
     rc = engine_open(&tmp, err, errlen);
     if (rc == 0 && engine_test_runner != NULL)
-        rc = engine_test_runner(tmp.L, &tmp, s, err, errlen);
+        rc = engine_test_runner(&tmp, s, err, errlen);
     engine_close(&tmp);
     lstate_unwatch(&tmp);
     return rc;
+}
+
+/* engine_run - fn(ud) protected in c's state, timed as stage st under its
+ * budget and memory_limit; 0, or -1 with the error in err */
+int
+engine_run(struct lconn *c, enum stage st, lua_CFunction fn, void *ud,
+           char *err, size_t errlen)
+{
+    if (c->L == NULL) {
+        snprintf(err, errlen, "the policy has no Lua state");
+        return -1;
+    }
+    if (timed_pcall(timed_by(c), c->L, st, fn, ud, err, errlen) != LUA_OK) {
+        lstate_limit_note(c, err, errlen);
+        return -1;
+    }
+    return 0;
 }
 
 /* push_event - push a callback's arguments; returns how many */
@@ -636,7 +655,7 @@ apply_symlists(lua_State *L)
         const char *macros = macro_list(L, t + 2);
 
         if (stage >= 0 && (c->symlists_set & (1u << stage)) == 0 &&
-            mta_setsymlist(c->ctx, stage, macros) != MI_SUCCESS)
+            mta_setsymlist(&c->mta, stage, macros) != MI_SUCCESS)
             return luaL_error(L, "symlist.%s: libmilter refused the macro "
                               "list", key);
         lua_settop(L, t + 1);                   /* keep the key */

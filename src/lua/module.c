@@ -9,6 +9,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdio.h>
+#include <string.h>
 
 /* modules_init - register every module's config keys (once, before the
  * first config is made) */
@@ -140,4 +141,28 @@ module_check_stage(lua_State *L, const struct module *m, int stage)
     luaL_error(L, "%s: not available %s%s", m->name,
                stage > ST_NONE ? "in " : "at the script's top level",
                stage > ST_NONE ? stage_name((enum stage)stage) : "");
+}
+
+/* modules_set_stubs - for each module of list answering from stubs
+ * (MODULE_STUB), require name "milter.NAME": registry["luamilter.stub.
+ * NAME"] = t.NAME of the table at idx, read raw (nil clears it) */
+void
+modules_set_stubs(lua_State *L, int idx, struct module *const *list)
+{
+    static const char prefix[] = "milter.";
+    struct module *const *m;
+
+    idx = lua_absindex(L, idx);
+    for (m = list; *m != NULL; m++) {
+        const char *name = (*m)->name;
+        if (((*m)->flags & MODULE_STUB) == 0 ||
+            strncmp(name, prefix, sizeof prefix - 1) != 0)
+            continue;
+        name += sizeof prefix - 1;
+        lua_pushstring(L, name);
+        lua_rawget(L, idx);
+        lua_pushfstring(L, "%s%s", MODULE_STUB_PREFIX, name);
+        lua_insert(L, -2);
+        lua_rawset(L, LUA_REGISTRYINDEX);
+    }
 }

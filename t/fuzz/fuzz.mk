@@ -4,7 +4,8 @@
 #     make -f t/fuzz/fuzz.mk fuzz FUZZ_SECONDS=30
 # Harnesses: config (config parser), checks (socket specs, reply codes and
 # lines), message (message splitting), bridge (random callback sequences
-# through the real Lua binding, t/fuzz/fuzz_policy.lua calling every action).
+# through the transaction driver into the session and the real Lua binding,
+# t/fuzz/fuzz_policy.lua calling every action; no libmilter).
 
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := build/fuzz
@@ -19,12 +20,13 @@ FUZZ_SRC_config := src/base/config.c src/base/config_keys.c src/base/log.c src/b
 FUZZ_SRC_checks := src/base/reply.c src/base/sockspec.c
 FUZZ_SRC_message := src/base/message.c
 FUZZ_SRC_bridge := $(addprefix src/,lua/actions.c base/arena.c session/breaker.c \
-	lua/budget.c lua/lstate.c session/callbacks.c base/config.c base/config_keys.c session/conn.c lua/engine.c \
-	base/fileio.c base/log.c milter/negotiate.c base/paths.c base/reply.c \
+	lua/budget.c lua/lstate.c base/config.c base/config_keys.c session/conn.c \
+	session/dispatch.c session/driver.c session/envelope.c session/event.c lua/engine.c \
+	base/fileio.c base/log.c base/message.c milter/negotiate.c base/paths.c base/reply.c \
 	lua/package_view.c lua/sandbox.c lua/script.c base/sockspec.c milter/stage.c milter/verdict.c \
 	milter/mta.c milter/record.c lua/lib_milter.c lua/module.c) \
 	$(sort $(wildcard src/modules/*.c))
-FUZZ_LIBS_bridge = $(FUZZ_LUA_LIBS) $(MODULE_LIBS) -lmilter -pthread -lm -ldl
+FUZZ_LIBS_bridge = $(FUZZ_LUA_LIBS) $(MODULE_LIBS) -pthread -lm -ldl
 
 # FUZZ_PICK - shell: the sources (src) and libraries (libs) of harness $h
 FUZZ_PICK = src=""; libs=""; \
