@@ -2,7 +2,8 @@
  * policies on the recording MTA: default macros and the caller's over
  * them, the stop rules of an MTA (a decisive verdict, all recipients
  * refused, SKIP in body, discard), skipped stages, header leading space,
- * body chunks, and the envelope taken from the headers. */
+ * body chunks, and the envelope taken from the headers; module stubs
+ * put where a test's state finds them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <lauxlib.h>
+#include <lua.h>
 
 #include "config.h"
 #include "driver.h"
@@ -309,6 +313,38 @@ test_negotiated_away(void **state)
     assert_true(has_eom("addheader X-S [  two spaces]"));
 }
 
+/* test_stubs - a test's field named after a stub module goes to the
+ * registry under luamilter.stub.NAME; other modules' names do not */
+static void
+test_stubs(void **state)
+{
+    static struct module stubbed = {"milter.dns", NULL, 0, 0,
+                                    MODULE_POLICY | MODULE_STUB, NULL, 0,
+                                    NULL, NULL, NULL};
+    static struct module plain = {"milter.file", NULL, 0, 0, MODULE_POLICY,
+                                  NULL, 0, NULL, NULL, NULL};
+    struct module *const list[] = {&stubbed, &plain, NULL};
+    lua_State *L = luaL_newstate();
+
+    (void)state;
+    assert_non_null(L);
+    assert_int_equal(luaL_dostring(L, "return {dns = {['a.example/A'] = "
+                                      "{'192.0.2.1'}}, file = 'x.eml'}"),
+                     LUA_OK);
+    modules_set_stubs(L, -1, list);
+    assert_int_equal(lua_getfield(L, LUA_REGISTRYINDEX, "luamilter.stub.dns"),
+                     LUA_TTABLE);
+    assert_int_equal(lua_getfield(L, -1, "a.example/A"), LUA_TTABLE);
+    assert_int_equal(lua_getfield(L, LUA_REGISTRYINDEX, "luamilter.stub.file"),
+                     LUA_TNIL);
+    lua_settop(L, 0);
+    assert_int_equal(luaL_dostring(L, "return {}"), LUA_OK);
+    modules_set_stubs(L, -1, list);             /* none: cleared */
+    assert_int_equal(lua_getfield(L, LUA_REGISTRYINDEX, "luamilter.stub.dns"),
+                     LUA_TNIL);
+    lua_close(L);
+}
+
 /* setup - quiet logs, the module registry */
 static int
 setup(void **state)
@@ -329,6 +365,7 @@ main(void)
         cmocka_unit_test(test_stop_rules),
         cmocka_unit_test(test_body_and_skip),
         cmocka_unit_test(test_negotiated_away),
+        cmocka_unit_test(test_stubs),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);
