@@ -76,14 +76,15 @@ $(BUILD)/modules/%.o: src/modules/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
 
-$(BUILD)/t/unit_redis: $(BUILD)/t/unit_redis.o $(BUILD)/t/resp_peer.o $(REDIS_OBJS)
+$(BUILD)/t/unit_redis: $(BUILD)/t/unit_redis.o $(BUILD)/t/resp_peer.o \
+		$(BUILD)/t/redis_kit.o $(REDIS_OBJS)
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(REDIS_LIBS)
 
-$(BUILD)/t/redis-%: $(BUILD)/t/redis_%.o $(REDIS_OBJS)
+$(BUILD)/t/redis-%: $(BUILD)/t/redis_%.o $(BUILD)/t/redis_kit.o $(REDIS_OBJS)
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(REDIS_LIBS)
 
 $(BUILD)/t/redis_%.o: t/redis/redis_%.c | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -Isrc -Isrc/modules -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Isrc -Isrc/modules -It/c -c -o $@ $<
 
 # the real-server tier (t/redis/run) drives milter.redis through this
 check: $(BUILD)/t/redis-driver

@@ -26,6 +26,7 @@
 #include "modules/redis_pool.h"
 #include "modules/redis_url.h"
 #include "modules/sha1.h"
+#include "redis_kit.h"
 #include "resp_peer.h"
 
 static char sock_path[108];
@@ -80,39 +81,6 @@ peer_url(void)
     return url;
 }
 
-/* per-state budget: seconds left, NAN for no budget running */
-struct budget {
-    double left;
-};
-
-/* budget_left - redis_lua_env.time_left */
-static double
-budget_left(lua_State *L, void *ud)
-{
-    struct budget *b = ud;
-
-    (void)L;
-    return isnan(b->left) ? HUGE_VAL : b->left;
-}
-
-/* l_set_left - set_left(seconds or nil) from Lua */
-static int
-l_set_left(lua_State *L)
-{
-    struct budget *b = lua_touserdata(L, lua_upvalueindex(1));
-
-    b->left = luaL_optnumber(L, 1, NAN);
-    return 0;
-}
-
-/* l_now - now(): monotonic seconds */
-static int
-l_now(lua_State *L)
-{
-    lua_pushnumber(L, mono_now());
-    return 1;
-}
-
 /* l_peer_count - peer_count(name): commands the peer saw */
 static int
 l_peer_count(lua_State *L)
@@ -163,10 +131,10 @@ static const char prelude[] =
 /* new_state - a bare Lua state with milter.redis as the global redis, the
  * helpers above, set_left, now and peer_count */
 static lua_State *
-new_state(struct redis_pool *pool, int policy_test, struct budget *b,
+new_state(struct redis_pool *pool, int policy_test, struct redis_kit_budget *b,
           struct resp_peer *peer)
 {
-    struct redis_lua_env env = {pool, policy_test, budget_left, b};
+    struct redis_lua_env env = {pool, policy_test, redis_kit_time_left, b};
     lua_State *L = luaL_newstate();
 
     assert_non_null(L);
@@ -176,9 +144,9 @@ new_state(struct redis_pool *pool, int policy_test, struct budget *b,
     luaL_requiref(L, "milter.redis", luaopen_milter_redis, 0);
     lua_setglobal(L, "redis");
     lua_pushlightuserdata(L, b);
-    lua_pushcclosure(L, l_set_left, 1);
+    lua_pushcclosure(L, redis_kit_set_left, 1);
     lua_setglobal(L, "set_left");
-    lua_pushcfunction(L, l_now);
+    lua_pushcfunction(L, redis_kit_now);
     lua_setglobal(L, "now");
     lua_pushlightuserdata(L, peer);
     lua_pushcclosure(L, l_peer_count, 1);
@@ -192,7 +160,7 @@ new_state(struct redis_pool *pool, int policy_test, struct budget *b,
 struct fixture {
     struct resp_peer *peer;
     struct redis_pool *pool;
-    struct budget b;
+    struct redis_kit_budget b;
     lua_State *L;
 };
 
@@ -511,7 +479,7 @@ test_refused_commands(void **state)
 static void
 test_unconfigured(void **state)
 {
-    struct budget b;
+    struct redis_kit_budget b;
     lua_State *L = new_state(NULL, 0, &b, NULL);
 
     (void)state;
@@ -776,7 +744,7 @@ test_auth(void **state)
     char url[200];
     struct redis_pool *p;
     struct redis_pool_stats st;
-    struct budget b;
+    struct redis_kit_budget b;
     lua_State *L;
 
     (void)state;
@@ -846,8 +814,8 @@ static void *
 hold_thread(void *arg)
 {
     struct holder *h = arg;
-    struct budget b;
-    struct redis_lua_env env = {h->pool, 0, budget_left, &b};
+    struct redis_kit_budget b;
+    struct redis_lua_env env = {h->pool, 0, redis_kit_time_left, &b};
     lua_State *L = luaL_newstate();
 
     b.left = NAN;
@@ -871,7 +839,7 @@ test_pool_limit(void **state)
     struct redis_pool_stats st;
     struct holder h = {p, "assert(redis.call('LATE', '1', '+slow\\r\\n')"
                           " == 'slow')", ""};
-    struct budget b;
+    struct redis_kit_budget b;
     lua_State *L = new_state(p, 0, &b, peer);
     pthread_t t;
 
@@ -931,8 +899,8 @@ test_memory_error(void **state)
     struct resp_peer *peer = resp_peer_start(sock_path, NULL);
     struct redis_pool *p = new_pool(peer_url(), 2, 2, 8 << 20);
     struct limited m = {0, 1 << 20};
-    struct budget b = {NAN};
-    struct redis_lua_env env = {p, 0, budget_left, &b};
+    struct redis_kit_budget b = {NAN};
+    struct redis_lua_env env = {p, 0, redis_kit_time_left, &b};
     lua_State *L = lua_newstate(limited_alloc, &m);
 
     (void)state;

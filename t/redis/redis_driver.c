@@ -37,6 +37,7 @@
 #include <time.h>
 
 #include "monotime.h"
+#include "redis_kit.h"
 #include "redis_config.h"
 #include "redis_lua.h"
 #include "redis_pool.h"
@@ -48,26 +49,11 @@
 static struct redis_pool *current_pool;
 static int checks_failed;
 
-/* per-state budget, NAN when no budget runs */
-struct budget {
-    double left;
-};
-
-/* budget_left - redis_lua_env.time_left */
-static double
-budget_left(lua_State *L, void *ud)
-{
-    struct budget *b = ud;
-
-    (void)L;
-    return isnan(b->left) ? HUGE_VAL : b->left;
-}
-
 /* state_budget - the budget of L's state (the registry keeps it) */
-static struct budget *
+static struct redis_kit_budget *
 state_budget(lua_State *L)
 {
-    struct budget *b;
+    struct redis_kit_budget *b;
 
     lua_getfield(L, LUA_REGISTRYINDEX, "rtest.budget");
     b = lua_touserdata(L, -1);
@@ -79,7 +65,7 @@ state_budget(lua_State *L)
 static void
 attach(lua_State *L)
 {
-    struct redis_lua_env env = {current_pool, 0, budget_left, NULL};
+    struct redis_lua_env env = {current_pool, 0, redis_kit_time_left, NULL};
 
     env.ud = state_budget(L);
     redis_lua_setup(L, &env);
@@ -165,22 +151,6 @@ l_stats(lua_State *L)
     lua_setfield(L, -2, "fast_failures");
     lua_pushinteger(L, (lua_Integer)st.wait_timeouts);
     lua_setfield(L, -2, "wait_timeouts");
-    return 1;
-}
-
-/* l_time_left - rtest.time_left(seconds or nil) */
-static int
-l_time_left(lua_State *L)
-{
-    state_budget(L)->left = luaL_optnumber(L, 1, NAN);
-    return 0;
-}
-
-/* l_now - rtest.now() */
-static int
-l_now(lua_State *L)
-{
-    lua_pushnumber(L, mono_now());
     return 1;
 }
 
@@ -305,7 +275,7 @@ static lua_State *
 new_state(void)
 {
     lua_State *L = luaL_newstate();
-    struct budget *b;
+    struct redis_kit_budget *b;
 
     if (L == NULL)
         return NULL;
@@ -316,7 +286,10 @@ new_state(void)
     attach(L);
     luaL_requiref(L, "milter.redis", luaopen_milter_redis, 1);
     lua_setglobal(L, "redis");
-    luaL_requiref(L, "rtest", open_rtest, 1);
+    luaL_requiref(L, "rtest", open_rtest, 1);           /* rtest */
+    lua_pushlightuserdata(L, b);
+    lua_pushcclosure(L, redis_kit_set_left, 1);
+    lua_setfield(L, -2, "time_left");
     lua_pop(L, 1);
     return L;
 }
@@ -517,7 +490,7 @@ spawn_gc(lua_State *L)
 
 static const luaL_Reg rtest_funcs[] = {
     {"setup", l_setup}, {"unset", l_unset}, {"stats", l_stats},
-    {"time_left", l_time_left}, {"now", l_now}, {"sleep", l_sleep},
+    {"time_left", NULL}, {"now", redis_kit_now}, {"sleep", l_sleep},
     {"sha1", l_sha1}, {"admin", l_admin}, {"spawn", l_spawn},
     {"check", l_check}, {NULL, NULL}
 };
