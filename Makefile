@@ -5,6 +5,7 @@
 #   make test       install dependencies, run every test (C, Lua, end to end)
 #   make check-asan the same tests against an ASan/UBSan build
 #   make bench      throughput, latency, CPU and memory against libmilter floors
+#   make bench-redis  INCR round trips per second through milter.redis
 #   make fuzz       libFuzzer on the config parser, checks, messages, Lua bridge
 #   make stress     60 s of load with SIGHUP every 100 ms
 #   make leakcheck  the stress load on the ASan build: 100 000 messages, no leak
