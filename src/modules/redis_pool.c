@@ -33,19 +33,31 @@ struct redis_pool {
         wait_timeouts, failed_tries;
 };
 
-/* pool_log - one line to the daemon's logger, if it gave one */
-static void
-pool_log(struct redis_pool *p, int level, const char *fmt, ...)
-{
+/* a log line made under the pool's lock, written after it is released */
+struct pool_note {
+    int level;                  /* -1: nothing to log */
     char line[512];
+};
+
+/* pool_note - compose the line to log (lock held) */
+static void
+pool_note(struct pool_note *n, int level, const char *fmt, ...)
+{
     va_list ap;
 
-    if (p->hooks.log == NULL)
-        return;
+    n->level = level;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    vsnprintf(n->line, sizeof n->line, fmt, ap);
     va_end(ap);
-    p->hooks.log(level, line, p->hooks.ud);
+}
+
+/* pool_log - write a composed line, if any, to the daemon's logger (lock
+ * not held: a slow logger must not stall every Redis caller) */
+static void
+pool_log(struct redis_pool *p, const struct pool_note *n)
+{
+    if (n->level >= 0 && p->hooks.log != NULL)
+        p->hooks.log(n->level, n->line, p->hooks.ud);
 }
 
 /* pool_now - the clock of the down window */
@@ -315,10 +327,12 @@ fail_fast(struct redis_pool *p, double now, char *err, size_t errlen)
 
 /* connect_done - account a connect attempt's result (lock held); returns
  * the idle contexts to close after a failure.  A timeout counts as the
- * server being down only when the attempt had all of redis_timeout (short
- * is the caller's budget, not the server's fault). */
+ * server being down only when the attempt had at least half of
+ * redis_timeout (shorter is the caller's budget, or its wait for a free
+ * connection, not the server's fault). */
 static struct redis_conn *
-connect_done(struct redis_pool *p, int fail, const char *err, int full_time)
+connect_done(struct redis_pool *p, int fail, const char *err, int full_time,
+             struct pool_note *note)
 {
     struct redis_conn *stale = NULL;
     int was_down = p->down;
@@ -326,9 +340,9 @@ connect_done(struct redis_pool *p, int fail, const char *err, int full_time)
     p->probing = 0;
     if (fail == REDIS_FAIL_NONE) {
         if (was_down)
-            pool_log(p, REDIS_LOG_NOTICE, "redis: %s is back after %lu "
-                     "failed connection attempt(s)", p->target.label,
-                     p->failed_tries);
+            pool_note(note, REDIS_LOG_NOTICE, "redis: %s is back after %lu "
+                      "failed connection attempt(s)", p->target.label,
+                      p->failed_tries);
         p->down = 0;
         p->failed_tries = 0;
         if (p->open > p->peak_open)
@@ -347,8 +361,8 @@ connect_done(struct redis_pool *p, int fail, const char *err, int full_time)
     snprintf(p->down_why, sizeof p->down_why, "%s", err);
     stale = take_idle(p);
     if (!was_down)
-        pool_log(p, REDIS_LOG_WARN, "redis: %s; calls needing a new "
-                 "connection fail at once, one retry a second", err);
+        pool_note(note, REDIS_LOG_WARN, "redis: %s; calls needing a new "
+                  "connection fail at once, one retry a second", err);
     pthread_cond_broadcast(&p->freed);
     return stale;
 }
@@ -377,6 +391,7 @@ int
 redis_pool_get(struct redis_pool *p, double deadline, struct redis_conn **out,
                char *err, size_t errlen)
 {
+    struct pool_note note = {-1, ""};
     struct redis_conn *c, *stale;
     double now;
     int fail, full_time;
@@ -403,11 +418,12 @@ redis_pool_get(struct redis_pool *p, double deadline, struct redis_conn **out,
             p->open++;
             p->connects++;
             pthread_mutex_unlock(&p->lock);
-            full_time = deadline - mono_now() >= p->timeout * 0.99;
+            full_time = deadline - mono_now() >= p->timeout * 0.5;
             fail = connect_new(p, deadline, out, err, errlen);
             pthread_mutex_lock(&p->lock);
-            stale = connect_done(p, fail, err, full_time);
+            stale = connect_done(p, fail, err, full_time, &note);
             pthread_mutex_unlock(&p->lock);
+            pool_log(p, &note);
             free_list(stale);
             return fail;
         }
@@ -427,6 +443,7 @@ redis_pool_get(struct redis_pool *p, double deadline, struct redis_conn **out,
 void
 redis_pool_put(struct redis_pool *p, struct redis_conn *c, int failed)
 {
+    struct pool_note note = {-1, ""};
     struct redis_conn *stale = NULL;
 
     pthread_mutex_lock(&p->lock);
@@ -441,12 +458,13 @@ redis_pool_put(struct redis_pool *p, struct redis_conn *c, int failed)
         if (failed != REDIS_FAIL_TOO_LARGE)
             stale = take_idle(p);
         else
-            pool_log(p, REDIS_LOG_WARN, "redis: a reply from %s was over "
-                     "redis_max_reply (%zu bytes); its connection was "
-                     "dropped", p->target.label, p->max_reply);
+            pool_note(&note, REDIS_LOG_WARN, "redis: a reply from %s was "
+                      "over redis_max_reply (%zu bytes); its connection was "
+                      "dropped", p->target.label, p->max_reply);
     }
     pthread_cond_broadcast(&p->freed);
     pthread_mutex_unlock(&p->lock);
+    pool_log(p, &note);
     if (c != NULL) {
         redis_wire_close(c);
         free(c);

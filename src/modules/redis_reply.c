@@ -11,7 +11,7 @@
 /* a box of n reply pointers; NULL slots are empty */
 struct reply_box {
     int n;
-    redisReply *r[1];
+    redisReply *r[];
 };
 
 /* box_gc - __gc: free what a raise left in the box */
@@ -33,7 +33,7 @@ redis_reply_box(lua_State *L, int n)
     size_t slots = (size_t)(n > 0 ? n : 1);
     int i;
 
-    b = lua_newuserdatauv(L, sizeof *b + (slots - 1) * sizeof b->r[0], 0);
+    b = lua_newuserdatauv(L, sizeof *b + slots * sizeof b->r[0], 0);
     b->n = 0;
     if (luaL_newmetatable(L, REPLY_BOX)) {              /* box, mt */
         lua_pushcfunction(L, box_gc);

@@ -51,6 +51,7 @@ rtest.check("64 threads through a 2 s hang", function()
     assert(w == "timeout" or w == "connection", "unexpected error " .. w)
   end
   local st = rtest.stats()
+  print("# pool: " .. lib.show(st))
   assert(not st.down and st.peak_open <= 16, lib.show(st))
   assert(rtest.now() - stopped < 30)
 end)
