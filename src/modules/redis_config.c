@@ -24,12 +24,22 @@ redis_config_init(struct redis_config *rc)
     rc->max_reply = REDIS_DEFAULT_MAX_REPLY;
 }
 
+/* forget_url - wipe (it holds the password) and free the kept URL */
+static void
+forget_url(struct redis_config *rc)
+{
+    if (rc->url != NULL)
+        memset(rc->url, 0, strlen(rc->url));
+    free(rc->url);
+    rc->url = NULL;
+}
+
 /* redis_config_free - release what redis_config_set kept, wipe the
  * password */
 void
 redis_config_free(struct redis_config *rc)
 {
-    free(rc->url);
+    forget_url(rc);
     memset(rc, 0, sizeof *rc);
 }
 
@@ -47,7 +57,7 @@ set_url(struct redis_config *rc, const char *v, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    free(rc->url);
+    forget_url(rc);
     rc->url = copy;
     rc->target = t;
     return 0;
