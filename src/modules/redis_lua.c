@@ -247,8 +247,7 @@ eval_exchange(struct env_box *e, struct redis_args *a,
         redis_request_free(&req);
         return fail;
     }
-    fail = redis_wire_roundtrip(c, &req, deadline, redis_pool_max_reply(p),
-                                box, err, errlen);
+    fail = redis_pool_roundtrip(p, c, &req, deadline, box, err, errlen);
     redis_request_free(&req);
     if (fail == REDIS_FAIL_NONE && box[0]->type == REDIS_REPLY_ERROR &&
         strncmp(box[0]->str, "NOSCRIPT", 8) == 0) {
@@ -261,9 +260,7 @@ eval_exchange(struct env_box *e, struct redis_args *a,
                      "command");
             return REDIS_FAIL_CONNECTION;
         }
-        fail = redis_wire_roundtrip(c, &req, deadline,
-                                    redis_pool_max_reply(p), box, err,
-                                    errlen);
+        fail = redis_pool_roundtrip(p, c, &req, deadline, box, err, errlen);
         redis_request_free(&req);
     }
     redis_pool_put(p, c, fail);

@@ -155,13 +155,6 @@ redis_pool_timeout(const struct redis_pool *p)
     return p->timeout;
 }
 
-/* redis_pool_max_reply - redis_max_reply of this pool */
-size_t
-redis_pool_max_reply(const struct redis_pool *p)
-{
-    return p->max_reply;
-}
-
 /* redis_pool_label - the server, for messages (no password) */
 const char *
 redis_pool_label(const struct redis_pool *p)
@@ -472,6 +465,23 @@ redis_pool_put(struct redis_pool *p, struct redis_conn *c, int failed)
     free_list(stale);
 }
 
+/* redis_pool_roundtrip - one round trip on a context taken from p, within
+ * its reply cap; a timeout or a connection failure names the server */
+int
+redis_pool_roundtrip(struct redis_pool *p, struct redis_conn *c,
+                     const struct redis_request *req, double deadline,
+                     redisReply **replies, char *err, size_t errlen)
+{
+    int fail = redis_wire_roundtrip(c, req, deadline, p->max_reply, replies,
+                                    err, errlen);
+    size_t n = strlen(err);
+
+    if ((fail == REDIS_FAIL_TIMEOUT || fail == REDIS_FAIL_CONNECTION) &&
+        n < errlen)
+        snprintf(err + n, errlen - n, " (%s)", p->target.label);
+    return fail;
+}
+
 /* redis_pool_run - one round trip: take a context, send req, read its
  * replies, give the context back; REDIS_FAIL_* and err */
 int
@@ -484,8 +494,7 @@ redis_pool_run(struct redis_pool *p, const struct redis_request *req,
 
     if (fail != REDIS_FAIL_NONE)
         return fail;
-    fail = redis_wire_roundtrip(c, req, deadline, p->max_reply, replies, err,
-                                errlen);
+    fail = redis_pool_roundtrip(p, c, req, deadline, replies, err, errlen);
     redis_pool_put(p, c, fail);
     return fail;
 }

@@ -74,12 +74,14 @@ struct redis_pool *redis_pool_new(const struct redis_config *rc,
 void redis_pool_hold(struct redis_pool *p);
 void redis_pool_release(struct redis_pool *p);
 double redis_pool_timeout(const struct redis_pool *p);
-size_t redis_pool_max_reply(const struct redis_pool *p);
 const char *redis_pool_label(const struct redis_pool *p);
 
 int redis_pool_get(struct redis_pool *p, double deadline,
                    struct redis_conn **out, char *err, size_t errlen);
 void redis_pool_put(struct redis_pool *p, struct redis_conn *c, int failed);
+int redis_pool_roundtrip(struct redis_pool *p, struct redis_conn *c,
+                         const struct redis_request *req, double deadline,
+                         redisReply **replies, char *err, size_t errlen);
 int redis_pool_run(struct redis_pool *p, const struct redis_request *req,
                    double deadline, redisReply **replies, char *err,
                    size_t errlen);
