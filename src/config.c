@@ -451,25 +451,37 @@ config_on_error_name(int on_error)
     return on_error_names[on_error];
 }
 
+#define CONFIG_NKEYS (sizeof config_keys / sizeof config_keys[0] - 1)
+
+/* key_index - the place of key in config_keys, -1 if there is none */
+static int
+key_index(const char *key)
+{
+    int i;
+
+    for (i = 0; config_keys[i].key != NULL; i++)
+        if (strcmp(key, config_keys[i].key) == 0)
+            return i;
+    return -1;
+}
+
 /* config_set - apply one key = value; -1 and a message if invalid */
 int
 config_set(struct config *cfg, const char *key, const char *value, char *err,
            size_t errlen)
 {
     char sub[512];
-    int i;
+    int i = key_index(key);
 
-    for (i = 0; config_keys[i].key != NULL; i++) {
-        if (strcmp(key, config_keys[i].key) == 0) {
-            if (config_keys[i].set(cfg, value, sub, sizeof sub) < 0) {
-                snprintf(err, errlen, "%s: %s", key, sub);
-                return -1;
-            }
-            return 0;
-        }
+    if (i < 0) {
+        snprintf(err, errlen, "unknown key '%s'", key);
+        return -1;
     }
-    snprintf(err, errlen, "unknown key '%s'", key);
-    return -1;
+    if (config_keys[i].set(cfg, value, sub, sizeof sub) < 0) {
+        snprintf(err, errlen, "%s: %s", key, sub);
+        return -1;
+    }
+    return 0;
 }
 
 /* trim - strip white space at both ends, in place */
@@ -503,12 +515,15 @@ strip_comment(char *s)
     }
 }
 
-/* parse_line - one line: blank, comment, or key = value */
+/* parse_line - one line (number lineno): blank, comment, or key = value;
+ * seen[i] holds the line that set key i, and a key may be set once */
 static int
-parse_line(struct config *cfg, char *line, char *err, size_t errlen)
+parse_line(struct config *cfg, char *line, int lineno, int *seen, char *err,
+           size_t errlen)
 {
     char *eq, *key, *value;
     size_t vlen;
+    int i;
 
     strip_comment(line);
     line = trim(line);
@@ -534,7 +549,17 @@ parse_line(struct config *cfg, char *line, char *err, size_t errlen)
         snprintf(err, errlen, "%s: unbalanced '\"' in value", key);
         return -1;
     }
-    return config_set(cfg, key, value, err, errlen);
+    i = key_index(key);
+    if (i >= 0 && seen[i] != 0) {
+        snprintf(err, errlen, "%s: already set at line %d (a key may be set "
+                 "only once; remove one of the two lines)", key, seen[i]);
+        return -1;
+    }
+    if (config_set(cfg, key, value, err, errlen) < 0)
+        return -1;
+    if (i >= 0)
+        seen[i] = lineno;
+    return 0;
 }
 
 /* config_parse - parse a whole file's text; name is used in messages */
@@ -543,9 +568,10 @@ config_parse(struct config *cfg, const char *name, const char *text,
              char *err, size_t errlen)
 {
     const char *p = text;
-    int lineno = 0;
+    int lineno = 0, seen[CONFIG_NKEYS];
     char sub[600];
 
+    memset(seen, 0, sizeof seen);
     while (*p != '\0') {
         const char *nl = strchr(p, '\n');
         size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
@@ -559,7 +585,7 @@ config_parse(struct config *cfg, const char *name, const char *text,
         }
         memcpy(line, p, len);
         line[len] = '\0';
-        if (parse_line(cfg, line, sub, sizeof sub) < 0) {
+        if (parse_line(cfg, line, lineno, seen, sub, sizeof sub) < 0) {
             snprintf(err, errlen, "%s:%d: %s", name, lineno, sub);
             return -1;
         }

@@ -70,13 +70,27 @@ privs_drop(const char *user, const char *group, const char *socket_path,
     return 0;
 }
 
-/* privs_refuse_root - -1 and why when root would go on running as root
- * (no 'user' to drop to, and no 'allow_root = yes') */
+/* privs_refuse_root - -1 and why when luamilter would go on running as
+ * root: started as root with no 'user' to drop to, or with a 'user' that
+ * is root (uid 0), and no 'allow_root = yes' */
 int
 privs_refuse_root(uid_t euid, const char *user, int allow_root, char *err,
                   size_t errlen)
 {
-    if (euid != 0 || user != NULL || allow_root)
+    struct passwd *pw;
+
+    if (allow_root)
+        return 0;
+    if (user != NULL) {
+        pw = getpwnam(user);
+        if (pw == NULL || pw->pw_uid != 0)
+            return 0;
+        snprintf(err, errlen, "refusing to run as root: 'user = %s' is "
+                 "root (uid 0); set 'user' to an unprivileged user, or "
+                 "'allow_root = yes' to keep running as root", user);
+        return -1;
+    }
+    if (euid != 0)
         return 0;
     snprintf(err, errlen, "refusing to run as root: set 'user' (and "
              "'group') in the config to drop privileges after opening the "

@@ -109,6 +109,8 @@ test_bad_values(void **state)
     expect_error("socket = inet:0@localhost\n", 1, "out of range");
     expect_error("socket = inet:70000\n", 1, "out of range");
     expect_error("socket = unix:\n", 1, "empty path");
+    expect_error("socket = unix:run/m.sock\n", 1, "must be absolute");
+    expect_error("socket = local:m.sock\n", 1, "must be absolute");
     expect_error("socket_mode = 0999\n", 1, "socket_mode");
     expect_error("socket_mode = rw\n", 1, "socket_mode");
     expect_error("on_error = ignore\n", 1, "on_error");
@@ -176,11 +178,32 @@ test_units(void **state)
     assert_int_equal(parse(&c, "allow_root = True\n", err, sizeof err), 0);
     assert_int_equal(c.allow_root, 1);
     config_free(&c);
-    assert_int_equal(parse(&c, "allow_root = yes\nallow_root = off\n", err,
-                           sizeof err), 0);
+    assert_int_equal(parse(&c, "allow_root = off\n", err, sizeof err), 0);
     assert_int_equal(c.allow_root, 0);
     config_free(&c);
     expect_error("callback_timeout = nan\n", 1, "callback_timeout");
+}
+
+/* test_duplicate_key - a key set twice is an error naming both lines,
+ * whatever the values; -p style overrides (config_set) are not lines */
+static void
+test_duplicate_key(void **state)
+{
+    struct config c;
+    char err[512];
+
+    (void)state;
+    expect_error("socket = unix:/a.sock\n# note\nsocket = unix:/b.sock\n", 3,
+                 "socket: already set at line 1");
+    expect_error("allow_root = yes\nallow_root = yes\n", 2,
+                 "allow_root: already set at line 1");
+    expect_error("lua_allow = io\n\n\nlua_allow = os\n", 4,
+                 "already set at line 1");
+    assert_int_equal(parse(&c, "socket = unix:/a.sock\n", err, sizeof err), 0);
+    assert_int_equal(config_set(&c, "socket", "unix:/b.sock", err,
+                                sizeof err), 0);
+    assert_string_equal(c.socket, "unix:/b.sock");
+    config_free(&c);
 }
 
 /* test_load_files - missing file, NUL byte, very long line */
@@ -226,6 +249,7 @@ main(void)
         cmocka_unit_test(test_good_file),
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_units),
+        cmocka_unit_test(test_duplicate_key),
         cmocka_unit_test(test_load_files),
     };
 
