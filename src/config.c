@@ -78,15 +78,31 @@ set_socket_mode(struct config *c, const char *v, char *err, size_t errlen)
     return 0;
 }
 
+/* replace_named - replace_str for a value that may not be empty (what
+ * it names, for the message) */
+static int
+replace_named(char **slot, const char *v, const char *what, char *err,
+              size_t errlen)
+{
+    if (v[0] == '\0') {
+        snprintf(err, errlen, "empty %s", what);
+        return -1;
+    }
+    return replace_str(slot, v, err, errlen);
+}
+
+/* set_socket_group - the group a unix socket is given to */
+static int
+set_socket_group(struct config *c, const char *v, char *err, size_t errlen)
+{
+    return replace_named(&c->socket_group, v, "group name", err, errlen);
+}
+
 /* set_script - the policy script path */
 static int
 set_script(struct config *c, const char *v, char *err, size_t errlen)
 {
-    if (v[0] == '\0') {
-        snprintf(err, errlen, "empty script path");
-        return -1;
-    }
-    return replace_str(&c->script, v, err, errlen);
+    return replace_named(&c->script, v, "script path", err, errlen);
 }
 
 /* set_lua_path - extra package.path entries */
@@ -406,6 +422,7 @@ static const struct {
     {"pidfile", set_pidfile},
     {"script", set_script},
     {"socket", set_socket},
+    {"socket_group", set_socket_group},
     {"socket_mode", set_socket_mode},
     {"timeout", set_timeout},
     {NULL, NULL}
@@ -416,7 +433,7 @@ void
 config_init(struct config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    cfg->socket_mode = 0666;
+    cfg->socket_mode = CONFIG_DEFAULT_SOCKET_MODE;
     cfg->on_error = ONERR_TEMPFAIL;
     cfg->timeout = CONFIG_DEFAULT_TIMEOUT;
     cfg->log_level = LOGL_INFO;
@@ -434,6 +451,7 @@ config_free(struct config *cfg)
 {
     free(cfg->file);
     free(cfg->socket);
+    free(cfg->socket_group);
     free(cfg->script);
     free(cfg->lua_path);
     free(cfg->pidfile);

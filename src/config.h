@@ -21,6 +21,7 @@ struct config {
     char *file;         /* path of the file read, NULL if none */
     char *socket;       /* libmilter socket spec */
     int socket_mode;    /* permission bits of a unix socket */
+    char *socket_group; /* group a unix socket is given to, may be NULL */
     char *script;       /* policy script path */
     char *lua_path;     /* prepended to package.path, may be NULL */
     int on_error;       /* enum on_error */
@@ -56,6 +57,7 @@ enum breaker_mode {
 };
 
 #define CONFIG_DEFAULT_SOCKET "unix:/run/luamilter/luamilter.sock"
+#define CONFIG_DEFAULT_SOCKET_MODE 0660
 #define CONFIG_DEFAULT_TIMEOUT 7210
 #define CONFIG_DEFAULT_MEMORY_LIMIT (64u << 20)
 

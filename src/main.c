@@ -26,8 +26,6 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <lua.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +46,7 @@ struct options {
 static struct config main_cfg;
 static struct options main_opts;
 static char *main_script_path;
-static int main_listen_fd = -1;     /* our own inet listener, or -1 */
+static int main_listen_fd = -1;     /* our own listener, or -1 (fd:N) */
 
 /* usage - print the command line summary */
 static void
@@ -183,6 +181,8 @@ apply_reloaded_config(struct config *nc)
 
     note_restart_only("socket", str_differs(nc->socket, main_cfg.socket));
     note_restart_only("socket_mode", nc->socket_mode != main_cfg.socket_mode);
+    note_restart_only("socket_group",
+                      str_differs(nc->socket_group, main_cfg.socket_group));
     note_restart_only("timeout", nc->timeout != main_cfg.timeout);
     note_restart_only("backlog", nc->backlog != main_cfg.backlog);
     note_restart_only("log", nc->log_syslog != main_cfg.log_syslog);
@@ -426,25 +426,59 @@ check_startup(const struct config *cfg)
                 cfg->group);
         rc = -1;
     }
+    if (cfg->socket_group != NULL && getgrnam(cfg->socket_group) == NULL) {
+        fprintf(stderr, "%s: socket_group: no such group '%s'\n", where,
+                cfg->socket_group);
+        rc = -1;
+    }
     return rc;
 }
 
-/* socket_in_use - whether something answers on an existing unix socket */
-static int
-socket_in_use(const char *path)
+/* socket_group_of - the group a unix socket is given to, and the config
+ * key that names it: socket_group, else group (NULL: none) */
+static const char *
+socket_group_of(const struct config *cfg, const char **key)
 {
-    struct sockaddr_un sun;
-    int fd, rc;
+    *key = cfg->socket_group != NULL ? "socket_group" : "group";
+    return cfg->socket_group != NULL ? cfg->socket_group : cfg->group;
+}
 
-    memset(&sun, 0, sizeof sun);
-    sun.sun_family = AF_UNIX;
-    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
-    fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (fd < 0)
-        return 0;
-    rc = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
-    close(fd);
-    return rc;
+/* open_own_socket - open the configured unix or inet socket ourselves
+ * into main_listen_fd; its fd:N spec for libmilter in spec */
+static int
+open_own_socket(const struct config *cfg, char *spec, size_t speclen)
+{
+    const char *path = sockspec_unix_path(cfg->socket);
+    const char *group, *key;
+    char err[1024];
+    uid_t uid;
+    gid_t gid;
+
+    if (path != NULL) {
+        group = socket_group_of(cfg, &key);
+        if (privs_socket_owner(cfg->user, group, key, &uid, &gid, err,
+                               sizeof err) < 0) {
+            log_err("socket %s: %s", cfg->socket, err);
+            return -1;
+        }
+        main_listen_fd = listen_unix(path, cfg->socket_mode, uid, gid,
+                                     cfg->backlog, err, sizeof err);
+        if (main_listen_fd >= 0)
+            log_info("socket %s: mode %04o%s%s%s%s", cfg->socket,
+                     cfg->socket_mode, cfg->user != NULL ? ", user " : "",
+                     cfg->user != NULL ? cfg->user : "",
+                     group != NULL ? ", group " : "",
+                     group != NULL ? group : "");
+    } else {
+        main_listen_fd = listen_inet(cfg->socket, cfg->backlog, err,
+                                     sizeof err);
+    }
+    if (main_listen_fd < 0) {
+        log_err("socket %s: %s", cfg->socket, err);
+        return -1;
+    }
+    snprintf(spec, speclen, "fd:%d", main_listen_fd);
+    return 0;
 }
 
 /* open_socket - configure libmilter and open the listening socket */
@@ -452,30 +486,19 @@ static int
 open_socket(const struct config *cfg)
 {
     struct smfiDesc desc;
-    const char *path = sockspec_unix_path(cfg->socket);
-    mode_t old;
-    int rc;
+    char spec[32];
 
     callbacks_fill(&desc);
     if (mta_register(&desc) != MI_SUCCESS) {
         log_err("smfi_register failed");
         return -1;
     }
-    if (strncmp(cfg->socket, "inet", 4) == 0) {
-        char spec[32], err[512];
-        main_listen_fd = listen_inet(cfg->socket, cfg->backlog, err,
-                                     sizeof err);
-        if (main_listen_fd < 0) {
-            log_err("%s", err);
-            return -1;
-        }
-        snprintf(spec, sizeof spec, "fd:%d", main_listen_fd);
-        if (mta_setconn(spec) != MI_SUCCESS) {
-            log_err("socket %s: libmilter refused %s", cfg->socket, spec);
-            return -1;
-        }
-    } else if (mta_setconn(cfg->socket) != MI_SUCCESS) {
-        log_err("socket %s: rejected by libmilter", cfg->socket);
+    if (strncmp(cfg->socket, "fd:", 3) == 0)
+        snprintf(spec, sizeof spec, "%s", cfg->socket);
+    else if (open_own_socket(cfg, spec, sizeof spec) < 0)
+        return -1;
+    if (mta_setconn(spec) != MI_SUCCESS) {
+        log_err("socket %s: libmilter refused %s", cfg->socket, spec);
         return -1;
     }
     if (mta_settimeout(cfg->timeout) != MI_SUCCESS ||
@@ -483,44 +506,9 @@ open_socket(const struct config *cfg)
         log_err("cannot set timeout or backlog");
         return -1;
     }
-    if (path != NULL) {
-        char dir[4096];
-        char *slash;
-        struct stat st;
-
-        snprintf(dir, sizeof dir, "%s", path);
-        slash = strrchr(dir, '/');
-        if (slash != NULL && slash != dir) {
-            *slash = '\0';
-            if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-                log_err("socket %s: directory %s does not exist", cfg->socket,
-                        dir);
-                return -1;
-            }
-        }
-        if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
-            log_err("socket %s: %s exists and is not a socket; not replacing "
-                    "it", cfg->socket, path);
-            return -1;
-        }
-        if (lstat(path, &st) == 0 && socket_in_use(path)) {
-            log_err("socket %s: another process is listening on it (a "
-                    "luamilter already running?); not taking it over",
-                    cfg->socket);
-            return -1;
-        }
-    }
-    old = umask(0777 & ~(mode_t)cfg->socket_mode);
-    rc = mta_opensocket(1);
-    umask(old);
-    if (rc != MI_SUCCESS) {
-        log_err("socket %s: cannot open (in use, or no permission; "
-                "libmilter logs the cause to syslog)", cfg->socket);
-        return -1;
-    }
-    if (path != NULL && chmod(path, (mode_t)cfg->socket_mode) < 0) {
-        log_err("socket %s: chmod %o: %s", cfg->socket, cfg->socket_mode,
-                strerror(errno));
+    if (mta_opensocket(1) != MI_SUCCESS) {
+        log_err("socket %s: libmilter cannot listen on it (it logs the "
+                "cause to syslog)", cfg->socket);
         return -1;
     }
     return 0;
@@ -588,9 +576,7 @@ main(int argc, char **argv)
         log_info("file descriptor limit: %ld (the hard limit)", nofile);
     if (open_socket(&main_cfg) < 0)
         return 1;
-    if (privs_drop(main_cfg.user, main_cfg.group,
-                   sockspec_unix_path(main_cfg.socket), err,
-                   sizeof err) < 0) {
+    if (privs_drop(main_cfg.user, main_cfg.group, err, sizeof err) < 0) {
         log_err("cannot drop privileges: %s", err);
         remove_socket();
         return 1;

@@ -28,7 +28,8 @@ test_defaults(void **state)
 
     (void)state;
     config_init(&c);
-    assert_int_equal(c.socket_mode, 0666);
+    assert_int_equal(c.socket_mode, 0660);
+    assert_null(c.socket_group);
     assert_int_equal(c.on_error, ONERR_TEMPFAIL);
     assert_int_equal(c.timeout, 7210);
     assert_int_equal(c.log_level, LOGL_INFO);
@@ -50,7 +51,8 @@ test_good_file(void **state)
         "# a comment\n"
         "\n"
         "socket = unix:/run/x.sock   # trailing comment\n"
-        "socket_mode = 0660\n"
+        "socket_mode = 0600\n"
+        "socket_group = postfix\n"
         "script = \"/etc/luamilter/policy #1.lua\"\n"
         "lua_path = /etc/luamilter/lib/?.lua\n"
         "on_error = reject\n"
@@ -67,7 +69,8 @@ test_good_file(void **state)
     (void)state;
     assert_int_equal(parse(&c, text, err, sizeof err), 0);
     assert_string_equal(c.socket, "unix:/run/x.sock");
-    assert_int_equal(c.socket_mode, 0660);
+    assert_int_equal(c.socket_mode, 0600);
+    assert_string_equal(c.socket_group, "postfix");
     assert_string_equal(c.script, "/etc/luamilter/policy #1.lua");
     assert_string_equal(c.lua_path, "/etc/luamilter/lib/?.lua");
     assert_int_equal(c.on_error, ONERR_REJECT);
@@ -113,6 +116,7 @@ test_bad_values(void **state)
     expect_error("socket = local:m.sock\n", 1, "must be absolute");
     expect_error("socket_mode = 0999\n", 1, "socket_mode");
     expect_error("socket_mode = rw\n", 1, "socket_mode");
+    expect_error("socket_group =\n", 1, "socket_group: empty group name");
     expect_error("on_error = ignore\n", 1, "on_error");
     expect_error("timeout = 0\n", 1, "timeout");
     expect_error("timeout = -5\n", 1, "timeout");
