@@ -40,14 +40,16 @@ BUILD := build/prefix$(subst /,_,$(PREFIX))
 BIN := $(BUILD)/luamilter
 endif
 
-# libmilter linked statically so the sigwait wrapper keeps SIGHUP for us
-MILTER_LIBS := -Wl,--wrap=sigwait -l:libmilter.a -pthread
+# libmilter linked statically so the sigwait wrapper keeps SIGHUP for us,
+# and the accept, close and read wrappers count connections (src/gate.c)
+MILTER_LIBS := -Wl,--wrap=sigwait,--wrap=accept,--wrap=close,--wrap=read \
+	-l:libmilter.a -pthread
 LIBS := $(MILTER_LIBS) $(LUA_LIBS) -lm -ldl
 
 CORE_SRCS := actions.c arena.c breaker.c budget.c callbacks.c config.c conn.c engine.c fileio.c log.c \
 	negotiate.c paths.c reply.c sandbox.c script.c sockspec.c stage.c verdict.c
 DAEMON_SRCS := $(CORE_SRCS) signals.c mta.c record.c message.c replay.c lcore.c \
-	policytest.c privs.c listen.c watchdog.c main.c
+	policytest.c privs.c listen.c gate.c watchdog.c main.c
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
 C_TESTS := unit_config unit_checks unit_engine
@@ -89,7 +91,10 @@ $(BUILD):
 t/tools/rawmilter: t/tools/rawmilter.c
 	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O2 -o $@ $<
 
-tools: t/tools/rawmilter build/stress
+t/tools/silent: t/tools/silent.c t/tools/mproto.h
+	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O2 -o $@ $<
+
+tools: t/tools/rawmilter t/tools/silent build/stress
 
 build/stress: t/stress/stress.c t/tools/mproto.h
 	@mkdir -p build
@@ -144,7 +149,7 @@ check-asan: deps
 	$(MAKE) SANITIZE=1 check
 
 clean:
-	rm -rf build luamilter t/tools/rawmilter $(CORE_SO)
+	rm -rf build luamilter t/tools/rawmilter t/tools/silent $(CORE_SO)
 
 include scripts/install.mk
 include t/fuzz/fuzz.mk

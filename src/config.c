@@ -195,10 +195,10 @@ set_pidfile(struct config *c, const char *v, char *err, size_t errlen)
     return replace_str(&c->pidfile, v, err, errlen);
 }
 
-/* set_callback_timeout - seconds (decimals allowed, optional "s" or "ms"
- * suffix), 0 turns it off */
+/* parse_seconds - seconds from 0 to 3600, decimals allowed, with an
+ * optional "s" or "ms" suffix */
 static int
-set_callback_timeout(struct config *c, const char *v, char *err, size_t errlen)
+parse_seconds(const char *v, double *out, char *err, size_t errlen)
 {
     char *end;
     double d;
@@ -216,8 +216,24 @@ set_callback_timeout(struct config *c, const char *v, char *err, size_t errlen)
                  "(decimals allowed, e.g. 10 or 0.5)", v);
         return -1;
     }
-    c->callback_timeout = d;
+    *out = d;
     return 0;
+}
+
+/* set_callback_timeout - seconds a callback may run, 0 turns it off */
+static int
+set_callback_timeout(struct config *c, const char *v, char *err, size_t errlen)
+{
+    return parse_seconds(v, &c->callback_timeout, err, errlen);
+}
+
+/* set_negotiate_timeout - seconds a new connection has to negotiate, 0
+ * turns it off */
+static int
+set_negotiate_timeout(struct config *c, const char *v, char *err,
+                      size_t errlen)
+{
+    return parse_seconds(v, &c->negotiate_timeout, err, errlen);
 }
 
 /* size_suffix - the multiplier of K, M or G (KB, KiB, ... too); 0 if the
@@ -412,6 +428,7 @@ static const struct {
     {"lua_allow", set_lua_allow},
     {"max_connections", set_max_connections},
     {"memory_limit", set_memory_limit},
+    {"negotiate_timeout", set_negotiate_timeout},
     {"shutdown_grace", set_shutdown_grace},
     {"user", set_user},
     {"backlog", set_backlog},
@@ -443,6 +460,7 @@ config_init(struct config *cfg)
     cfg->breaker_window = 60;
     cfg->breaker_mode = BREAKER_ON_ERROR;
     cfg->shutdown_grace = 30;
+    cfg->negotiate_timeout = CONFIG_DEFAULT_NEGOTIATE_TIMEOUT;
 }
 
 /* config_free - release the strings a config owns */

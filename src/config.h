@@ -38,6 +38,7 @@ struct config {
     int breaker_mode;           /* enum breaker_mode */
     int shutdown_grace;         /* seconds SIGTERM waits for connections */
     int max_connections;        /* 0 = no limit */
+    double negotiate_timeout;   /* seconds to negotiate, 0 = no limit */
     char *user, *group;         /* privileges to drop to */
     int allow_root;
 };
@@ -60,6 +61,7 @@ enum breaker_mode {
 #define CONFIG_DEFAULT_SOCKET_MODE 0660
 #define CONFIG_DEFAULT_TIMEOUT 7210
 #define CONFIG_DEFAULT_MEMORY_LIMIT (64u << 20)
+#define CONFIG_DEFAULT_NEGOTIATE_TIMEOUT 10
 
 void config_init(struct config *cfg);
 void config_free(struct config *cfg);

@@ -15,7 +15,6 @@
 
 static unsigned long conn_counter;
 static long conn_live;
-static int conn_max;           /* max_connections, 0 = no limit */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct conn *registry;  /* live conns, for the watchdog */
 
@@ -60,13 +59,6 @@ conn_each_live(void (*fn)(struct conn *c, void *ud), void *ud)
     pthread_mutex_unlock(&registry_lock);
 }
 
-/* conn_set_max - refuse connections past this many (0: no limit) */
-void
-conn_set_max(int max)
-{
-    conn_max = max;
-}
-
 /* conn_new - a connection on the current generation, with its Lua state */
 struct conn *
 conn_new(void)
@@ -86,12 +78,6 @@ conn_new_on(struct script *s)
         return NULL;
     }
     c->id = __atomic_add_fetch(&conn_counter, 1, __ATOMIC_RELAXED);
-    if (conn_max > 0 && conn_count() >= conn_max) {
-        c->overloaded = 1;
-        log_warn("conn#%lu: refused with 451 4.3.2: max_connections (%d) "
-                 "reached", c->id, conn_max);
-        return c;
-    }
     __atomic_add_fetch(&conn_live, 1, __ATOMIC_RELAXED);
     registry_add(c);
     c->actions = NEGOTIATE_ALL_ACTIONS;
@@ -142,8 +128,7 @@ conn_free(struct conn *c)
         registry_remove(c);
     engine_close(c);
     script_unref(c->script);
-    if (!c->overloaded)
-        __atomic_sub_fetch(&conn_live, 1, __ATOMIC_RELAXED);
+    __atomic_sub_fetch(&conn_live, 1, __ATOMIC_RELAXED);
     free(c);
 }
 

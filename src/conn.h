@@ -36,7 +36,6 @@ struct conn {
     int class_ref, self_ref;    /* registry references */
     int broken;                 /* the Lua state could not be set up */
     int adopted;                /* L belongs to a caller (milter.core) */
-    int overloaded;             /* past max_connections: refused */
     int on_error;               /* enum on_error */
     int pending;                /* PENDING_* */
     char qid[40];               /* queue id of this message, once known */
@@ -70,7 +69,6 @@ void conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error);
 void conn_free(struct conn *c);
 const char *conn_queue_id(struct conn *c);
 long conn_count(void);
-void conn_set_max(int max);
 void conn_each_live(void (*fn)(struct conn *c, void *ud), void *ud);
 
 #endif

@@ -8,6 +8,7 @@
 #include "callbacks.h"
 #include "config.h"
 #include "engine.h"
+#include "gate.h"
 #include "policytest.h"
 #include "privs.h"
 #include "breaker.h"
@@ -205,10 +206,9 @@ apply_reloaded_config(struct config *nc)
         main_cfg.log_level = nc->log_level;
         log_setup(main_cfg.log_syslog, main_cfg.log_level);
     }
-    if (nc->max_connections != main_cfg.max_connections) {
-        main_cfg.max_connections = nc->max_connections;
-        conn_set_max(nc->max_connections);
-    }
+    main_cfg.max_connections = nc->max_connections;
+    main_cfg.negotiate_timeout = nc->negotiate_timeout;
+    gate_set_limits(nc->max_connections, nc->negotiate_timeout);
     main_cfg.breaker_errors = nc->breaker_errors;
     main_cfg.breaker_window = nc->breaker_window;
     main_cfg.breaker_mode = nc->breaker_mode;
@@ -300,7 +300,7 @@ on_stop(int sig)
     remove_socket();
     if (main_listen_fd >= 0)
         listen_stop(main_listen_fd);
-    while ((left = conn_count()) > 0 &&
+    while ((left = gate_count()) > 0 &&
            waited_ms < 1000L * main_cfg.shutdown_grace) {
         if (waited_ms % 5000 == 0)
             log_notice("waiting for %ld open connection%s to finish", left,
@@ -564,8 +564,11 @@ main(int argc, char **argv)
     script_publish(s);
     breaker_setup(main_cfg.breaker_errors, main_cfg.breaker_window,
                   main_cfg.breaker_mode);
-    conn_set_max(main_cfg.max_connections);
     nofile = privs_raise_nofile(&nofile_was);
+    if (gate_init(nofile) < 0)
+        return 1;
+    gate_set_limits(main_cfg.max_connections, main_cfg.negotiate_timeout);
+    callbacks_on_negotiate(gate_negotiated);
     log_notice("luamilter %s starting: script %s version %s, socket %s, "
                "on_error %s", LUAMILTER_VERSION, s->path, s->hash,
                main_cfg.socket, config_on_error_name(main_cfg.on_error));
@@ -592,6 +595,9 @@ main(int argc, char **argv)
             unlink(main_cfg.pidfile);
         return 1;
     }
+    if (gate_start() < 0)
+        log_warn("cannot start the thread that drops connections silent "
+                 "past negotiate_timeout; they are held for 'timeout'");
     if (watchdog_start() < 0)
         log_warn("cannot start the watchdog thread; callbacks stuck in a "
                  "library call will not be logged");

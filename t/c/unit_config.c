@@ -38,6 +38,7 @@ test_defaults(void **state)
     assert_null(c.script);
     assert_true(c.callback_timeout > 0 && c.callback_timeout < 30);
     assert_int_equal(c.shutdown_grace, 30);
+    assert_true(c.negotiate_timeout == 10);
     config_free(&c);
 }
 
@@ -64,7 +65,8 @@ test_good_file(void **state)
         "callback_timeout = 2.5\n"
         "memory_limit = 32M\n"
         "lua_allow = io, os\n"
-        "max_connections = 100\n";
+        "max_connections = 100\n"
+        "negotiate_timeout = 500ms\n";
 
     (void)state;
     assert_int_equal(parse(&c, text, err, sizeof err), 0);
@@ -83,6 +85,7 @@ test_good_file(void **state)
     assert_int_equal(c.memory_limit, 32u << 20);
     assert_int_equal(c.lua_allow, CONFIG_ALLOW_IO | CONFIG_ALLOW_OS);
     assert_int_equal(c.max_connections, 100);
+    assert_true(c.negotiate_timeout == 0.5);
     config_free(&c);
 }
 
@@ -134,6 +137,8 @@ test_bad_values(void **state)
     expect_error("lua_allow = io, network\n", 1, "network");
     expect_error("breaker_mode = panic\n", 1, "breaker_mode");
     expect_error("allow_root = maybe\n", 1, "allow_root");
+    expect_error("negotiate_timeout = -1\n", 1, "negotiate_timeout");
+    expect_error("negotiate_timeout = 1h\n", 1, "negotiate_timeout");
 }
 
 /* size_is - memory_limit = text parses to want bytes */
