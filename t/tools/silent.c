@@ -19,6 +19,7 @@
  *   open N              still open when the wait ended
  * Exits 0, or 1 for a usage error or when nothing could be opened.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 
@@ -162,6 +163,7 @@ main(int argc, char **argv)
     if (optind != argc - 1 || n < 1 || n > SILENT_MAX || !(quick > 0) ||
         !(wait > 0) || wait > SILENT_MAX_WAIT)
         usage();
+    signal(SIGPIPE, SIG_IGN);   /* the milter may close before we write */
     raise_nofile();
     s = calloc((size_t)n, sizeof *s);
     if (s == NULL)
