@@ -259,9 +259,10 @@ size_suffix(const char *s)
     return *s == '\0' ? 1ULL << (10 * (u - units + 1)) : 0;
 }
 
-/* set_memory_limit - bytes with an optional K, M or G suffix; 0 = none */
+/* parse_size - bytes from 64K to 1T with an optional K, M or G suffix,
+ * or 0 */
 static int
-set_memory_limit(struct config *c, const char *v, char *err, size_t errlen)
+parse_size(const char *v, size_t *out, char *err, size_t errlen)
 {
     char *end;
     unsigned long long n, mult;
@@ -275,8 +276,23 @@ set_memory_limit(struct config *c, const char *v, char *err, size_t errlen)
                  "with a K, M or G suffix), or 0 for no limit", v);
         return -1;
     }
-    c->memory_limit = (size_t)(n * mult);
+    *out = (size_t)(n * mult);
     return 0;
+}
+
+/* set_memory_limit - bytes one connection's state may hold; 0 = none */
+static int
+set_memory_limit(struct config *c, const char *v, char *err, size_t errlen)
+{
+    return parse_size(v, &c->memory_limit, err, errlen);
+}
+
+/* set_memory_total - bytes all connections' states may hold together;
+ * 0 = none */
+static int
+set_memory_total(struct config *c, const char *v, char *err, size_t errlen)
+{
+    return parse_size(v, &c->memory_total, err, errlen);
 }
 
 static const char *const allow_names[] = {
@@ -428,6 +444,7 @@ static const struct {
     {"lua_allow", set_lua_allow},
     {"max_connections", set_max_connections},
     {"memory_limit", set_memory_limit},
+    {"memory_total", set_memory_total},
     {"negotiate_timeout", set_negotiate_timeout},
     {"shutdown_grace", set_shutdown_grace},
     {"user", set_user},
@@ -456,6 +473,7 @@ config_init(struct config *cfg)
     cfg->log_level = LOGL_INFO;
     cfg->callback_timeout = 10;
     cfg->memory_limit = CONFIG_DEFAULT_MEMORY_LIMIT;
+    cfg->memory_total = CONFIG_DEFAULT_MEMORY_TOTAL;
     cfg->breaker_errors = 0;
     cfg->breaker_window = 60;
     cfg->breaker_mode = BREAKER_ON_ERROR;

@@ -32,6 +32,7 @@ struct config {
     char *pidfile;      /* may be NULL */
     double callback_timeout;    /* seconds a callback may run, 0 = no limit */
     size_t memory_limit;        /* bytes per connection state, 0 = none */
+    size_t memory_total;        /* bytes of all of them, 0 = none */
     unsigned lua_allow;         /* CONFIG_ALLOW_* granted to scripts */
     int breaker_errors;         /* errors that trip the breaker, 0 = off */
     int breaker_window;         /* ... within this many seconds */
@@ -61,6 +62,7 @@ enum breaker_mode {
 #define CONFIG_DEFAULT_SOCKET_MODE 0660
 #define CONFIG_DEFAULT_TIMEOUT 7210
 #define CONFIG_DEFAULT_MEMORY_LIMIT (64u << 20)
+#define CONFIG_DEFAULT_MEMORY_TOTAL ((size_t)1 << 30)
 #define CONFIG_DEFAULT_NEGOTIATE_TIMEOUT 10
 
 void config_init(struct config *cfg);

@@ -81,6 +81,7 @@ conn_new_on(struct script *s)
     __atomic_add_fetch(&conn_live, 1, __ATOMIC_RELAXED);
     registry_add(c);
     c->actions = NEGOTIATE_ALL_ACTIONS;
+    c->mem_in_total = 1;
     if (s != NULL)
         script_ref(s);
     c->script = s != NULL ? s : script_current();

@@ -15,6 +15,7 @@
 #include "conn.h"
 #include "listen.h"
 #include "log.h"
+#include "memtotal.h"
 #include "mta.h"
 #include "paths.h"
 #include "replay.h"
@@ -199,6 +200,8 @@ apply_reloaded_config(struct config *nc)
     main_cfg.on_error = nc->on_error;
     main_cfg.callback_timeout = nc->callback_timeout;
     main_cfg.memory_limit = nc->memory_limit;
+    main_cfg.memory_total = nc->memory_total;
+    memtotal_set_limit(nc->memory_total);
     main_cfg.lua_allow = nc->lua_allow;
     main_cfg.shutdown_grace = nc->shutdown_grace;
     main_cfg.allow_root = nc->allow_root;
@@ -569,6 +572,7 @@ main(int argc, char **argv)
         return 1;
     gate_set_limits(main_cfg.max_connections, main_cfg.negotiate_timeout);
     callbacks_on_negotiate(gate_negotiated);
+    memtotal_set_limit(main_cfg.memory_total);
     log_notice("luamilter %s starting: script %s version %s, socket %s, "
                "on_error %s", LUAMILTER_VERSION, s->path, s->hash,
                main_cfg.socket, config_on_error_name(main_cfg.on_error));

@@ -39,6 +39,7 @@ test_defaults(void **state)
     assert_true(c.callback_timeout > 0 && c.callback_timeout < 30);
     assert_int_equal(c.shutdown_grace, 30);
     assert_true(c.negotiate_timeout == 10);
+    assert_int_equal(c.memory_total, (size_t)1 << 30);
     config_free(&c);
 }
 
@@ -64,6 +65,7 @@ test_good_file(void **state)
         "pidfile = /run/luamilter.pid\n"
         "callback_timeout = 2.5\n"
         "memory_limit = 32M\n"
+        "memory_total = 512M\n"
         "lua_allow = io, os\n"
         "max_connections = 100\n"
         "negotiate_timeout = 500ms\n";
@@ -83,6 +85,7 @@ test_good_file(void **state)
     assert_string_equal(c.pidfile, "/run/luamilter.pid");
     assert_true(c.callback_timeout == 2.5);
     assert_int_equal(c.memory_limit, 32u << 20);
+    assert_int_equal(c.memory_total, 512u << 20);
     assert_int_equal(c.lua_allow, CONFIG_ALLOW_IO | CONFIG_ALLOW_OS);
     assert_int_equal(c.max_connections, 100);
     assert_true(c.negotiate_timeout == 0.5);
@@ -134,6 +137,7 @@ test_bad_values(void **state)
     expect_error("script = \"unterminated\n", 1, "unbalanced");
     expect_error("callback_timeout = forever\n", 1, "callback_timeout");
     expect_error("memory_limit = 12Q\n", 1, "memory_limit");
+    expect_error("memory_total = 1K\n", 1, "memory_total: '1K' is not a size");
     expect_error("lua_allow = io, network\n", 1, "network");
     expect_error("breaker_mode = panic\n", 1, "breaker_mode");
     expect_error("allow_root = maybe\n", 1, "allow_root");
