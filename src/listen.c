@@ -155,11 +155,11 @@ clear_path(const char *path, char *err, size_t errlen)
 }
 
 /* listen_unix - bind and listen on a unix socket at path, given to
- * uid:gid ((uid_t)-1, (gid_t)-1: unchanged) with permission bits mode
- * before anyone can connect; the fd or -1 */
+ * uid:gid ((uid_t)-1, (gid_t)-1: unchanged; who names them for messages)
+ * with permission bits mode before anyone can connect; the fd or -1 */
 int
-listen_unix(const char *path, int mode, uid_t uid, gid_t gid, int backlog,
-            char *err, size_t errlen)
+listen_unix(const char *path, int mode, uid_t uid, gid_t gid,
+            const char *who, int backlog, char *err, size_t errlen)
 {
     struct sockaddr_un sun;
     char why[512];
@@ -190,10 +190,9 @@ listen_unix(const char *path, int mode, uid_t uid, gid_t gid, int backlog,
         return -1;
     }
     if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(path, uid, gid) < 0)
-        snprintf(why, sizeof why, "chown to %ld:%ld: %s (luamilter must "
-                 "start as root, or be a member of the group it gives the "
-                 "socket to)", uid == (uid_t)-1 ? -1L : (long)uid,
-                 gid == (gid_t)-1 ? -1L : (long)gid, strerror(errno));
+        snprintf(why, sizeof why, "cannot give it to %s: %s (luamilter "
+                 "must start as root, or be a member of the group)", who,
+                 strerror(errno));
     else if (chmod(path, (mode_t)mode) < 0)
         snprintf(why, sizeof why, "chmod %o: %s", mode, strerror(errno));
     else if (listen(fd, backlog > 0 ? backlog : SOMAXCONN) < 0)

@@ -18,7 +18,7 @@
 
 int listen_inet(const char *spec, int backlog, char *err, size_t errlen);
 int listen_unix(const char *path, int mode, uid_t uid, gid_t gid,
-                int backlog, char *err, size_t errlen);
+                const char *who, int backlog, char *err, size_t errlen);
 void listen_stop(int fd);
 
 #endif

@@ -453,7 +453,7 @@ open_own_socket(const struct config *cfg, char *spec, size_t speclen)
 {
     const char *path = sockspec_unix_path(cfg->socket);
     const char *group, *key;
-    char err[1024];
+    char err[1024], who[512];
     uid_t uid;
     gid_t gid;
 
@@ -464,14 +464,17 @@ open_own_socket(const struct config *cfg, char *spec, size_t speclen)
             log_err("socket %s: %s", cfg->socket, err);
             return -1;
         }
-        main_listen_fd = listen_unix(path, cfg->socket_mode, uid, gid,
+        snprintf(who, sizeof who, "%s%s%s%s%s%s", cfg->user != NULL ? "user "
+                 : "", cfg->user != NULL ? cfg->user : "",
+                 cfg->user != NULL && group != NULL ? ", " : "",
+                 group != NULL ? "group " : "", group != NULL ? group : "",
+                 group != NULL ? (key[0] == 's' ? " (socket_group)"
+                                                : " (group)") : "");
+        main_listen_fd = listen_unix(path, cfg->socket_mode, uid, gid, who,
                                      cfg->backlog, err, sizeof err);
         if (main_listen_fd >= 0)
-            log_info("socket %s: mode %04o%s%s%s%s", cfg->socket,
-                     cfg->socket_mode, cfg->user != NULL ? ", user " : "",
-                     cfg->user != NULL ? cfg->user : "",
-                     group != NULL ? ", group " : "",
-                     group != NULL ? group : "");
+            log_info("socket %s: mode %04o%s%s", cfg->socket,
+                     cfg->socket_mode, who[0] != '\0' ? ", " : "", who);
     } else {
         main_listen_fd = listen_inet(cfg->socket, cfg->backlog, err,
                                      sizeof err);

@@ -42,6 +42,20 @@ lib.run(function()
   out = as_nobody("--groups=mail")
   lib.check(out:find("eom continue", 1, true),
     "a member of group mail passes mail; rawmilter said:\n" .. out)
+  -- started as a user outside that group, luamilter cannot give the
+  -- socket away: it says so and exits 1, leaving no socket behind
+  local conf = tmpdir .. "/nobody.conf"
+  local f = assert(io.open(conf, "w"))
+  f:write("socket = unix:", tmpdir, "/nobody.sock\nscript = ", tmpdir,
+          "/policy.lua\nsocket_group = mail\n")
+  f:close()
+  os.execute("chmod 644 '" .. conf .. "' '" .. tmpdir .. "/policy.lua'; chmod 777 '" .. tmpdir .. "'")
+  local text, ok = sh(string.format(
+    "setpriv --reuid=nobody --regid=nogroup --clear-groups timeout 10 '%s' -c '%s'", luamilter, conf))
+  lib.check(not ok and text:find("cannot give it to group mail (socket_group): Operation not permitted", 1, true),
+    "a non-member cannot give the socket to group mail, and says so:\n" .. text)
+  lib.check(not os.execute("test -e '" .. tmpdir .. "/nobody.sock'"), "no socket left behind")
+  os.execute("chmod 755 '" .. tmpdir .. "'")
   -- and the daemon's own test client (root) still gets through
   local conn = lib.connect()
   lib.step(mt.conninfo(conn, "c", "192.0.2.1"), "conninfo")
