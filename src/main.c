@@ -446,42 +446,68 @@ socket_group_of(const struct config *cfg, const char **key)
     return cfg->socket_group != NULL ? cfg->socket_group : cfg->group;
 }
 
+/* describe_owner - "user U, group G (key)" (either part may be absent)
+ * into out, for messages */
+static void
+describe_owner(const char *user, const char *group, const char *key,
+               char *out, size_t len)
+{
+    int n = 0;
+
+    out[0] = '\0';
+    if (user != NULL)
+        n = snprintf(out, len, "user %s", user);
+    if (group != NULL && n >= 0 && (size_t)n < len)
+        snprintf(out + n, len - (size_t)n, "%sgroup %s (%s)",
+                 n > 0 ? ", " : "", group, key);
+}
+
+/* open_unix - our unix socket, given to its user and group, into
+ * main_listen_fd; -1 once the reason is logged */
+static int
+open_unix(const struct config *cfg, const char *path)
+{
+    const char *group, *key;
+    char err[1024], who[512];
+    uid_t uid;
+    gid_t gid;
+
+    group = socket_group_of(cfg, &key);
+    if (privs_socket_owner(cfg->user, group, key, &uid, &gid, err,
+                           sizeof err) < 0) {
+        log_err("socket %s: %s", cfg->socket, err);
+        return -1;
+    }
+    describe_owner(cfg->user, group, key, who, sizeof who);
+    main_listen_fd = listen_unix(path, cfg->socket_mode, uid, gid, who,
+                                 cfg->backlog, err, sizeof err);
+    if (main_listen_fd < 0) {
+        log_err("socket %s: %s", cfg->socket, err);
+        return -1;
+    }
+    log_info("socket %s: mode %04o%s%s", cfg->socket, cfg->socket_mode,
+             who[0] != '\0' ? ", " : "", who);
+    return 0;
+}
+
 /* open_own_socket - open the configured unix or inet socket ourselves
  * into main_listen_fd; its fd:N spec for libmilter in spec */
 static int
 open_own_socket(const struct config *cfg, char *spec, size_t speclen)
 {
     const char *path = sockspec_unix_path(cfg->socket);
-    const char *group, *key;
-    char err[1024], who[512];
-    uid_t uid;
-    gid_t gid;
+    char err[1024];
 
     if (path != NULL) {
-        group = socket_group_of(cfg, &key);
-        if (privs_socket_owner(cfg->user, group, key, &uid, &gid, err,
-                               sizeof err) < 0) {
-            log_err("socket %s: %s", cfg->socket, err);
+        if (open_unix(cfg, path) < 0)
             return -1;
-        }
-        snprintf(who, sizeof who, "%s%s%s%s%s%s", cfg->user != NULL ? "user "
-                 : "", cfg->user != NULL ? cfg->user : "",
-                 cfg->user != NULL && group != NULL ? ", " : "",
-                 group != NULL ? "group " : "", group != NULL ? group : "",
-                 group != NULL ? (key[0] == 's' ? " (socket_group)"
-                                                : " (group)") : "");
-        main_listen_fd = listen_unix(path, cfg->socket_mode, uid, gid, who,
-                                     cfg->backlog, err, sizeof err);
-        if (main_listen_fd >= 0)
-            log_info("socket %s: mode %04o%s%s", cfg->socket,
-                     cfg->socket_mode, who[0] != '\0' ? ", " : "", who);
     } else {
         main_listen_fd = listen_inet(cfg->socket, cfg->backlog, err,
                                      sizeof err);
-    }
-    if (main_listen_fd < 0) {
-        log_err("socket %s: %s", cfg->socket, err);
-        return -1;
+        if (main_listen_fd < 0) {
+            log_err("%s", err);         /* it names the socket */
+            return -1;
+        }
     }
     snprintf(spec, speclen, "fd:%d", main_listen_fd);
     return 0;
