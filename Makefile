@@ -41,8 +41,10 @@ BUILD := build/prefix$(subst /,_,$(PREFIX))
 BIN := $(BUILD)/luamilter
 endif
 
-# libmilter linked statically so the sigwait wrapper keeps SIGHUP for us
-MILTER_LIBS := -Wl,--wrap=sigwait -l:libmilter.a -pthread
+# libmilter linked statically so the sigwait wrapper keeps SIGHUP for us,
+# and the accept, close and read wrappers count connections (src/daemon/gate.c)
+MILTER_LIBS := -Wl,--wrap=sigwait,--wrap=accept,--wrap=close,--wrap=read \
+	-l:libmilter.a -pthread
 LIBS = $(MILTER_LIBS) $(MODULE_LIBS) $(LUA_LIBS) -lm -ldl
 
 # src/ is in layers, each including only the layers before it in this list
@@ -55,7 +57,7 @@ BASE_SRCS := base/arena.c base/config.c base/config_keys.c base/fileio.c base/lo
 	base/json.c base/reply.c base/sockspec.c base/testvec.c
 MILTER_SRCS := milter/negotiate.c milter/stage.c milter/verdict.c
 LUA_SRCS := lua/actions.c lua/budget.c lua/engine.c lua/lib_milter.c lua/lstate.c \
-	lua/module.c lua/package_view.c lua/sandbox.c lua/script.c
+	lua/memtotal.c lua/module.c lua/package_view.c lua/sandbox.c lua/script.c
 # every .c in src/modules is built in; a module that links a library says
 # so in its own src/modules/NAME.mk (MODULE_LIBS += -lfoo)
 MODULE_SRCS := $(patsubst src/%,%,$(sort $(wildcard src/modules/*.c)))
@@ -65,7 +67,7 @@ SESSION_SRCS := session/breaker.c session/callbacks.c session/conn.c session/wat
 CORE_SRCS := $(BASE_SRCS) $(MILTER_SRCS) $(LUA_SRCS) $(MODULE_SRCS) $(SESSION_SRCS)
 DAEMON_SRCS := $(CORE_SRCS) milter/mta.c milter/record.c base/message.c \
 	offline/replay.c offline/lcore.c offline/policytest.c daemon/signals.c \
-	daemon/privs.c daemon/listen.c daemon/reload.c daemon/main.c
+	daemon/privs.c daemon/listen.c daemon/gate.c daemon/reload.c daemon/main.c
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
 C_TESTS := unit_config unit_checks unit_engine unit_json unit_sandbox unit_reload
@@ -143,7 +145,10 @@ $(BUILD):
 t/tools/rawmilter: t/tools/rawmilter.c
 	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O2 -o $@ $<
 
-tools: t/tools/rawmilter build/stress
+t/tools/silent: t/tools/silent.c t/tools/mproto.h
+	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O2 -o $@ $<
+
+tools: t/tools/rawmilter t/tools/silent build/stress
 
 build/stress: t/stress/stress.c t/tools/mproto.h
 	@mkdir -p build
@@ -201,7 +206,7 @@ check-asan: deps
 	$(MAKE) SANITIZE=1 check
 
 clean:
-	rm -rf build luamilter t/tools/rawmilter $(CORE_SO)
+	rm -rf build luamilter t/tools/rawmilter t/tools/silent $(CORE_SO)
 
 include scripts/install.mk
 include t/fuzz/fuzz.mk

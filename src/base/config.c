@@ -478,8 +478,9 @@ set_key(struct config *cfg, const char *key, const char *value, int line,
         }
     }
     if (line > 0 && k->type != CT_LIST && cfg->lines[slot] > 0) {
-        snprintf(err, errlen, "%s: given twice, first on line %d (remove "
-                 "one of them)", key, cfg->lines[slot]);
+        snprintf(err, errlen, "%s: already set at line %d (a key may be set "
+                 "only once; remove one of the two lines)", key,
+                 cfg->lines[slot]);
         return -1;
     }
     p = value_at(cfg, sec, k);

@@ -46,6 +46,7 @@ struct config {
     char *file;         /* path of the file read, NULL if none */
     char *socket;       /* libmilter socket spec */
     int socket_mode;    /* permission bits of a unix socket */
+    char *socket_group; /* group a unix socket is given to, may be NULL */
     char *script;       /* policy script path */
     char *lua_path;     /* prepended to package.path, may be NULL */
     int on_error;       /* enum on_error */
@@ -56,6 +57,7 @@ struct config {
     char *pidfile;      /* may be NULL */
     double callback_timeout;    /* seconds a callback may run, 0 = no limit */
     size_t memory_limit;        /* bytes per connection state, 0 = none */
+    size_t memory_total;        /* bytes of all of them, 0 = none */
     unsigned lua_allow;         /* CONFIG_ALLOW_* granted to scripts */
     int breaker_errors;         /* errors that trip the breaker, 0 = off */
     int breaker_window;         /* ... within this many seconds */
@@ -63,6 +65,7 @@ struct config {
     int shutdown_grace;         /* seconds SIGTERM waits for connections */
     double reload_timeout;      /* seconds a reload may take, then refused */
     int max_connections;        /* 0 = no limit */
+    double negotiate_timeout;   /* seconds to negotiate, 0 = no limit */
     char *user, *group;         /* privileges to drop to */
     int allow_root;
     void *section[CONFIG_SECTIONS_MAX];     /* modules' blocks */
@@ -85,6 +88,7 @@ enum breaker_mode {
 };
 
 #define CONFIG_DEFAULT_SOCKET "unix:/run/luamilter/luamilter.sock"
+#define CONFIG_DEFAULT_SOCKET_MODE 0660
 #define CONFIG_DEFAULT_TIMEOUT 7210
 #define CONFIG_DEFAULT_MEMORY_LIMIT (64u << 20)
 

@@ -29,6 +29,17 @@ check_socket(const char *v, char *err, size_t errlen)
     return sockspec_check(v, NULL, err, errlen);
 }
 
+/* check_group_name - a socket_group is not empty */
+static int
+check_group_name(const char *v, char *err, size_t errlen)
+{
+    if (v[0] == '\0') {
+        snprintf(err, errlen, "empty group name");
+        return -1;
+    }
+    return 0;
+}
+
 /* check_script - a script path is not empty */
 static int
 check_script(const char *v, char *err, size_t errlen)
@@ -47,8 +58,10 @@ check_script(const char *v, char *err, size_t errlen)
 static const struct config_key core_keys[] = {
     {"socket", CT_STRING, F(socket), NULL, 0, 0, NULL, 0, check_socket,
      "where the MTA connects (unix:/path, inet:PORT@HOST, inet6:, fd:N)"},
-    {"socket_mode", CT_OCTAL, F(socket_mode), "0666", 0, 0777, NULL, 0, NULL,
+    {"socket_mode", CT_OCTAL, F(socket_mode), "0660", 0, 0777, NULL, 0, NULL,
      "permission bits of a unix socket"},
+    {"socket_group", CT_STRING, F(socket_group), NULL, 0, 0, NULL, 0,
+     check_group_name, "the group a unix socket is given to"},
     {"script", CT_STRING, F(script), NULL, 0, 0, NULL, CK_RELOAD,
      check_script, "the policy script, relative to this file"},
     {"lua_path", CT_STRING, F(lua_path), NULL, 0, 0, NULL, CK_RELOAD, NULL,
@@ -70,6 +83,8 @@ static const struct config_key core_keys[] = {
      NULL, CK_RELOAD, NULL, "seconds one callback may run, 0 for no limit"},
     {"memory_limit", CT_SIZE, F(memory_limit), "64M", 64 << 10, SIZE_1T,
      NULL, CK_RELOAD, NULL, "memory of one connection's Lua state, 0: none"},
+    {"memory_total", CT_SIZE, F(memory_total), "1G", 64 << 10, SIZE_1T,
+     NULL, CK_RELOAD, NULL, "memory of all connections' Lua states, 0: none"},
     {"lua_allow", CT_FLAGS, F(lua_allow), "", 0, 0, config_allow_words,
      CK_RELOAD, NULL, "what the policy gets beyond the sandbox"},
     {"breaker_errors", CT_INT, F(breaker_errors), "0", 0, 1000000, NULL,
@@ -85,6 +100,9 @@ static const struct config_key core_keys[] = {
      CK_RELOAD, NULL, "seconds SIGTERM waits for open connections"},
     {"max_connections", CT_INT, F(max_connections), "0", 0, 1000000, NULL,
      CK_RELOAD, NULL, "connections served at once, 0 for no limit"},
+    {"negotiate_timeout", CT_SECONDS, F(negotiate_timeout), "10", 0, 3600,
+     NULL, CK_RELOAD, NULL,
+     "seconds a new connection has to negotiate, 0 for no limit"},
     {"user", CT_STRING, F(user), NULL, 0, 0, NULL, CK_EMPTY_UNSETS, NULL,
      "the user to run as after opening the socket"},
     {"group", CT_STRING, F(group), NULL, 0, 0, NULL, CK_EMPTY_UNSETS, NULL,

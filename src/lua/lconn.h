@@ -29,6 +29,10 @@
 struct lua_State;
 struct script;
 
+/* which limit refused an allocation */
+#define MEM_BY_LIMIT 1      /* the connection's memory_limit */
+#define MEM_BY_TOTAL 2      /* memory_total, all connections together */
+
 struct lconn {
     struct lua_State *L;
     struct script *script;      /* the generation the state runs */
@@ -48,7 +52,10 @@ struct lconn {
     size_t mem_used;            /* bytes held by the Lua state */
     struct arena arena;         /* small objects of the Lua state */
     size_t mem_limit;           /* refuse growth past this, 0 = none */
-    int mem_refused;            /* the allocator said no, this call */
+    int mem_in_total;           /* draws on memory_total's pool */
+    size_t mem_reserved;        /* ... and holds this much of it */
+    int mem_refused;            /* the allocator said no, this call:
+                                 * MEM_BY_LIMIT or MEM_BY_TOTAL */
     int mem_error;              /* ... and Lua raised it (no retry that
                                  * its emergency collection made room for) */
     struct {                    /* the refused request, until retried */

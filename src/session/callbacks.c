@@ -26,6 +26,8 @@
     (STAGE_BIT(ST_ENVFROM) | STAGE_BIT(ST_DATA) | STAGE_BIT(ST_EOH) | \
      STAGE_BIT(ST_BODY) | STAGE_BIT(ST_EOM))
 
+static void (*negotiate_hook)(void);    /* callbacks_on_negotiate */
+
 /* conn_of - the context's connection, created on its first callback */
 static struct conn *
 conn_of(SMFICTX *ctx)
@@ -84,17 +86,6 @@ failed(struct conn *c, SMFICTX *ctx, enum stage st, const char *why)
                "failure is answered at the next stage that replies", c->lc.id,
                stage_name(st));
     return SMFIS_NOREPLY;
-}
-
-/* overloaded - the answer to a connection past max_connections */
-static sfsistat
-overloaded(struct conn *c, SMFICTX *ctx, enum stage st)
-{
-    if (!can_reply(c, st))
-        return SMFIS_CONTINUE;
-    mta_setreply(ctx, "451", "4.3.2",
-                 "Too many connections to the mail filter, try again later");
-    return SMFIS_TEMPFAIL;
 }
 
 /* pending_due - whether a pending failure is answered at this stage */
@@ -171,9 +162,7 @@ dispatch(SMFICTX *ctx, enum stage st, const struct event *ev)
         return SMFIS_TEMPFAIL;
     }
     call_enter(c, ctx, st);
-    if (c->mode == CONN_OVERLOADED) {
-        status = overloaded(c, ctx, st);
-    } else if (pending_due(c, st)) {
+    if (pending_due(c, st)) {
         status = on_error_status(c, ctx, st, "policy failed earlier, at a "
                                  "reply-less stage");
         c->pending &= ~PENDING_MSG;
@@ -221,9 +210,11 @@ lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     int i;
 
     *pf2 = *pf3 = 0;
+    if (negotiate_hook != NULL)
+        negotiate_hook();
     if (c == NULL)
         return SMFIS_ALL_OPTS;
-    if (c->mode != CONN_SERVING) {
+    if (c->mode == CONN_BROKEN) {
         /* ask for every stage with replies, so the failure can be answered */
         c->lc.actions = *pf0 = f0 & NEGOTIATE_ALL_ACTIONS;
         c->protocol = *pf1 = f1 & SMFIP_SKIP;
@@ -442,13 +433,16 @@ lm_unknown(SMFICTX *ctx, const char *cmd)
     return dispatch(ctx, ST_UNKNOWN, &ev);
 }
 
-/* lm_close - close(), then the connection's state is freed */
+/* lm_close - close(), then the connection's state is freed; nothing for
+ * a connection that never got as far as negotiating (no state to close) */
 static sfsistat
 lm_close(SMFICTX *ctx)
 {
     struct event ev;
     struct conn *c;
 
+    if (mta_getpriv(ctx) == NULL)
+        return SMFIS_CONTINUE;
     memset(&ev, 0, sizeof ev);
     dispatch(ctx, ST_CLOSE, &ev);
     c = mta_getpriv(ctx);
@@ -458,6 +452,14 @@ lm_close(SMFICTX *ctx)
         conn_free(c);
     }
     return SMFIS_CONTINUE;
+}
+
+/* callbacks_on_negotiate - fn runs first in every negotiate callback, on
+ * the thread that read the MTA's OPTNEG (NULL: nothing) */
+void
+callbacks_on_negotiate(void (*fn)(void))
+{
+    negotiate_hook = fn;
 }
 
 /* callbacks_fill - the filter description with every callback */

@@ -16,20 +16,12 @@
 static unsigned long conn_counter;
 static int conn_default_mode;  /* enum module_mode of new conns */
 static long conn_live;
-static int conn_max;           /* max_connections, 0 = no limit */
 /* conn_set_mode - what new conns' states serve (enum module_mode): replay
  * sets MODULE_REPLAY for its whole process */
 void
 conn_set_mode(int mode)
 {
     conn_default_mode = mode;
-}
-
-/* conn_set_max - refuse connections past this many (0: no limit) */
-void
-conn_set_max(int max)
-{
-    conn_max = max;
 }
 
 /* conn_new - a connection on the current generation, with its Lua state */
@@ -51,16 +43,11 @@ conn_new_on(struct script *s)
         return NULL;
     }
     c->lc.id = __atomic_add_fetch(&conn_counter, 1, __ATOMIC_RELAXED);
-    if (conn_max > 0 && conn_count() >= conn_max) {
-        c->mode = CONN_OVERLOADED;
-        log_warn("conn#%lu: refused with 451 4.3.2: max_connections (%d) "
-                 "reached", c->lc.id, conn_max);
-        return c;
-    }
     __atomic_add_fetch(&conn_live, 1, __ATOMIC_RELAXED);
     lstate_watch(&c->lc);
     c->lc.actions = NEGOTIATE_ALL_ACTIONS;
     c->lc.mode = conn_default_mode;
+    c->lc.mem_in_total = 1;
     if (s != NULL)
         script_ref(s);
     c->lc.script = s != NULL ? s : script_current();
@@ -107,8 +94,7 @@ conn_free(struct conn *c)
     lstate_unwatch(&c->lc);
     engine_close(&c->lc);
     script_unref(c->lc.script);
-    if (c->mode != CONN_OVERLOADED)
-        __atomic_sub_fetch(&conn_live, 1, __ATOMIC_RELAXED);
+    __atomic_sub_fetch(&conn_live, 1, __ATOMIC_RELAXED);
     free(c);
 }
 

@@ -25,8 +25,7 @@ struct script;
 /* what a connection can do */
 enum conn_mode {
     CONN_SERVING = 0,       /* its policy runs */
-    CONN_BROKEN,            /* its Lua state could not be set up */
-    CONN_OVERLOADED         /* past max_connections: refused */
+    CONN_BROKEN             /* its Lua state could not be set up */
 };
 
 struct conn {
@@ -43,7 +42,6 @@ struct conn *conn_new_on(struct script *s);
 void conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error);
 void conn_free(struct conn *c);
 long conn_count(void);
-void conn_set_max(int max);
 void conn_set_mode(int mode);
 
 #endif

@@ -73,6 +73,9 @@ test_sockspec(void **state)
     spec_bad("inet6:25@[::g]", "bad IPv6");
     spec_bad("inet:25@ho st", "bad character");
     spec_bad("fd:x", "descriptor");
+    spec_bad("unix:run/m.sock", "must be absolute");
+    spec_bad("local:./m.sock", "must be absolute");
+    spec_bad("m.sock", "unknown type");
     memset(longpath, 'a', sizeof longpath - 1);
     longpath[0] = '/';
     longpath[sizeof longpath - 1] = '\0';
@@ -228,6 +231,14 @@ test_refuse_root(void **state)
     assert_int_equal(privs_refuse_root(0, "luamilter", 0, err, sizeof err),
                      0);
     assert_int_equal(privs_refuse_root(1000, NULL, 0, err, sizeof err), 0);
+    /* 'user = root' (any name of uid 0) is root too */
+    err[0] = '\0';
+    assert_int_equal(privs_refuse_root(0, "root", 0, err, sizeof err), -1);
+    assert_non_null(strstr(err, "'user = root' is root"));
+    assert_non_null(strstr(err, "allow_root = yes"));
+    assert_int_equal(privs_refuse_root(1000, "root", 0, err, sizeof err), -1);
+    assert_int_equal(privs_refuse_root(0, "root", 1, err, sizeof err), 0);
+    assert_int_equal(privs_refuse_root(0, "nobody", 0, err, sizeof err), 0);
 }
 
 /* bound_socket - a unix socket of this type bound at path (listening if a

@@ -15,6 +15,7 @@
 #include "callbacks.h"
 #include "config.h"
 #include "log.h"
+#include "memtotal.h"
 #include "mta_fake.h"
 #include "script.h"
 
@@ -335,6 +336,48 @@ setup(void **state)
     return 0;
 }
 
+static const char *HOLD_POLICY =
+    "local milter = require 'milter'\n"
+    "local P = milter.Base:extend()\n"
+    "function P:envfrom()\n"
+    "  self.held = {}\n"
+    "  for i = 1, 48 do self.held[i] = string.rep('x', 65528) .. string.format('%08d', i) end\n"
+    "  collectgarbage()\n"
+    "end\n"
+    "return P\n";
+
+/* test_memory_total - two connections holding 3 MiB each pass a 4 MiB
+ * memory_total: the second one's envfrom fails, not the first's; closing
+ * gives every reserved byte back */
+static void
+test_memory_total(void **state)
+{
+    struct smfi_str ctx2;
+    unsigned long p0, p1, p2, p3;
+    const struct fake_call *reply;
+
+    (void)state;
+    memtotal_set_limit(4u << 20);
+    use(HOLD_POLICY, NULL);
+    assert_true(memtotal_reserved() > 0);     /* the first state counts */
+    assert_int_equal(desc.xxfi_envfrom(&ctx, argv1("<a@x>")),
+                     SMFIS_CONTINUE);
+    assert_true(memtotal_reserved() >= 3u << 20);
+    fake_reset(&ctx2);
+    assert_int_equal(desc.xxfi_negotiate(&ctx2, 0x1ff, 0x1fffff, 0, 0, &p0,
+                                         &p1, &p2, &p3), SMFIS_CONTINUE);
+    assert_int_equal(desc.xxfi_envfrom(&ctx2, argv1("<a@x>")),
+                     SMFIS_TEMPFAIL);
+    reply = fake_find(&ctx2, "setreply");
+    assert_non_null(reply);
+    assert_string_equal(reply->a, "451");
+    assert_true(memtotal_reserved() <= 4u << 20);
+    desc.xxfi_close(&ctx2);
+    finish();
+    assert_int_equal(memtotal_reserved(), 0);
+    memtotal_set_limit(0);
+}
+
 /* main - run the engine tests */
 int
 main(void)
@@ -347,6 +390,7 @@ main(void)
         cmocka_unit_test(test_noreply_failure),
         cmocka_unit_test(test_negotiation_shape),
         cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_memory_total),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);

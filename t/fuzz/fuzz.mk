@@ -21,7 +21,7 @@ FUZZ_SRC_message := src/base/message.c
 FUZZ_SRC_bridge := $(addprefix src/,lua/actions.c base/arena.c session/breaker.c \
 	lua/budget.c lua/lstate.c session/callbacks.c base/config.c base/config_keys.c session/conn.c lua/engine.c \
 	base/fileio.c base/log.c milter/negotiate.c base/paths.c base/reply.c \
-	lua/package_view.c lua/sandbox.c lua/script.c base/sockspec.c milter/stage.c milter/verdict.c \
+	lua/memtotal.c lua/package_view.c lua/sandbox.c lua/script.c base/sockspec.c milter/stage.c milter/verdict.c \
 	milter/mta.c milter/record.c lua/lib_milter.c lua/module.c) \
 	$(sort $(wildcard src/modules/*.c))
 # the modules' own link flags (src/modules/*.mk), when run on its own
