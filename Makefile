@@ -54,6 +54,14 @@ C_TESTS := unit_config unit_checks unit_engine
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) privs.o) $(BUILD)/t/mta_fake.o
 
+# shared dictionaries (src/modules/shdict*, issue 11): self-contained units,
+# not linked into the daemon until the module registry (issue 10) wires them
+SHDICT_SRCS := shdict.c shdict_hash.c shdict_heap.c shdict_keeper.c \
+	shdict_lua.c shdict_region.c shdict_set.c
+SHDICT_OBJS := $(addprefix $(BUILD)/modules/,$(SHDICT_SRCS:.c=.o))
+C_TESTS += unit_shdict
+C_TEST_BINS += $(BUILD)/t/unit_shdict
+
 # milter.core for busted specs (milter.test): the core with a recording MTA
 PIC_SRCS := $(CORE_SRCS) mta.c record.c message.c lcore.c
 PIC_OBJS := $(addprefix build/pic/,$(PIC_SRCS:.c=.o))
@@ -145,6 +153,23 @@ check-asan: deps
 
 clean:
 	rm -rf build luamilter t/tools/rawmilter $(CORE_SO)
+
+# shared dictionaries: objects, unit test, microbench (make bench-shdict)
+.PHONY: bench-shdict
+$(BUILD)/modules/%.o: src/modules/%.c
+	@mkdir -p $(BUILD)/modules
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/t/unit_shdict: $(BUILD)/t/unit_shdict.o $(SHDICT_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(LUA_LIBS) -pthread -lm -ldl
+
+$(BUILD)/shdict-bench: t/perf/shdict_bench.c $(SHDICT_OBJS)
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(SHDICT_OBJS) $(SAN_LDFLAGS) $(LUA_LIBS) -pthread -lm -ldl
+
+bench-shdict: $(BUILD)/shdict-bench
+	$(BUILD)/shdict-bench
+
+-include $(wildcard $(BUILD)/modules/*.d)
 
 include scripts/install.mk
 include t/fuzz/fuzz.mk

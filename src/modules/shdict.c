@@ -1,16 +1,18 @@
 /*
  * shdict.c - one shared dictionary (see shdict.h).
  *
- * An entry is one malloc'd block: header, key bytes, then a string value.
- * It sits in three structures under the dictionary's lock: a hash chain
- * (SipHash with a per-dictionary key, power-of-two table, load factor 1),
- * the LRU list (most recently used first), and, when it has an expiry, the
- * expiry min-heap.  Entries leaving the dictionary are unlinked under the
- * lock and freed after it is released.
+ * An entry is one block of the dictionary's region (shdict_region.c):
+ * header, key bytes, then a string value.  It sits in three structures
+ * under the dictionary's lock: a hash chain (SipHash with a per-dictionary
+ * key, power-of-two table, load factor 1), the LRU list (most recently
+ * used first), and, when it has an expiry, the expiry min-heap.  The table
+ * and the heap are malloc'd beside the region: 8 bytes per bucket and per
+ * expiring entry, doubled at most.
  */
 #include "shdict.h"
 #include "shdict_hash.h"
 #include "shdict_heap.h"
+#include "shdict_region.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -29,9 +31,8 @@ struct lru_link {
 struct shdict_entry {
     struct shdict_timed timed;  /* the expiry heap's part */
     struct lru_link lru;
-    struct shdict_entry *hnext; /* hash chain; the free list once unlinked */
+    struct shdict_entry *hnext; /* hash chain */
     uint64_t hash;
-    size_t cost;                /* accounted bytes */
     size_t vlen;                /* string value bytes */
     uint32_t klen;
     unsigned char type;         /* enum shdict_type */
@@ -52,38 +53,11 @@ struct shdict {
     struct shdict_entry **buckets;
     size_t nbuckets;            /* a power of two */
     size_t count;
-    size_t used;                /* accounted bytes, tables included */
+    struct shdict_region *region;
     struct lru_link lru;        /* next: most recent; prev: least recent */
     struct shdict_heap heap;
     uint64_t evictions, expired;
 };
-
-/* alloc_cost - the bytes malloc really takes for an n-byte block (glibc:
- * 8 bytes of header, 16-byte steps, 32 at least; page steps once mmap'd) */
-static size_t
-alloc_cost(size_t n)
-{
-    size_t c;
-
-    if (n >= 128 * 1024)
-        return (n + 16 + 4095) & ~(size_t)4095;
-    c = (n + 8 + 15) & ~(size_t)15;
-    return c < 32 ? 32 : c;
-}
-
-/* table_cost - the accounted bytes of a table of nb buckets */
-static size_t
-table_cost(size_t nb)
-{
-    return alloc_cost(nb * sizeof(struct shdict_entry *));
-}
-
-/* heap_cost - the accounted bytes of a heap array of cap slots */
-static size_t
-heap_cost(size_t cap)
-{
-    return cap > 0 ? alloc_cost(cap * sizeof(struct shdict_timed *)) : 0;
-}
 
 /* entry_of_lru - the entry around an LRU link */
 static inline struct shdict_entry *
@@ -180,11 +154,10 @@ link_of(struct shdict *d, struct shdict_entry *e)
     return link;
 }
 
-/* unlink_entry - take the entry at *link out of every structure and put
- * it on the free list grave (freed once the lock is released) */
+/* unlink_entry - take the entry at *link out of every structure and give
+ * its memory back */
 static void
-unlink_entry(struct shdict *d, struct shdict_entry **link,
-             struct shdict_entry **grave)
+unlink_entry(struct shdict *d, struct shdict_entry **link)
 {
     struct shdict_entry *e = *link;
 
@@ -193,44 +166,18 @@ unlink_entry(struct shdict *d, struct shdict_entry **link,
     if (e->timed.slot != SHDICT_NO_SLOT)
         shdict_heap_remove(&d->heap, &e->timed);
     d->count--;
-    d->used -= e->cost;
-    e->hnext = *grave;
-    *grave = e;
+    shdict_region_release(d->region, e);
 }
 
 /* drop_expired - unlink *link if it has expired at now; whether it did */
 static int
-drop_expired(struct shdict *d, struct shdict_entry **link, double now,
-             struct shdict_entry **grave)
+drop_expired(struct shdict *d, struct shdict_entry **link, double now)
 {
     if (*link == NULL || !is_expired(*link, now))
         return 0;
-    unlink_entry(d, link, grave);
+    unlink_entry(d, link);
     d->expired++;
     return 1;
-}
-
-/* bury - free the entries of a free list (lock released) */
-static void
-bury(struct shdict_entry *grave)
-{
-    struct shdict_entry *next;
-
-    for (; grave != NULL; grave = next) {
-        next = grave->hnext;
-        free(grave);
-    }
-}
-
-/* heap_cap_for - the heap size that holds slots entries */
-static size_t
-heap_cap_for(const struct shdict *d, size_t slots)
-{
-    size_t cap = d->heap.cap > 0 ? d->heap.cap : FIRST_HEAP;
-
-    while (cap < slots)
-        cap *= 2;
-    return cap;
 }
 
 /* pick_victim - the entry to evict next: an expired one first, then the
@@ -250,69 +197,74 @@ pick_victim(struct shdict *d, const struct shdict_entry *keep, double now)
     return NULL;
 }
 
-/* make_room - evict until an entry of need bytes fits once keep (which
- * stays; may be NULL) has released frees bytes, with slots more heap
- * slots; grows the heap; -1 when it cannot fit at all */
-static int
-make_room(struct shdict *d, size_t need, size_t frees, size_t slots,
-          const struct shdict_entry *keep, double now, int *forcible,
-          struct shdict_entry **grave)
+/* evict - drop victim to make room, counting it */
+static void
+evict(struct shdict *d, struct shdict_entry *victim, double now,
+      int *forcible)
 {
-    size_t floor, cap, grow;
-    struct shdict_entry *victim;
+    if (is_expired(victim, now)) {
+        d->expired++;
+    } else {
+        d->evictions++;
+        *forcible = 1;
+    }
+    unlink_entry(d, link_of(d, victim));
+}
 
-    floor = table_cost(d->nbuckets) + need +
-            (slots > 0 ? heap_cost(heap_cap_for(d, 1)) : heap_cost(d->heap.cap));
-    if (floor > d->capacity)
-        return -1;
-    for (;;) {
-        cap = d->heap.n + slots > d->heap.cap
-                  ? heap_cap_for(d, d->heap.n + slots) : d->heap.cap;
-        grow = heap_cost(cap) - heap_cost(d->heap.cap);
-        if (d->used - frees + grow + need <= d->capacity)
-            break;
-        victim = pick_victim(d, keep, now);
-        if (victim == NULL)
-            return -1;
-        if (is_expired(victim, now)) {
-            d->expired++;
-        } else {
-            d->evictions++;
-            *forcible = 1;
+/* alloc_evicting - size bytes of the region, evicting expired entries,
+ * then the least recently used, until they fit; *keep (the entry being
+ * replaced) goes last, and is then set to NULL; NULL if even an empty
+ * dictionary has no room */
+static struct shdict_entry *
+alloc_evicting(struct shdict *d, size_t size, struct shdict_entry **keep,
+               double now, int *forcible)
+{
+    struct shdict_entry *e, *victim;
+
+    if (size > shdict_region_max_alloc(d->region))
+        return NULL;
+    while ((e = shdict_region_alloc(d->region, size)) == NULL) {
+        victim = pick_victim(d, *keep, now);
+        if (victim == NULL && *keep == NULL)
+            return NULL;
+        if (victim == NULL) {
+            victim = *keep;
+            *keep = NULL;
         }
-        unlink_entry(d, link_of(d, victim), grave);
+        evict(d, victim, now, forcible);
     }
-    if (cap != d->heap.cap) {
-        if (shdict_heap_resize(&d->heap, cap) < 0)
-            return -1;
-        d->used += grow;
-    }
-    return 0;
+    return e;
+}
+
+/* heap_reserve - room in the expiry heap for slots more entries; -1 if
+ * realloc fails */
+static int
+heap_reserve(struct shdict *d, size_t slots)
+{
+    size_t cap = d->heap.cap > 0 ? d->heap.cap : FIRST_HEAP;
+
+    while (cap < d->heap.n + slots)
+        cap *= 2;
+    return cap == d->heap.cap ? 0 : shdict_heap_resize(&d->heap, cap);
 }
 
 /* heap_trim - halve a heap array that is mostly empty */
 static void
 heap_trim(struct shdict *d)
 {
-    size_t old = d->heap.cap;
-
-    if (old > FIRST_HEAP && d->heap.n < old / 4 &&
-        shdict_heap_resize(&d->heap, old / 2) == 0)
-        d->used -= heap_cost(old) - heap_cost(old / 2);
+    if (d->heap.cap > FIRST_HEAP && d->heap.n < d->heap.cap / 4)
+        shdict_heap_resize(&d->heap, d->heap.cap / 2);
 }
 
-/* grow_table - double the hash table when it is fuller than one entry per
- * bucket and the bigger table fits; a failure only keeps chains longer */
+/* grow_table - double the hash table when it holds more than one entry
+ * per bucket; a failed calloc only keeps chains longer */
 static void
 grow_table(struct shdict *d)
 {
-    size_t nb = d->nbuckets * 2, i, extra;
+    size_t nb = d->nbuckets * 2, i;
     struct shdict_entry **nt, *e, *next;
 
     if (d->count <= d->nbuckets)
-        return;
-    extra = table_cost(nb) - table_cost(d->nbuckets);
-    if (d->used + extra > d->capacity)
         return;
     nt = calloc(nb, sizeof *nt);
     if (nt == NULL)
@@ -326,38 +278,25 @@ grow_table(struct shdict *d)
     free(d->buckets);
     d->buckets = nt;
     d->nbuckets = nb;
-    d->used += extra;
 }
 
-/* entry_new - a detached entry holding key and v (not NIL), expiring at
- * expires (0: never); NULL when it cannot be allocated */
-static struct shdict_entry *
-entry_new(const char *key, size_t klen, uint64_t hash,
-          const struct shdict_value *v, double expires)
+/* entry_fill - e holds key and v (not NIL), expiring at expires */
+static void
+entry_fill(struct shdict_entry *e, const char *key, size_t klen,
+           uint64_t hash, const struct shdict_value *v, double expires)
 {
-    size_t vlen = v->type == SHDICT_STRING ? v->len : 0;
-    size_t size = sizeof(struct shdict_entry) + klen;
-    struct shdict_entry *e;
-
-    if (vlen > (size_t)-1 / 2 - size)
-        return NULL;
-    size += vlen;
-    e = malloc(size);
-    if (e == NULL)
-        return NULL;
     memset(e, 0, sizeof *e);
     e->timed.expires = expires;
     e->timed.slot = SHDICT_NO_SLOT;
     e->hash = hash;
-    e->cost = alloc_cost(size);
     e->klen = (uint32_t)klen;
-    e->vlen = vlen;
     e->type = (unsigned char)v->type;
     memcpy(e->bytes, key, klen);
     switch (v->type) {
     case SHDICT_STRING:
-        if (vlen > 0)
-            memcpy(e->bytes + klen, v->str, vlen);
+        e->vlen = v->len;
+        if (v->len > 0)
+            memcpy(e->bytes + klen, v->str, v->len);
         break;
     case SHDICT_INTEGER:
         e->num.i = v->i;
@@ -369,33 +308,37 @@ entry_new(const char *key, size_t klen, uint64_t hash,
         e->num.b = v->b;
         break;
     }
-    return e;
 }
 
-/* insert_locked - put ne in place of key's entry (if any), making room;
- * on SHDICT_OK the dictionary owns ne */
+/* insert_locked - store key = v in place of key's entry (if any), making
+ * room; if room cannot be made even by evicting the old entry itself,
+ * SHDICT_NOMEM (and the old entry may be gone) */
 static int
-insert_locked(struct shdict *d, struct shdict_entry *ne, double now,
-              int *forcible, struct shdict_entry **grave)
+insert_locked(struct shdict *d, const char *key, size_t klen, uint64_t hash,
+              const struct shdict_value *v, double expires, double now,
+              int *forcible)
 {
-    struct shdict_entry **link, *old;
-    size_t slots;
+    struct shdict_entry **link, *old, *ne;
+    size_t vlen = v->type == SHDICT_STRING ? v->len : 0;
+    size_t size = sizeof(struct shdict_entry) + klen;
 
-    link = find_link(d, ne->hash, ne->bytes, ne->klen);
-    old = *link;
-    slots = ne->timed.expires != 0 &&
-            (old == NULL || old->timed.slot == SHDICT_NO_SLOT);
-    if (make_room(d, ne->cost, old != NULL ? old->cost : 0, slots, old, now,
-                  forcible, grave) < 0)
+    if (vlen > (size_t)-1 - size)
         return SHDICT_NOMEM;
-    link = find_link(d, ne->hash, ne->bytes, ne->klen); /* evictions may */
-    lru_push_front(d, ne);                              /* have moved it */
-    d->used += ne->cost;
+    size += vlen;
+    old = *find_link(d, hash, key, klen);
+    if (expires != 0 && heap_reserve(d, 1) < 0)
+        return SHDICT_NOMEM;
+    ne = alloc_evicting(d, size, &old, now, forcible);
+    if (ne == NULL)
+        return SHDICT_NOMEM;
+    entry_fill(ne, key, klen, hash, v, expires);
+    link = find_link(d, hash, key, klen);   /* evictions may have moved it */
+    lru_push_front(d, ne);
     if (old == NULL) {
         ne->hnext = NULL;
         *link = ne;
         d->count++;
-        if (ne->timed.expires != 0)
+        if (expires != 0)
             shdict_heap_push(&d->heap, &ne->timed);
         grow_table(d);
         return SHDICT_OK;
@@ -405,15 +348,13 @@ insert_locked(struct shdict *d, struct shdict_entry *ne, double now,
     ne->hnext = old->hnext;
     *link = ne;
     lru_unlink(old);
-    if (old->timed.slot != SHDICT_NO_SLOT && ne->timed.expires != 0)
+    if (old->timed.slot != SHDICT_NO_SLOT && expires != 0)
         shdict_heap_take(&d->heap, &old->timed, &ne->timed);
     else if (old->timed.slot != SHDICT_NO_SLOT)
         shdict_heap_remove(&d->heap, &old->timed);
-    else if (ne->timed.expires != 0)
+    else if (expires != 0)
         shdict_heap_push(&d->heap, &ne->timed);
-    d->used -= old->cost;
-    old->hnext = *grave;
-    *grave = old;
+    shdict_region_release(d->region, old);
     return SHDICT_OK;
 }
 
@@ -421,11 +362,12 @@ insert_locked(struct shdict *d, struct shdict_entry *ne, double now,
 size_t
 shdict_min_capacity(void)
 {
-    return 8 * 1024;
+    return 2 * SHDICT_PAGE;
 }
 
-/* shdict_new - an empty dictionary of capacity bytes; clock NULL means the
- * monotonic clock; NULL if the name or size is unusable or memory is short */
+/* shdict_new - an empty dictionary of capacity bytes (its region: whole
+ * pages of it); clock NULL means the monotonic clock; NULL if the name or
+ * size is unusable or memory is short */
 struct shdict *
 shdict_new(const char *name, size_t capacity, const struct shdict_clock *clock)
 {
@@ -437,7 +379,10 @@ shdict_new(const char *name, size_t capacity, const struct shdict_clock *clock)
     if (d == NULL)
         return NULL;
     d->buckets = calloc(FIRST_BUCKETS, sizeof *d->buckets);
-    if (d->buckets == NULL || pthread_mutex_init(&d->lock, NULL) != 0) {
+    d->region = shdict_region_new(capacity);
+    if (d->buckets == NULL || d->region == NULL ||
+        pthread_mutex_init(&d->lock, NULL) != 0) {
+        shdict_region_free(d->region);
         free(d->buckets);
         free(d);
         return NULL;
@@ -445,7 +390,6 @@ shdict_new(const char *name, size_t capacity, const struct shdict_clock *clock)
     strcpy(d->name, name);
     d->capacity = capacity;
     d->nbuckets = FIRST_BUCKETS;
-    d->used = table_cost(FIRST_BUCKETS);
     d->lru.next = d->lru.prev = &d->lru;
     shdict_hash_key_random(&d->hkey);
     shdict_set_clock(d, clock);
@@ -456,16 +400,11 @@ shdict_new(const char *name, size_t capacity, const struct shdict_clock *clock)
 void
 shdict_free(struct shdict *d)
 {
-    struct lru_link *l, *next;
-
     if (d == NULL)
         return;
-    for (l = d->lru.next; l != &d->lru; l = next) {
-        next = l->next;
-        free(entry_of_lru(l));
-    }
+    shdict_region_free(d->region);
     free(d->buckets);
-    shdict_heap_resize(&d->heap, 0);
+    free(d->heap.at);
     pthread_mutex_destroy(&d->lock);
     free(d);
 }
@@ -503,14 +442,14 @@ int
 shdict_get(struct shdict *d, const char *key, size_t klen,
            struct shdict_value *out, char *buf, size_t bufcap)
 {
-    struct shdict_entry **link, *e, *grave = NULL;
+    struct shdict_entry **link, *e;
     uint64_t hash = shdict_hash(&d->hkey, key, klen);
     double now = read_clock(d);
     int rc = SHDICT_OK;
 
     pthread_mutex_lock(&d->lock);
     link = find_link(d, hash, key, klen);
-    drop_expired(d, link, now, &grave);
+    drop_expired(d, link, now);
     e = *link;
     if (e == NULL) {
         rc = SHDICT_NOTFOUND;
@@ -529,7 +468,6 @@ shdict_get(struct shdict *d, const char *key, size_t klen,
             lru_touch(d, e);
     }
     pthread_mutex_unlock(&d->lock);
-    bury(grave);
     return rc;
 }
 
@@ -540,7 +478,7 @@ shdict_store(struct shdict *d, enum shdict_mode mode, const char *key,
              size_t klen, const struct shdict_value *v, double ttl,
              int *forcible)
 {
-    struct shdict_entry **link, *old, *ne = NULL, *grave = NULL;
+    struct shdict_entry **link, *old;
     uint64_t hash = shdict_hash(&d->hkey, key, klen);
     double now = read_clock(d);
     int rc = SHDICT_OK, live;
@@ -548,15 +486,6 @@ shdict_store(struct shdict *d, enum shdict_mode mode, const char *key,
     *forcible = 0;
     if (klen > SHDICT_KEY_MAX)
         return SHDICT_NOMEM;
-    if (v->type != SHDICT_NIL) {
-        ne = entry_new(key, klen, hash, v, ttl > 0 ? now + ttl : 0);
-        if (ne == NULL)
-            return SHDICT_NOMEM;
-        if (ne->cost > d->capacity) {
-            free(ne);
-            return SHDICT_NOMEM;
-        }
-    }
     pthread_mutex_lock(&d->lock);
     link = find_link(d, hash, key, klen);
     old = *link;
@@ -564,19 +493,16 @@ shdict_store(struct shdict *d, enum shdict_mode mode, const char *key,
     if (mode == SHDICT_ADD && live) {
         rc = SHDICT_EXISTS;
     } else if (mode == SHDICT_REPLACE && !live) {
-        drop_expired(d, link, now, &grave);
+        drop_expired(d, link, now);
         rc = SHDICT_NOTFOUND;
-    } else if (ne == NULL) {
-        if (old != NULL && !drop_expired(d, link, now, &grave))
-            unlink_entry(d, link, &grave);
+    } else if (v->type == SHDICT_NIL) {
+        if (old != NULL && !drop_expired(d, link, now))
+            unlink_entry(d, link);
     } else {
-        rc = insert_locked(d, ne, now, forcible, &grave);
-        if (rc == SHDICT_OK)
-            ne = NULL;
+        rc = insert_locked(d, key, klen, hash, v, ttl > 0 ? now + ttl : 0,
+                           now, forcible);
     }
     pthread_mutex_unlock(&d->lock);
-    bury(grave);
-    free(ne);
     return rc;
 }
 
@@ -622,14 +548,14 @@ incr_locked(struct shdict *d, struct shdict_entry *e,
 }
 
 /* shdict_incr - add by to key's number; an absent key is created as
- * init + by expiring after init_ttl (<= 0: never), in one step, when init
- * is given (NULL: SHDICT_NOTFOUND) */
+ * init + by expiring after init_ttl (<= 0: never), under the same lock
+ * hold, when init is given (NULL: SHDICT_NOTFOUND) */
 int
 shdict_incr(struct shdict *d, const char *key, size_t klen,
             const struct shdict_value *by, const struct shdict_value *init,
             double init_ttl, struct shdict_value *out, int *forcible)
 {
-    struct shdict_entry **link, *ne = NULL, *grave = NULL;
+    struct shdict_entry **link;
     uint64_t hash = shdict_hash(&d->hkey, key, klen);
     double now = read_clock(d);
     int rc;
@@ -639,36 +565,17 @@ shdict_incr(struct shdict *d, const char *key, size_t klen,
         return init != NULL ? SHDICT_NOMEM : SHDICT_NOTFOUND;
     pthread_mutex_lock(&d->lock);
     link = find_link(d, hash, key, klen);
-    drop_expired(d, link, now, &grave);
-    if (*link != NULL)
-        rc = incr_locked(d, *link, by, out);
-    else
-        rc = SHDICT_NOTFOUND;
-    pthread_mutex_unlock(&d->lock);
-    bury(grave);
-    grave = NULL;
-    if (rc != SHDICT_NOTFOUND || init == NULL)
-        return rc;
-    /* create it outside the lock, then look again: if another thread
-     * created the key meanwhile, that entry is incremented instead */
-    num_add(init, by, out);
-    now = read_clock(d);
-    ne = entry_new(key, klen, hash, out, init_ttl > 0 ? now + init_ttl : 0);
-    if (ne == NULL)
-        return SHDICT_NOMEM;
-    pthread_mutex_lock(&d->lock);
-    link = find_link(d, hash, key, klen);
-    drop_expired(d, link, now, &grave);
+    drop_expired(d, link, now);
     if (*link != NULL) {
         rc = incr_locked(d, *link, by, out);
+    } else if (init == NULL) {
+        rc = SHDICT_NOTFOUND;
     } else {
-        rc = insert_locked(d, ne, now, forcible, &grave);
-        if (rc == SHDICT_OK)
-            ne = NULL;
+        num_add(init, by, out);
+        rc = insert_locked(d, key, klen, hash, out,
+                           init_ttl > 0 ? now + init_ttl : 0, now, forcible);
     }
     pthread_mutex_unlock(&d->lock);
-    bury(grave);
-    free(ne);
     return rc;
 }
 
@@ -676,19 +583,18 @@ shdict_incr(struct shdict *d, const char *key, size_t klen,
 int
 shdict_delete(struct shdict *d, const char *key, size_t klen)
 {
-    struct shdict_entry **link, *grave = NULL;
+    struct shdict_entry **link;
     uint64_t hash = shdict_hash(&d->hkey, key, klen);
     double now = read_clock(d);
     int rc = SHDICT_NOTFOUND;
 
     pthread_mutex_lock(&d->lock);
     link = find_link(d, hash, key, klen);
-    if (!drop_expired(d, link, now, &grave) && *link != NULL) {
-        unlink_entry(d, link, &grave);
+    if (!drop_expired(d, link, now) && *link != NULL) {
+        unlink_entry(d, link);
         rc = SHDICT_OK;
     }
     pthread_mutex_unlock(&d->lock);
-    bury(grave);
     return rc;
 }
 
@@ -696,21 +602,20 @@ shdict_delete(struct shdict *d, const char *key, size_t klen)
 int
 shdict_ttl(struct shdict *d, const char *key, size_t klen, double *left)
 {
-    struct shdict_entry **link, *grave = NULL;
+    struct shdict_entry **link;
     uint64_t hash = shdict_hash(&d->hkey, key, klen);
     double now = read_clock(d);
     int rc = SHDICT_NOTFOUND;
 
     pthread_mutex_lock(&d->lock);
     link = find_link(d, hash, key, klen);
-    drop_expired(d, link, now, &grave);
+    drop_expired(d, link, now);
     if (*link != NULL) {
         *left = (*link)->timed.expires != 0 ? (*link)->timed.expires - now
                                             : 0;
         rc = SHDICT_OK;
     }
     pthread_mutex_unlock(&d->lock);
-    bury(grave);
     return rc;
 }
 
@@ -718,14 +623,14 @@ shdict_ttl(struct shdict *d, const char *key, size_t klen, double *left)
 int
 shdict_expire(struct shdict *d, const char *key, size_t klen, double ttl)
 {
-    struct shdict_entry **link, *e, *grave = NULL;
+    struct shdict_entry **link, *e;
     uint64_t hash = shdict_hash(&d->hkey, key, klen);
     double now = read_clock(d);
-    int rc = SHDICT_OK, forcible = 0;
+    int rc = SHDICT_OK;
 
     pthread_mutex_lock(&d->lock);
     link = find_link(d, hash, key, klen);
-    drop_expired(d, link, now, &grave);
+    drop_expired(d, link, now);
     e = *link;
     if (e == NULL) {
         rc = SHDICT_NOTFOUND;
@@ -736,51 +641,40 @@ shdict_expire(struct shdict *d, const char *key, size_t klen, double ttl)
     } else if (e->timed.slot != SHDICT_NO_SLOT) {
         e->timed.expires = now + ttl;
         shdict_heap_fix(&d->heap, &e->timed);
-    } else if (make_room(d, 0, 0, 1, e, now, &forcible, &grave) < 0) {
+    } else if (heap_reserve(d, 1) < 0) {
         rc = SHDICT_NOMEM;
     } else {
         e->timed.expires = now + ttl;
         shdict_heap_push(&d->heap, &e->timed);
     }
     pthread_mutex_unlock(&d->lock);
-    bury(grave);
     return rc;
 }
 
-/* shdict_flush_all - empty d: the entries are detached under the lock in
- * O(table) and freed after it */
+/* shdict_flush_all - empty d and hand its pages back to the system */
 void
 shdict_flush_all(struct shdict *d)
 {
-    struct lru_link *l, *next, *first = NULL;
-
     pthread_mutex_lock(&d->lock);
-    if (d->lru.next != &d->lru) {
-        first = d->lru.next;
-        d->lru.prev->next = NULL;
-        d->lru.next = d->lru.prev = &d->lru;
-    }
+    shdict_region_reset(d->region);
     memset(d->buckets, 0, d->nbuckets * sizeof *d->buckets);
+    d->lru.next = d->lru.prev = &d->lru;
     d->heap.n = 0;
     d->count = 0;
-    d->used = table_cost(d->nbuckets) + heap_cost(d->heap.cap);
     pthread_mutex_unlock(&d->lock);
-    for (l = first; l != NULL; l = next) {
-        next = l->next;
-        free(entry_of_lru(l));
-    }
 }
 
-/* shdict_free_space - capacity minus the accounted bytes in use */
+/* shdict_free_space - the bytes of the region's pages not handed out */
 size_t
 shdict_free_space(struct shdict *d)
 {
-    size_t used;
+    size_t free_bytes;
 
     pthread_mutex_lock(&d->lock);
-    used = d->used;
+    free_bytes = shdict_region_size(d->region) -
+                 shdict_region_used(d->region);
     pthread_mutex_unlock(&d->lock);
-    return d->capacity - used;
+    return free_bytes;
 }
 
 /* shdict_keys - up to max live keys (0: all), most recently used first,
@@ -834,7 +728,7 @@ void
 shdict_stats(struct shdict *d, struct shdict_stats *st)
 {
     pthread_mutex_lock(&d->lock);
-    st->bytes = d->used;
+    st->bytes = shdict_region_used(d->region);
     st->keys = d->count;
     st->evictions = d->evictions;
     st->expired = d->expired;
@@ -846,20 +740,18 @@ shdict_stats(struct shdict *d, struct shdict_stats *st)
 size_t
 shdict_sweep(struct shdict *d, size_t max_entries)
 {
-    struct shdict_entry *e, *grave = NULL;
     struct shdict_timed *top;
     double now = read_clock(d);
     size_t n = 0;
 
     pthread_mutex_lock(&d->lock);
     while (n < max_entries && (top = shdict_heap_top(&d->heap)) != NULL &&
-           is_expired(e = entry_of_timed(top), now)) {
-        unlink_entry(d, link_of(d, e), &grave);
+           is_expired(entry_of_timed(top), now)) {
+        unlink_entry(d, link_of(d, entry_of_timed(top)));
         d->expired++;
         n++;
     }
     heap_trim(d);
     pthread_mutex_unlock(&d->lock);
-    bury(grave);
     return n;
 }
