@@ -180,6 +180,14 @@ drop_expired(struct shdict *d, struct shdict_entry **link, double now)
     return 1;
 }
 
+/* live_at - the entry find_link found, or NULL when there is none or it
+ * has expired (it is then dropped, and *link is another key's entry) */
+static struct shdict_entry *
+live_at(struct shdict *d, struct shdict_entry **link, double now)
+{
+    return drop_expired(d, link, now) ? NULL : *link;
+}
+
 /* pick_victim - the entry to evict next: an expired one first, then the
  * least recently used; never keep; NULL when none is left */
 static struct shdict_entry *
@@ -227,11 +235,12 @@ alloc_evicting(struct shdict *d, size_t size, struct shdict_entry **keep,
         victim = pick_victim(d, *keep, now);
         if (victim == NULL && *keep == NULL)
             return NULL;
-        if (victim == NULL) {
-            victim = *keep;
+        if (victim != NULL) {
+            evict(d, victim, now, forcible);
+        } else {
+            unlink_entry(d, link_of(d, *keep));     /* its own old value */
             *keep = NULL;
         }
-        evict(d, victim, now, forcible);
     }
     return e;
 }
@@ -442,15 +451,13 @@ int
 shdict_get(struct shdict *d, const char *key, size_t klen,
            struct shdict_value *out, char *buf, size_t bufcap)
 {
-    struct shdict_entry **link, *e;
+    struct shdict_entry *e;
     uint64_t hash = shdict_hash(&d->hkey, key, klen);
     double now = read_clock(d);
     int rc = SHDICT_OK;
 
     pthread_mutex_lock(&d->lock);
-    link = find_link(d, hash, key, klen);
-    drop_expired(d, link, now);
-    e = *link;
+    e = live_at(d, find_link(d, hash, key, klen), now);
     if (e == NULL) {
         rc = SHDICT_NOTFOUND;
     } else {
@@ -555,7 +562,7 @@ shdict_incr(struct shdict *d, const char *key, size_t klen,
             const struct shdict_value *by, const struct shdict_value *init,
             double init_ttl, struct shdict_value *out, int *forcible)
 {
-    struct shdict_entry **link;
+    struct shdict_entry *e;
     uint64_t hash = shdict_hash(&d->hkey, key, klen);
     double now = read_clock(d);
     int rc;
@@ -564,10 +571,9 @@ shdict_incr(struct shdict *d, const char *key, size_t klen,
     if (klen > SHDICT_KEY_MAX)
         return init != NULL ? SHDICT_NOMEM : SHDICT_NOTFOUND;
     pthread_mutex_lock(&d->lock);
-    link = find_link(d, hash, key, klen);
-    drop_expired(d, link, now);
-    if (*link != NULL) {
-        rc = incr_locked(d, *link, by, out);
+    e = live_at(d, find_link(d, hash, key, klen), now);
+    if (e != NULL) {
+        rc = incr_locked(d, e, by, out);
     } else if (init == NULL) {
         rc = SHDICT_NOTFOUND;
     } else {
@@ -602,17 +608,15 @@ shdict_delete(struct shdict *d, const char *key, size_t klen)
 int
 shdict_ttl(struct shdict *d, const char *key, size_t klen, double *left)
 {
-    struct shdict_entry **link;
+    struct shdict_entry *e;
     uint64_t hash = shdict_hash(&d->hkey, key, klen);
     double now = read_clock(d);
     int rc = SHDICT_NOTFOUND;
 
     pthread_mutex_lock(&d->lock);
-    link = find_link(d, hash, key, klen);
-    drop_expired(d, link, now);
-    if (*link != NULL) {
-        *left = (*link)->timed.expires != 0 ? (*link)->timed.expires - now
-                                            : 0;
+    e = live_at(d, find_link(d, hash, key, klen), now);
+    if (e != NULL) {
+        *left = e->timed.expires != 0 ? e->timed.expires - now : 0;
         rc = SHDICT_OK;
     }
     pthread_mutex_unlock(&d->lock);
@@ -623,15 +627,13 @@ shdict_ttl(struct shdict *d, const char *key, size_t klen, double *left)
 int
 shdict_expire(struct shdict *d, const char *key, size_t klen, double ttl)
 {
-    struct shdict_entry **link, *e;
+    struct shdict_entry *e;
     uint64_t hash = shdict_hash(&d->hkey, key, klen);
     double now = read_clock(d);
     int rc = SHDICT_OK;
 
     pthread_mutex_lock(&d->lock);
-    link = find_link(d, hash, key, klen);
-    drop_expired(d, link, now);
-    e = *link;
+    e = live_at(d, find_link(d, hash, key, klen), now);
     if (e == NULL) {
         rc = SHDICT_NOTFOUND;
     } else if (ttl <= 0) {
@@ -651,7 +653,7 @@ shdict_expire(struct shdict *d, const char *key, size_t klen, double ttl)
     return rc;
 }
 
-/* shdict_flush_all - empty d and hand its pages back to the system */
+/* shdict_flush_all - empty d, in O(pages) (the page table is zeroed) */
 void
 shdict_flush_all(struct shdict *d)
 {

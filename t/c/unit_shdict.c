@@ -20,7 +20,9 @@
 #include "modules/shdict_hash.h"
 #include "modules/shdict_keeper.h"
 #include "modules/shdict_lua.h"
+#include "modules/shdict_region.h"
 #include "modules/shdict_set.h"
+#include "shdict_lstate.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -123,6 +125,92 @@ test_siphash(void **state)
     assert_true(shdict_hash(&k, msg, 0) == 0x726fdb47dd0e0e31ULL);
     assert_true(shdict_hash(&k, msg, 1) == 0x74f839c593dc67fdULL);
     assert_true(shdict_hash(&k, msg, 15) == 0xa129ca6149be45e5ULL);
+}
+
+/* a block of test_region */
+struct block {
+    unsigned char *p;
+    size_t n;
+    unsigned char fill;
+};
+
+/* block_check - the block still holds its fill byte everywhere */
+static void
+block_check(const struct block *b)
+{
+    size_t i;
+
+    for (i = 0; i < b->n; i++)
+        if (b->p[i] != b->fill)
+            fail_msg("block %p+%zu: overwritten", (void *)b->p, i);
+}
+
+/* test_region - random allocations and frees never overlap, stay inside
+ * the region, and once all are freed the pages merge back into the
+ * biggest run (on a region that is not a power of two) */
+static void
+test_region(void **state)
+{
+    size_t bytes = 37 * SHDICT_PAGE + 100, total = 0;
+    struct shdict_region *r = shdict_region_new(bytes);
+    struct block live[400];
+    unsigned int seed = 7;
+    size_t nlive = 0, k, i;
+    unsigned char *lo, *hi;
+    void *p;
+
+    (void)state;
+    assert_non_null(r);
+    assert_int_equal(shdict_region_size(r), 37 * SHDICT_PAGE);
+    assert_int_equal(shdict_region_max_alloc(r), 32 * SHDICT_PAGE);
+    assert_null(shdict_region_alloc(r, 32 * SHDICT_PAGE + 1));
+    p = shdict_region_alloc(r, 1);
+    lo = hi = p;
+    assert_non_null(p);
+    shdict_region_release(r, p);
+    assert_int_equal(shdict_region_used(r), 0);
+    for (k = 0; k < 20000; k++) {
+        if (nlive > 0 && (nlive == 400 || rand_r(&seed) % 2 == 0)) {
+            i = (size_t)rand_r(&seed) % nlive;
+            block_check(&live[i]);
+            shdict_region_release(r, live[i].p);
+            live[i] = live[--nlive];
+            continue;
+        }
+        live[nlive].n = rand_r(&seed) % 8 == 0
+                            ? 1 + (size_t)rand_r(&seed) % (5 * SHDICT_PAGE)
+                            : 1 + (size_t)rand_r(&seed) % 2048;
+        live[nlive].p = shdict_region_alloc(r, live[nlive].n);
+        if (live[nlive].p == NULL)
+            continue;
+        if (live[nlive].p < lo)
+            lo = live[nlive].p;
+        if (live[nlive].p + live[nlive].n > hi)
+            hi = live[nlive].p + live[nlive].n;
+        assert_true((size_t)(hi - lo) <= shdict_region_size(r));
+        assert_int_equal((uintptr_t)live[nlive].p % 8, 0);
+        live[nlive].fill = (unsigned char)rand_r(&seed);
+        memset(live[nlive].p, live[nlive].fill, live[nlive].n);
+        total++;
+        nlive++;
+        assert_true(shdict_region_used(r) <= shdict_region_size(r));
+    }
+    assert_true(total > 5000);
+    while (nlive > 0) {
+        block_check(&live[--nlive]);
+        shdict_region_release(r, live[nlive].p);
+    }
+    assert_int_equal(shdict_region_used(r), 0);
+    p = shdict_region_alloc(r, 32 * SHDICT_PAGE);   /* all merged again */
+    assert_non_null(p);
+    assert_non_null(shdict_region_alloc(r, 4 * SHDICT_PAGE));
+    assert_non_null(shdict_region_alloc(r, SHDICT_PAGE));
+    assert_null(shdict_region_alloc(r, SHDICT_PAGE));
+    shdict_region_reset(r);
+    assert_int_equal(shdict_region_used(r), 0);
+    assert_non_null(shdict_region_alloc(r, 32 * SHDICT_PAGE));
+    shdict_region_free(r);
+    assert_null(shdict_region_new(100));
 }
 
 /* test_values - every type in and out; bytes kept; set/add/replace */
@@ -235,6 +323,67 @@ test_expiry(void **state)
     assert_int_equal(st.keys, 1);
     assert_accounted(d);
     shdict_free(d);
+}
+
+/* expired_op - one call on an expired key of test_chains; its result */
+static int
+expired_op(struct shdict *d, int op, const char *key)
+{
+    struct shdict_value one = int_value(1), out;
+    char buf[64];
+    double left;
+    int forcible;
+
+    switch (op) {
+    case 0:
+        return shdict_get(d, key, strlen(key), &out, buf, sizeof buf);
+    case 1:
+        return shdict_ttl(d, key, strlen(key), &left);
+    case 2:
+        return shdict_incr(d, key, strlen(key), &one, NULL, 0, &out,
+                           &forcible);
+    default:
+        return shdict_expire(d, key, strlen(key), 5);
+    }
+}
+
+/* test_chains - an expired entry found in a hash chain is dropped without
+ * the call answering for the next key of the chain (keys in 64 to 128
+ * buckets: chains of several keys are certain) */
+static void
+test_chains(void **state)
+{
+    struct shdict_value out;
+    struct shdict *d;
+    char key[32], buf[64];
+    int op, i;
+
+    (void)state;
+    for (op = 0; op < 4; op++) {
+        d = shdict_new("t", 256 * 1024, &moved_clock);
+        for (i = 0; i < 40; i++) {
+            snprintf(key, sizeof key, "x%d", i);
+            put(d, key, "old", 1);
+        }
+        for (i = 0; i < 40; i++) {
+            snprintf(key, sizeof key, "y%d", i);
+            put(d, key, key, 0);
+        }
+        advance(2);
+        for (i = 0; i < 40; i++) {
+            snprintf(key, sizeof key, "x%d", i);
+            if (expired_op(d, op, key) != SHDICT_NOTFOUND)
+                fail_msg("op %d on expired %s found something", op, key);
+        }
+        for (i = 0; i < 40; i++) {
+            snprintf(key, sizeof key, "y%d", i);
+            assert_int_equal(shdict_get(d, key, strlen(key), &out, buf,
+                                        sizeof buf), SHDICT_OK);
+            assert_int_equal(out.type, SHDICT_STRING);
+            assert_memory_equal(out.str, key, strlen(key));
+        }
+        shdict_free(d);
+    }
 }
 
 /* test_incr - integers stay integers, floats, init + by, init_ttl only
@@ -490,6 +639,9 @@ test_decls(void **state)
     assert_string_equal(name, "10000");
 }
 
+static lua_State *new_state(struct shdict_set *set);
+static void run(lua_State *L, const char *name, const char *code);
+
 /* the log lines a set wrote */
 static char logged[4096];
 
@@ -512,6 +664,7 @@ test_set_reload(void **state)
     struct shdict_decls first = {0}, second = {0};
     struct shdict *a, *b;
     char err[600], names[128];
+    lua_State *L;
 
     (void)state;
     logged[0] = '\0';
@@ -545,6 +698,14 @@ test_set_reload(void **state)
     assert_null(strstr(logged, "shared_dict a"));
     shdict_set_names(s, names, sizeof names);
     assert_string_equal(names, "a, b, gone, c");
+    L = new_state(s);                   /* a state opened before a reload */
+    run(L, "=before", "shared = require 'milter.shared'\n"
+        "assert(shared.a:get('key') == 'kept')\n");
+    shdict_decls_add(&second, "later 8K", "m.conf", 4, err, sizeof err);
+    assert_int_equal(shdict_set_apply(s, &second, err, sizeof err), 0);
+    run(L, "=after", "assert(shared.later:set('x', 1) == true)\n"
+        "assert(shared.gone:capacity() == 8192)\n");
+    lua_close(L);
     shdict_decls_free(&first);
     shdict_decls_free(&second);
     shdict_set_free(s);
@@ -558,20 +719,13 @@ l_advance(lua_State *L)
     return 0;
 }
 
-/* new_state - a bare state bound to set, with require "milter.shared" */
+/* new_state - a test state bound to set, with advance() */
 static lua_State *
 new_state(struct shdict_set *set)
 {
-    lua_State *L = luaL_newstate();
+    lua_State *L = shdict_test_state(set);
 
     assert_non_null(L);
-    luaL_openlibs(L);
-    shdict_lua_bind(L, set);
-    lua_getglobal(L, "package");
-    lua_getfield(L, -1, "preload");
-    lua_pushcfunction(L, luaopen_milter_shared);
-    lua_setfield(L, -2, "milter.shared");
-    lua_pop(L, 2);
     lua_register(L, "advance", l_advance);
     return L;
 }
@@ -813,12 +967,8 @@ static void *
 incr_main(void *arg)
 {
     struct incr_thread *t = arg;
-    lua_State *L = luaL_newstate();
+    lua_State *L = shdict_test_state(t->set);
 
-    luaL_openlibs(L);
-    shdict_lua_bind(L, t->set);
-    luaL_requiref(L, "milter.shared", luaopen_milter_shared, 1);
-    lua_setglobal(L, "shared");
     lua_register(L, "advance", l_advance);
     if (luaL_dostring(L, t->code) != LUA_OK) {
         t->failed = 1;
@@ -1027,8 +1177,10 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_siphash),
+        cmocka_unit_test(test_region),
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_expiry),
+        cmocka_unit_test(test_chains),
         cmocka_unit_test(test_incr),
         cmocka_unit_test(test_eviction),
         cmocka_unit_test(test_sweep),
