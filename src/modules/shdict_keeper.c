@@ -18,18 +18,34 @@ struct shdict_keeper {
     int stop;
 };
 
-/* shdict_set_sweep - one pass: at most steps sweeps of step entries in
- * each dictionary; *more is set when a dictionary had more to sweep;
- * returns the entries freed */
-size_t
-shdict_set_sweep(struct shdict_set *s, size_t step, size_t steps, int *more)
+/* mono_seconds - the monotonic clock */
+static double
+mono_seconds(void)
 {
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* shdict_set_sweep - one pass: at most steps sweeps of step entries in
+ * each dictionary, and no new step once max_seconds have passed; *more is
+ * set when something was left to sweep; returns the entries freed */
+size_t
+shdict_set_sweep(struct shdict_set *s, size_t step, size_t steps,
+                 double max_seconds, int *more)
+{
+    double until = mono_seconds() + max_seconds;
     struct shdict *d;
     size_t i, k, got, total = 0;
 
     *more = 0;
     for (i = 0; (d = shdict_set_at(s, i)) != NULL; i++) {
         for (k = 0; k < steps; k++) {
+            if (mono_seconds() > until) {
+                *more = 1;
+                return total;
+            }
             got = shdict_sweep(d, step);
             total += got;
             if (got < step)
@@ -73,7 +89,7 @@ keeper_main(void *arg)
             break;
         pthread_mutex_unlock(&k->lock);
         shdict_set_sweep(k->set, SHDICT_SWEEP_STEP, SHDICT_SWEEP_STEPS,
-                         &more);
+                         SHDICT_SWEEP_SECONDS, &more);
         pthread_mutex_lock(&k->lock);
     }
     pthread_mutex_unlock(&k->lock);

@@ -543,7 +543,7 @@ test_keeper(void **state)
     struct shdict_stats st;
     struct shdict *d;
     char err[256], key[32];
-    int i, waited;
+    int i, waited, more;
 
     (void)state;
     assert_int_equal(shdict_decls_add(&ds, "g 8M", NULL, 0, err, sizeof err),
@@ -554,6 +554,11 @@ test_keeper(void **state)
         snprintf(key, sizeof key, "k%d", i);
         put(d, key, "v", 1);
     }
+    advance(2);
+    assert_int_equal(shdict_set_sweep(s, 10, 2, 10, &more), 20);
+    assert_int_equal(more, 1);                  /* stopped at steps */
+    assert_int_equal(shdict_set_sweep(s, 10, 2, -1, &more), 0);
+    assert_int_equal(more, 1);                  /* stopped at the time */
     k = shdict_housekeeper_start(s, 0.02);
     assert_non_null(k);
     advance(2);
