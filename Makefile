@@ -160,11 +160,13 @@ $(BUILD)/modules/%.o: src/modules/%.c
 	@mkdir -p $(BUILD)/modules
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+$(BUILD)/t/unit_shdict.o: ALL_CFLAGS += -Isrc/modules
+
 $(BUILD)/t/unit_shdict: $(BUILD)/t/unit_shdict.o $(SHDICT_OBJS)
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(LUA_LIBS) -pthread -lm -ldl
 
 $(BUILD)/shdict-bench: t/perf/shdict_bench.c $(SHDICT_OBJS)
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(SHDICT_OBJS) $(SAN_LDFLAGS) $(LUA_LIBS) -pthread -lm -ldl
+	$(CC) $(ALL_CFLAGS) -Isrc/modules -o $@ $< $(SHDICT_OBJS) $(SAN_LDFLAGS) $(LUA_LIBS) -pthread -lm -ldl
 
 bench-shdict: $(BUILD)/shdict-bench
 	$(BUILD)/shdict-bench

@@ -7,7 +7,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#include "modules/shdict_lua.h"
+#include "shdict_lua.h"
 
 /* shdict_test_state - a new state that sees set's dictionaries, or NULL */
 static inline lua_State *

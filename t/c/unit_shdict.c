@@ -16,12 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "modules/shdict.h"
-#include "modules/shdict_hash.h"
-#include "modules/shdict_keeper.h"
-#include "modules/shdict_lua.h"
-#include "modules/shdict_region.h"
-#include "modules/shdict_set.h"
+#include "shdict.h"
+#include "shdict_hash.h"
+#include "shdict_keeper.h"
+#include "shdict_lua.h"
+#include "shdict_region.h"
+#include "shdict_set.h"
 #include "shdict_lstate.h"
 
 #if defined(__SANITIZE_ADDRESS__)

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "modules/shdict_set.h"
+#include "shdict_set.h"
 #include "../c/shdict_lstate.h"
 
 /* one benchmark thread */
