@@ -4,18 +4,18 @@
  * require "milter.shared"; anchor: lua-nginx-module's ngx.shared.DICT).
  *
  * Keys are bytes (at most SHDICT_KEY_MAX); values are strings, integers,
- * floats or booleans, copied into C memory.  Every byte the dictionary
- * allocates (entry header, key, value, hash table, expiry heap) is counted
- * against its capacity, with malloc's per-chunk overhead, so its memory
- * stays within capacity plus the fixed struct.  When a write does not fit,
- * expired entries go first, then the least recently used ones.
+ * floats or booleans, copied into the dictionary's own memory: a region
+ * of its capacity (shdict_region.h), so its resident size stays within
+ * capacity however many threads write, plus the malloc'd index (hash
+ * table, expiry heap: at most 32 bytes per entry).  When a write does not
+ * fit, expired entries go first, then the least recently used ones.
  *
- * Each dictionary has one mutex.  Critical sections are short and bounded:
- * no Lua call and no callback into the caller runs under it (the clock is
- * read before the lock is taken); allocation happens outside it except for
- * the rare growth of the expiry heap, whose failure leaves the dictionary
- * as it was.  So a wait for the lock is bounded by the longest operation
- * (flush_all unlinks in O(1) and frees after unlocking).
+ * Each dictionary has one mutex.  Critical sections are short and bounded
+ * by the dictionary's size: no Lua call and no callback into the caller
+ * runs under it (the clock is read before the lock is taken); what runs
+ * is the index update, the region allocator, and the copy of the key and
+ * value.  A failed allocation (region full even after evicting, or the
+ * index cannot grow) leaves the dictionary consistent.
  *
  * Expiry times are read from the dictionary's clock (struct shdict_clock),
  * which tests replace to move time (milter.test's t:advance).
@@ -75,7 +75,7 @@ struct shdict_clock {
 
 /* counters for d:stats() */
 struct shdict_stats {
-    size_t bytes;               /* accounted bytes in use */
+    size_t bytes;               /* bytes of the region's pages in use */
     size_t keys;                /* entries held (unswept expired included) */
     uint64_t evictions;         /* live entries evicted to make room */
     uint64_t expired;           /* expired entries freed */
