@@ -1103,6 +1103,40 @@ test_rss_bound(void **state)
     free(val);
 }
 
+/* test_rss_bound_small - the same with the smallest entries (a short
+ * key, a number, most with a ttl), where the index (hash table, expiry
+ * heap) kept beside the region is biggest: 32 bytes per 80-byte entry */
+static void
+test_rss_bound_small(void **state)
+{
+    size_t cap = 8u << 20, before, after, n;
+    struct shdict_value v;
+    struct shdict_stats st;
+    struct shdict *d;
+    char key[16];
+    int forcible;
+
+    (void)state;
+    before = rss_bytes();
+    d = shdict_new("rss", cap, &moved_clock);
+    for (n = 0; n < 10 * cap / 80; n++) {
+        v = int_value((long long)n);
+        snprintf(key, sizeof key, "%07zx", n);
+        assert_int_equal(shdict_store(d, SHDICT_SET, key, 7, &v,
+                                      n % 8 != 0 ? 3600 : 0, &forcible),
+                         SHDICT_OK);
+    }
+    shdict_stats(d, &st);
+    assert_true(st.keys > 90000);
+    assert_accounted(d);
+    after = rss_bytes();
+    print_message("rss grew by %zu KiB for an 8M dictionary of %zu small "
+                  "entries\n", (after - before) / 1024, st.keys);
+    if (!UNDER_ASAN)
+        assert_true(after - before <= cap + (cap / 2));
+    shdict_free(d);
+}
+
 /* one writer of test_rss_bound_threads */
 struct rss_writer {
     struct shdict *d;
@@ -1199,6 +1233,7 @@ main(void)
         cmocka_unit_test(test_threads_init_ttl),
         cmocka_unit_test(test_rss_bound),
         cmocka_unit_test(test_rss_bound_threads),
+        cmocka_unit_test(test_rss_bound_small),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
