@@ -562,7 +562,7 @@ test_keeper(void **state)
     k = shdict_housekeeper_start(s, 0.02);
     assert_non_null(k);
     advance(2);
-    for (waited = 0; waited < 1000; waited++) {     /* 10 s at most */
+    for (waited = 0; waited < 3000; waited++) {     /* 30 s at most */
         shdict_stats(d, &st);
         if (st.keys == 0)
             break;
