@@ -74,6 +74,14 @@ C_TESTS := unit_config unit_checks unit_engine unit_json unit_sandbox unit_reloa
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) daemon/privs.o) $(BUILD)/t/mta_fake.o
 
+# shared dictionaries (src/modules/shdict*, issue 11): self-contained units,
+# not linked into the daemon until the module registry (issue 10) wires them
+SHDICT_SRCS := shdict.c shdict_hash.c shdict_heap.c shdict_keeper.c \
+	shdict_lua.c shdict_region.c shdict_set.c
+SHDICT_OBJS := $(addprefix $(BUILD)/modules/,$(SHDICT_SRCS:.c=.o))
+C_TESTS += unit_shdict
+C_TEST_BINS += $(BUILD)/t/unit_shdict
+
 # milter.core for busted specs (milter.test): the core with a recording MTA
 PIC_SRCS := $(CORE_SRCS) milter/mta.c milter/record.c base/message.c offline/lcore.c
 PIC_OBJS := $(addprefix build/pic/,$(PIC_SRCS:.c=.o))
@@ -91,10 +99,6 @@ REDIS_OBJS := $(addprefix $(BUILD)/modules/,$(REDIS_SRCS:.c=.o))
 REDIS_LIBS := -lhiredis $(LUA_LIBS) -pthread -lm -ldl
 C_TESTS += unit_redis
 C_TEST_BINS += $(BUILD)/t/unit_redis
-
-$(BUILD)/modules/%.o: src/modules/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
 
 $(BUILD)/t/unit_redis: $(BUILD)/t/unit_redis.o $(BUILD)/t/resp_peer.o \
 		$(BUILD)/t/redis_kit.o $(REDIS_OBJS)
@@ -115,7 +119,6 @@ bench-redis: deps $(BUILD)/t/redis-bench
 	@BUILD=$(BUILD) t/redis/bench
 
 .PHONY: bench-redis
--include $(wildcard $(BUILD)/modules/*.d)
 # --- end of the Redis client
 
 $(CORE_SO): $(PIC_OBJS)
@@ -207,6 +210,20 @@ check-asan: deps
 
 clean:
 	rm -rf build luamilter t/tools/rawmilter t/tools/silent $(CORE_SO)
+
+# shared dictionaries: objects, unit test, microbench (make bench-shdict)
+.PHONY: bench-shdict
+$(BUILD)/t/unit_shdict.o: ALL_CFLAGS += -Isrc/modules
+
+$(BUILD)/t/unit_shdict: $(BUILD)/t/unit_shdict.o $(SHDICT_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(LUA_LIBS) -pthread -lm -ldl
+
+$(BUILD)/shdict-bench: t/perf/shdict_bench.c $(SHDICT_OBJS)
+	$(CC) $(ALL_CFLAGS) -Isrc/modules -o $@ $< $(SHDICT_OBJS) $(SAN_LDFLAGS) $(LUA_LIBS) -pthread -lm -ldl
+
+bench-shdict: $(BUILD)/shdict-bench
+	$(BUILD)/shdict-bench
+
 
 include scripts/install.mk
 include t/fuzz/fuzz.mk
