@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned long conn_counter;
+static unsigned long conn_counter;     /* live connections, from 1 */
+static unsigned long adopted_counter;  /* test contexts (milter.core) */
 static long conn_live;
 static int conn_max;           /* max_connections, 0 = no limit */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -120,7 +121,9 @@ void
 conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error)
 {
     memset(c, 0, sizeof *c);
-    c->id = __atomic_add_fetch(&conn_counter, 1, __ATOMIC_RELAXED);
+    /* numbered apart, so that the policy's own tests do not use up the
+     * numbers of live connections in the log */
+    c->id = __atomic_add_fetch(&adopted_counter, 1, __ATOMIC_RELAXED);
     c->actions = NEGOTIATE_ALL_ACTIONS;
     c->on_error = on_error;
     c->adopted = 1;
