@@ -171,7 +171,23 @@ l_getsymval(lua_State *L)
     return 1;
 }
 
-/* l_setreply - self:setreply(rcode, xcode, msg, ...) */
+/* escaped_line - reply text at idx (s, len) with every '%' doubled for
+ * libmilter; the doubled copy replaces it on the stack */
+static const char *
+escaped_line(lua_State *L, int idx, const char *s, size_t len)
+{
+    luaL_Buffer b;
+    char *p;
+
+    if (memchr(s, '%', len) == NULL)
+        return s;
+    p = luaL_buffinitsize(L, &b, reply_escaped_len(s, len) + 1);
+    luaL_pushresultsize(&b, reply_escape(s, len, p));
+    lua_replace(L, idx);
+    return lua_tostring(L, idx);
+}
+
+/* l_setreply - self:setreply(rcode, xcode, msg, ...); msg is literal */
 static int
 l_setreply(lua_State *L)
 {
@@ -196,7 +212,7 @@ l_setreply(lua_State *L)
         const char *s = luaL_checklstring(L, 4 + i, &len);
         if (reply_check_line(s, len, err, sizeof err) < 0)
             return luaL_error(L, "setreply: line %d: %s", i + 1, err);
-        lines[i] = s;
+        lines[i] = escaped_line(L, 4 + i, s, len);
     }
     if (n <= 1)
         return done(L, mta_setreply(c->ctx, rcode, xcode,

@@ -125,6 +125,29 @@ describe("a policy through milter.test", function()
       text = "No such user" }, actions[1])
   end)
 
+  it("takes reply text literally: a lone % reaches the client as written",
+    function()
+      local Q = milter.Base:extend()
+      function Q:envrcpt(to)
+        self:setreply("550", "5.1.1", to .. " is 100% unknown")
+        return milter.REJECT
+      end
+      Q.tests = {
+        { name = "percent", message = "Subject: x\r\n\r\nx\r\n",
+          rcpt = { "<user%relay@host>" },
+          expect = { result = "rejected",
+            reply = "550 5.1.1 <user%relay@host> is 100% unknown" } },
+      }
+      local t = mt.new(Q)
+      local v, actions, err = t:envrcpt("<user%relay@host>")
+      assert.is_nil(err)
+      assert.are.equal("reject", v)
+      assert.are.same({ op = "setreply", rcode = "550", xcode = "5.1.1",
+        text = "<user%relay@host> is 100% unknown" }, actions[1])
+      local results, failed = mt.run_tests(Q)
+      assert.are.equal(0, failed, results[1].why)
+    end)
+
   it("records eom actions", function()
     local r = mt.new(P):message("Subject: hello\r\n\r\nx\r\n",
       { rcpt = { "<b@example.org>" } })
