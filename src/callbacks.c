@@ -8,6 +8,7 @@
 #include "engine.h"
 #include "log.h"
 #include "mta.h"
+#include "reply.h"
 #include "script.h"
 #include "verdict.h"
 
@@ -53,16 +54,33 @@ can_reply(struct conn *c, enum stage st)
     return nr == 0 || (c->protocol & nr) == 0;
 }
 
+/* set_literal_reply - set a reply whose text is literal (each '%' doubled
+ * for libmilter; the text was checked to fit once doubled) */
+static void
+set_literal_reply(SMFICTX *ctx, const char *rcode, const char *xcode,
+                  const char *text)
+{
+    char escaped[REPLY_MAX_LINE + 1];
+
+    if (text != NULL &&
+        reply_escaped_len(text, strlen(text)) < sizeof escaped) {
+        reply_escape(text, strlen(text), escaped);
+        text = escaped;
+    }
+    mta_setreply(ctx, rcode, xcode, text);
+}
+
 /* on_error_status - the on_error verdict, with its reply set; why names
  * the failure in the log */
 static sfsistat
 on_error_status(struct conn *c, SMFICTX *ctx, enum stage st, const char *why)
 {
     const char *rcode, *xcode, *text;
-    int status = verdict_on_error(c->on_error, &rcode, &xcode, &text);
+    int status = verdict_on_error(c->on_error, c->on_error_reply, &rcode,
+                                  &xcode, &text);
 
     if (rcode != NULL)
-        mta_setreply(ctx, rcode, xcode, text);
+        set_literal_reply(ctx, rcode, xcode, text);
     log_notice("conn#%lu: %s: %s, answering %s%s%s%s%s", c->id,
                stage_name(st), why, verdict_name(status),
                rcode ? " " : "",

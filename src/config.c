@@ -113,6 +113,47 @@ set_on_error(struct config *c, const char *v, char *err, size_t errlen)
     return -1;
 }
 
+/* set_on_error_reply - "CODE [X.Y.Z] TEXT" answered when the policy fails
+ * (its class is checked against on_error once the file is read) */
+static int
+set_on_error_reply(struct config *c, const char *v, char *err, size_t errlen)
+{
+    struct fixed_reply r;
+
+    if (reply_parse(v, &r, err, errlen) < 0)
+        return -1;
+    c->on_error_reply = r;
+    c->on_error_reply_line = c->lineno;
+    return 0;
+}
+
+/* config_check_on_error_reply - an on_error_reply (r) fits on_error: a
+ * 4xx for tempfail, a 5xx for reject, none for the verdicts that send no
+ * reply; an unset one (rcode "") always fits */
+int
+config_check_on_error_reply(int on_error, const struct fixed_reply *r,
+                            char *err, size_t errlen)
+{
+    char want;
+
+    if (r->rcode[0] == '\0')
+        return 0;
+    if (on_error != ONERR_TEMPFAIL && on_error != ONERR_REJECT) {
+        snprintf(err, errlen, "on_error_reply: on_error = %s sends no reply; "
+                 "on_error_reply needs on_error = tempfail or reject",
+                 config_on_error_name(on_error));
+        return -1;
+    }
+    want = on_error == ONERR_TEMPFAIL ? '4' : '5';
+    if (r->rcode[0] != want) {
+        snprintf(err, errlen, "on_error_reply: %s is a %cxx reply, but "
+                 "on_error = %s answers with a %cxx one", r->rcode,
+                 r->rcode[0], config_on_error_name(on_error), want);
+        return -1;
+    }
+    return 0;
+}
+
 /* set_timeout - MTA I/O timeout in seconds */
 static int
 set_timeout(struct config *c, const char *v, char *err, size_t errlen)
@@ -403,6 +444,7 @@ static const struct {
     {"log_level", set_log_level},
     {"lua_path", set_lua_path},
     {"on_error", set_on_error},
+    {"on_error_reply", set_on_error_reply},
     {"pidfile", set_pidfile},
     {"script", set_script},
     {"socket", set_socket},
@@ -559,11 +601,20 @@ config_parse(struct config *cfg, const char *name, const char *text,
         }
         memcpy(line, p, len);
         line[len] = '\0';
+        cfg->lineno = lineno;
         if (parse_line(cfg, line, sub, sizeof sub) < 0) {
             snprintf(err, errlen, "%s:%d: %s", name, lineno, sub);
+            cfg->lineno = 0;
             return -1;
         }
         p += len + (nl != NULL);
+    }
+    cfg->lineno = 0;
+    if (config_check_on_error_reply(cfg->on_error, &cfg->on_error_reply, sub,
+                                    sizeof sub) < 0) {
+        snprintf(err, errlen, "%s:%d: %s", name, cfg->on_error_reply_line,
+                 sub);
+        return -1;
     }
     return 0;
 }

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "reply.h"
+
 enum on_error {
     ONERR_TEMPFAIL = 0,
     ONERR_REJECT,
@@ -24,6 +26,9 @@ struct config {
     char *script;       /* policy script path */
     char *lua_path;     /* prepended to package.path, may be NULL */
     int on_error;       /* enum on_error */
+    struct fixed_reply on_error_reply;  /* rcode "" = the default */
+    int on_error_reply_line;    /* where it was set, for the class check */
+    int lineno;         /* the line being parsed, 0 outside a file */
     int timeout;        /* smfi_settimeout seconds */
     int backlog;        /* listen backlog, 0 = libmilter default */
     int log_syslog;     /* 1 = syslog, 0 = stderr */
@@ -67,6 +72,8 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 int config_set(struct config *cfg, const char *key, const char *value,
                char *err, size_t errlen);
 const char *config_on_error_name(int on_error);
+int config_check_on_error_reply(int on_error, const struct fixed_reply *r,
+                                char *err, size_t errlen);
 const char *config_allow_name(unsigned bit);
 
 #endif

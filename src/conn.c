@@ -100,6 +100,7 @@ conn_new_on(struct script *s)
         script_ref(s);
     c->script = s != NULL ? s : script_current();
     c->on_error = c->script != NULL ? c->script->on_error : ONERR_TEMPFAIL;
+    c->on_error_reply = c->script != NULL ? &c->script->on_error_reply : NULL;
     if (c->script == NULL) {
         log_err("conn#%lu: no policy script loaded", c->id);
         c->broken = 1;
@@ -118,7 +119,8 @@ conn_new_on(struct script *s)
 
 /* conn_adopt - bind a caller-owned conn to class cls of state L (raises) */
 void
-conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error)
+conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error,
+           const struct fixed_reply *on_error_reply)
 {
     memset(c, 0, sizeof *c);
     /* numbered apart, so that the policy's own tests do not use up the
@@ -126,6 +128,7 @@ conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error)
     c->id = __atomic_add_fetch(&adopted_counter, 1, __ATOMIC_RELAXED);
     c->actions = NEGOTIATE_ALL_ACTIONS;
     c->on_error = on_error;
+    c->on_error_reply = on_error_reply;
     c->adopted = 1;
     c->L = L;
     engine_bind(L, c, cls);

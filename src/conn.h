@@ -16,6 +16,7 @@
 #include "negotiate.h"
 #include "stage.h"
 
+struct fixed_reply;
 struct lua_State;
 struct script;
 
@@ -38,6 +39,7 @@ struct conn {
     int adopted;                /* L belongs to a caller (milter.core) */
     int overloaded;             /* past max_connections: refused */
     int on_error;               /* enum on_error */
+    const struct fixed_reply *on_error_reply;   /* NULL: the default */
     int pending;                /* PENDING_* */
     char qid[40];               /* queue id of this message, once known */
     size_t mem_used;            /* bytes held by the Lua state */
@@ -66,7 +68,8 @@ struct conn {
 
 struct conn *conn_new(void);
 struct conn *conn_new_on(struct script *s);
-void conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error);
+void conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error,
+                const struct fixed_reply *on_error_reply);
 void conn_free(struct conn *c);
 const char *conn_queue_id(struct conn *c);
 long conn_count(void);

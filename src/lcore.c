@@ -10,7 +10,7 @@
  * tests, and lua/milter/core.so exports it to busted.
  *
  *   local core = require "milter.core"
- *   local ctx = core.context(Class [, on_error])
+ *   local ctx = core.context(Class [, on_error [, on_error_reply]])
  *   ctx:macro(name, value)
  *   ctx:negotiate([actions, protocol]) -> verdict, actions, protocol
  *   ctx:connect(host, family [, addr [, port]]), ctx:helo(name),
@@ -29,6 +29,7 @@
 #include "log.h"
 #include "message.h"
 #include "record.h"
+#include "reply.h"
 #include "verdict.h"
 
 #include <arpa/inet.h>
@@ -45,6 +46,7 @@
 
 struct lcore_ctx {
     struct conn conn;
+    struct fixed_reply on_error_reply;
     SMFICTX *rec;
     int negotiated;
     int closed;
@@ -430,22 +432,31 @@ l_gc(lua_State *L)
     return 0;
 }
 
-/* l_context - core.context(Class [, on_error]) */
+/* l_context - core.context(Class [, on_error [, on_error_reply]]) */
 static int
 l_context(lua_State *L)
 {
     struct lcore_ctx *k;
     int on_error = luaL_checkoption(L, 2, "tempfail", on_error_opts);
+    const char *reply = luaL_optstring(L, 3, NULL);
+    struct fixed_reply r;
+    char err[256];
 
     luaL_checktype(L, 1, LUA_TTABLE);
+    memset(&r, 0, sizeof r);
+    if (reply != NULL &&
+        (reply_parse(reply, &r, err, sizeof err) < 0 ||
+         config_check_on_error_reply(on_error, &r, err, sizeof err) < 0))
+        return luaL_argerror(L, 3, err);
     k = lua_newuserdatauv(L, sizeof *k, 0);
     memset(k, 0, sizeof *k);
     k->closed = 1;                              /* until fully built */
     luaL_setmetatable(L, LCORE_CTX);
+    k->on_error_reply = r;
     k->rec = record_new();
     if (k->rec == NULL)
         return luaL_error(L, "out of memory");
-    conn_adopt(&k->conn, L, 1, on_error);
+    conn_adopt(&k->conn, L, 1, on_error, &k->on_error_reply);
     record_set_priv(k->rec, &k->conn);
     k->closed = 0;
     return 1;

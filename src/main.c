@@ -20,6 +20,7 @@
 #include "script.h"
 #include "signals.h"
 #include "sockspec.h"
+#include "verdict.h"
 #include "version.h"
 #include "watchdog.h"
 
@@ -196,6 +197,7 @@ apply_reloaded_config(struct config *nc)
     main_cfg.script = nc->script;
     nc->script = tmp;
     main_cfg.on_error = nc->on_error;
+    main_cfg.on_error_reply = nc->on_error_reply;
     main_cfg.callback_timeout = nc->callback_timeout;
     main_cfg.memory_limit = nc->memory_limit;
     main_cfg.lua_allow = nc->lua_allow;
@@ -578,9 +580,15 @@ main(int argc, char **argv)
                   main_cfg.breaker_mode);
     conn_set_max(main_cfg.max_connections);
     nofile = privs_raise_nofile(&nofile_was);
-    log_notice("luamilter %s starting: script %s version %s, socket %s, "
-               "on_error %s", LUAMILTER_VERSION, s->path, s->hash,
-               main_cfg.socket, config_on_error_name(main_cfg.on_error));
+    {
+        char reply[REPLY_MAX_LINE + 32];
+        verdict_on_error_reply(main_cfg.on_error, &main_cfg.on_error_reply,
+                               reply, sizeof reply);
+        log_notice("luamilter %s starting: script %s version %s, socket %s, "
+                   "on_error %s%s%s", LUAMILTER_VERSION, s->path, s->hash,
+                   main_cfg.socket, config_on_error_name(main_cfg.on_error),
+                   reply[0] ? " replying " : "", reply);
+    }
     if (nofile > 0 && nofile != nofile_was)
         log_info("file descriptor limit: %ld (raised from %ld)", nofile,
                  nofile_was);

@@ -128,3 +128,41 @@ reply_unescape(char *text)
     }
     *w = '\0';
 }
+
+/* reply_parse - "CODE [X.Y.Z] [TEXT]" into out, each part checked as
+ * setreply checks it; -1 and a message if it is not a valid reply */
+int
+reply_parse(const char *spec, struct fixed_reply *out, char *err,
+            size_t errlen)
+{
+    const char *p = spec, *text;
+    size_t n;
+
+    memset(out, 0, sizeof *out);
+    n = strcspn(p, " \t");
+    if (n >= sizeof out->rcode) {
+        snprintf(err, errlen, "reply code '%.*s' is not a 4xx or 5xx SMTP "
+                 "code (expected CODE [X.Y.Z] [TEXT])", (int)(n > 20 ? 20 : n),
+                 p);
+        return -1;
+    }
+    memcpy(out->rcode, p, n);
+    p += n + strspn(p + n, " \t");
+    n = strcspn(p, " \t");
+    if (isdigit((unsigned char)p[0]) && p[1] == '.' && n < sizeof out->xcode) {
+        memcpy(out->xcode, p, n);               /* looks like an X.Y.Z */
+        p += n + strspn(p + n, " \t");
+    }
+    if (reply_check_code(out->rcode, out->xcode[0] ? out->xcode : NULL, err,
+                         errlen) < 0)
+        return -1;
+    text = p;
+    n = strlen(text);
+    while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t'))
+        n--;
+    if (reply_check_line(text, n, err, errlen) < 0)
+        return -1;
+    memcpy(out->text, text, n);
+    out->text[n] = '\0';
+    return 0;
+}

@@ -153,6 +153,8 @@ script_load(const struct script_options *opt, char *err, size_t errlen)
     }
     s->refs = 1;
     s->on_error = opt->on_error;
+    if (opt->on_error_reply != NULL)
+        s->on_error_reply = *opt->on_error_reply;
     s->path = strdup(opt->path);
     s->callback_timeout = opt->callback_timeout;
     s->memory_limit = opt->memory_limit;
@@ -187,6 +189,7 @@ script_options_init(struct script_options *so, const struct config *cfg,
     so->libdir = paths_libdir();
     so->lua_path = cfg->lua_path;
     so->on_error = cfg->on_error;
+    so->on_error_reply = &cfg->on_error_reply;
     so->callback_timeout = cfg->callback_timeout;
     so->memory_limit = cfg->memory_limit;
     so->lua_allow = cfg->lua_allow;

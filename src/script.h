@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "reply.h"
+
 struct script_chunk {
     char *name;             /* chunk name, "@path" */
     unsigned char *code;    /* bytecode from lua_dump */
@@ -27,6 +29,7 @@ struct script {
     struct script_chunk lib;    /* lua/milter.lua */
     char *package_path;     /* package.path for connection states */
     int on_error;           /* enum on_error */
+    struct fixed_reply on_error_reply;  /* rcode "" = the default */
     double callback_timeout;    /* seconds, 0 = none */
     size_t memory_limit;        /* bytes per state, 0 = none */
     unsigned lua_allow;         /* CONFIG_ALLOW_* */
@@ -39,6 +42,7 @@ struct script_options {
     const char *libdir;     /* directory holding milter.lua */
     const char *lua_path;   /* admin's extra package.path, may be NULL */
     int on_error;
+    const struct fixed_reply *on_error_reply;   /* NULL = the default */
     double callback_timeout;
     size_t memory_limit;
     unsigned lua_allow;

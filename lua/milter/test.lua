@@ -43,13 +43,14 @@ end
 
 --- new(policy [, opts]) -> context.  policy: a class or a script path.
 -- opts.macros: {name = value} set before the first stage; opts.on_error:
--- "tempfail" (default), "reject", "continue" or "accept".
+-- "tempfail" (default), "reject", "continue" or "accept"; opts.on_error_reply:
+-- the reply on_error sends, as the config key ("451 4.3.0 Try later").
 function M.new(policy, opts)
   opts = opts or {}
   local class = load_class(policy)
   local t = setmetatable({
     class = class,
-    ctx = core.context(class, opts.on_error),
+    ctx = core.context(class, opts.on_error, opts.on_error_reply),
     history = {},     -- { {stage=, verdict=, actions=, errors=}, ... }
     actions = {},     -- actions of the last stage
     errors = {},      -- policy errors logged, in order
@@ -335,7 +336,8 @@ end
 
 --- run_tests(class [, dir]) -> results, failed.
 -- Runs class.tests; each test: name, message (text) or file (path, relative
--- to dir), from, rcpt, client, family, helo, macros, on_error, expect.
+-- to dir), from, rcpt, client, family, helo, macros, on_error,
+-- on_error_reply, expect.
 -- results: { {name=, ok=, why=}, ... }; failed: how many failed.
 function M.run_tests(class, dir)
   local results, failed = {}, 0
@@ -346,7 +348,8 @@ function M.run_tests(class, dir)
   for i, tc in ipairs(class.tests) do
     local name = tc.name or ("test " .. i)
     local ok, res, why = pcall(function()
-      local t = M.new(class, { on_error = tc.on_error, macros = tc.macros })
+      local t = M.new(class, { on_error = tc.on_error,
+        on_error_reply = tc.on_error_reply, macros = tc.macros })
       if tc.stages then
         local r = t:stages(tc.stages)
         t:close()

@@ -163,19 +163,36 @@ test_verdict(void **state)
                      SMFIS_CONTINUE);
     assert_int_equal(verdict_for_stage(SMFIS_DISCARD, ST_EOM, 0, &ign),
                      SMFIS_DISCARD);
-    assert_int_equal(verdict_on_error(ONERR_TEMPFAIL, &r, &x, &t),
+    assert_int_equal(verdict_on_error(ONERR_TEMPFAIL, NULL, &r, &x, &t),
                      SMFIS_TEMPFAIL);
     assert_string_equal(r, "451");
     assert_string_equal(x, "4.3.0");
-    assert_int_equal(verdict_on_error(ONERR_REJECT, &r, &x, &t),
+    assert_string_equal(t, "Temporary mail filter failure");
+    assert_int_equal(verdict_on_error(ONERR_REJECT, NULL, &r, &x, &t),
                      SMFIS_REJECT);
     assert_string_equal(r, "554");
     assert_string_equal(x, "5.3.0");
-    assert_int_equal(verdict_on_error(ONERR_CONTINUE, &r, &x, &t),
+    assert_string_equal(t, "Mail filter failure");
+    assert_int_equal(verdict_on_error(ONERR_CONTINUE, NULL, &r, &x, &t),
                      SMFIS_CONTINUE);
     assert_null(r);
-    assert_int_equal(verdict_on_error(ONERR_ACCEPT, &r, &x, &t),
+    assert_int_equal(verdict_on_error(ONERR_ACCEPT, NULL, &r, &x, &t),
                      SMFIS_ACCEPT);
+    {
+        struct fixed_reply fr;
+        char err[256];
+        assert_int_equal(reply_parse("451 4.7.1 Policy down, 100% sure", &fr,
+                                     err, sizeof err), 0);
+        assert_int_equal(verdict_on_error(ONERR_TEMPFAIL, &fr, &r, &x, &t),
+                         SMFIS_TEMPFAIL);
+        assert_string_equal(r, "451");
+        assert_string_equal(x, "4.7.1");
+        assert_string_equal(t, "Policy down, 100% sure");
+        assert_int_equal(reply_parse("421 closing", &fr, err, sizeof err), 0);
+        verdict_on_error(ONERR_TEMPFAIL, &fr, &r, &x, &t);
+        assert_null(x);
+        assert_string_equal(t, "closing");
+    }
 }
 
 /* test_negotiate - the flags a class shape asks for */

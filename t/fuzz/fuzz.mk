@@ -15,7 +15,7 @@ FUZZ_CFLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
 	-Isrc $(FUZZ_LUA_CFLAGS) -DLUAMILTER_LIBDIR='"lua"'
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-FUZZ_SRC_config := src/config.c src/log.c src/sockspec.c src/fileio.c
+FUZZ_SRC_config := src/config.c src/log.c src/sockspec.c src/fileio.c src/reply.c
 FUZZ_SRC_checks := src/reply.c src/sockspec.c
 FUZZ_SRC_message := src/message.c
 FUZZ_SRC_bridge := $(addprefix src/,actions.c arena.c breaker.c budget.c callbacks.c \

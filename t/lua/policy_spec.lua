@@ -159,12 +159,32 @@ describe("a policy through milter.test", function()
     local t = mt.new(P)
     local r = t:message("Subject: boom\r\n\r\nx\r\n", { rcpt = { "<b@x>" } })
     assert.are.equal("tempfailed", r.result)
-    assert.are.equal("451 4.3.0", r.reply)
+    assert.are.equal("451 4.3.0 Temporary mail filter failure", r.reply)
     assert.matches("deliberate", t.errors[1])
     local t2 = mt.new(P, { on_error = "reject" })
-    assert.are.equal("rejected", t2:message("Subject: boom\r\n\r\nx\r\n",
-      { rcpt = { "<b@x>" } }).result)
+    local r2 = t2:message("Subject: boom\r\n\r\nx\r\n", { rcpt = { "<b@x>" } })
+    assert.are.equal("rejected", r2.result)
+    assert.are.equal("554 5.3.0 Mail filter failure", r2.reply)
   end)
+
+  it("answers a failure with on_error_reply, checked against on_error",
+    function()
+      local t = mt.new(P, { on_error_reply = "451 4.7.1 Policy down, 100% temporary" })
+      local r = t:message("Subject: boom\r\n\r\nx\r\n", { rcpt = { "<b@x>" } })
+      assert.are.equal("451 4.7.1 Policy down, 100% temporary", r.reply)
+      local r2 = mt.new(P, { on_error = "reject", on_error_reply = "550 5.7.0 No" })
+        :message("Subject: boom\r\n\r\nx\r\n", { rcpt = { "<b@x>" } })
+      assert.are.equal("550 5.7.0 No", r2.reply)
+      assert.has_error(function() mt.new(P, { on_error_reply = "554 5.3.0 x" }) end,
+        "bad argument #3 to 'context' (on_error_reply: 554 is a 5xx reply, but "
+        .. "on_error = tempfail answers with a 4xx one)")
+      local Q = P:extend()
+      Q.tests = { { name = "configured reply", message = "Subject: boom\r\n\r\nx\r\n",
+        rcpt = { "<b@x>" }, on_error = "reject", on_error_reply = "554 5.7.0 Broken",
+        expect = { result = "rejected", reply = "554 5.7.0 Broken" } } }
+      local results, failed = mt.run_tests(Q)
+      assert.are.equal(0, failed, results[1].why)
+    end)
 
   it("raises for misuse exactly as the daemon does", function()
     local Q = milter.Base:extend()
