@@ -8,6 +8,7 @@
 #include "engine.h"
 #include "log.h"
 #include "mta.h"
+#include "outcome.h"
 #include "reply.h"
 #include "script.h"
 #include "verdict.h"
@@ -57,11 +58,12 @@ can_reply(struct conn *c, enum stage st)
 /* set_literal_reply - set a reply whose text is literal (each '%' doubled
  * for libmilter; the text was checked to fit once doubled) */
 static void
-set_literal_reply(SMFICTX *ctx, const char *rcode, const char *xcode,
-                  const char *text)
+set_literal_reply(struct conn *c, SMFICTX *ctx, const char *rcode,
+                  const char *xcode, const char *text)
 {
     char escaped[REPLY_MAX_LINE + 1];
 
+    outcome_reply(c, rcode, xcode, text, 1);
     if (text != NULL &&
         reply_escaped_len(text, strlen(text)) < sizeof escaped) {
         reply_escape(text, strlen(text), escaped);
@@ -76,15 +78,16 @@ static sfsistat
 on_error_status(struct conn *c, SMFICTX *ctx, enum stage st, const char *why)
 {
     const char *rcode, *xcode, *text;
+    char tag[CONN_TAG_MAX], reply[REPLY_MAX_LINE + 32];
     int status = verdict_on_error(c->on_error, c->on_error_reply, &rcode,
                                   &xcode, &text);
 
     if (rcode != NULL)
-        set_literal_reply(ctx, rcode, xcode, text);
-    log_notice("conn#%lu: %s: %s, answering %s%s%s%s%s", c->id,
-               stage_name(st), why, verdict_name(status),
-               rcode ? " " : "",
-               rcode ? rcode : "", xcode ? " " : "", xcode ? xcode : "");
+        set_literal_reply(c, ctx, rcode, xcode, text);
+    verdict_reply_text(rcode, xcode, text, reply, sizeof reply);
+    log_notice("%s: %s: %s, answering %s%s%s", conn_tag(c, tag, sizeof tag),
+               stage_name(st), why, verdict_name(status), reply[0] ? " " : "",
+               reply);
     return status;
 }
 
@@ -92,16 +95,38 @@ on_error_status(struct conn *c, SMFICTX *ctx, enum stage st, const char *why)
 static sfsistat
 failed(struct conn *c, SMFICTX *ctx, enum stage st, const char *why)
 {
+    char tag[CONN_TAG_MAX];
+
     if (st == ST_ABORT || st == ST_CLOSE)
         return SMFIS_CONTINUE;
     if (can_reply(c, st))
         return on_error_status(c, ctx, st, why);
     c->pending |= (st == ST_CONNECT || st == ST_HELO) ? PENDING_CONN
                                                      : PENDING_MSG;
-    log_notice("conn#%lu: %s: policy failed at a reply-less stage; the "
-               "failure is answered at the next stage that replies", c->id,
-               stage_name(st));
+    c->pending_why = why;
+    c->pending_stage = st;
+    log_notice("%s: %s: %s at a stage without reply; the failure is "
+               "answered at the next stage that replies",
+               conn_tag(c, tag, sizeof tag), stage_name(st), why);
     return SMFIS_NOREPLY;
+}
+
+/* answer_pending - the on_error answer to a failure of an earlier stage
+ * (or of the connection's setup) */
+static sfsistat
+answer_pending(struct conn *c, SMFICTX *ctx, enum stage st)
+{
+    const char *what = c->pending_why != NULL ? c->pending_why
+                                              : "policy failed";
+    char why[160];
+
+    if (c->pending_stage == ST_NEGOTIATE)   /* before connect: no stage */
+        snprintf(why, sizeof why, "%s", what);
+    else
+        snprintf(why, sizeof why, "%s at %s, which had no reply", what,
+                 stage_name(c->pending_stage));
+    c->pending &= ~PENDING_MSG;
+    return on_error_status(c, ctx, st, why);
 }
 
 /* overloaded - the answer to a connection past max_connections */
@@ -110,8 +135,9 @@ overloaded(struct conn *c, SMFICTX *ctx, enum stage st)
 {
     if (!can_reply(c, st))
         return SMFIS_CONTINUE;
-    mta_setreply(ctx, "451", "4.3.2",
-                 "Too many connections to the mail filter, try again later");
+    set_literal_reply(c, ctx, "451", "4.3.2",
+                      "Too many connections to the mail filter, try again "
+                      "later");
     return SMFIS_TEMPFAIL;
 }
 
@@ -126,12 +152,42 @@ pending_due(struct conn *c, enum stage st)
     return (c->pending & PENDING_MSG) && (DELIVER_MSG & STAGE_BIT(st));
 }
 
+/* announce - the connection's first line at info: who the client is
+ * (from connect's arguments; NULL when the MTA does not send connect) and
+ * which script serves it; again for each SMTP session the MTA starts on
+ * the same milter connection */
+static void
+announce(struct conn *c, const struct event *connect)
+{
+    char where[INET6_ADDRSTRLEN + 128] = "";
+    const char *host = "an unnamed client (connect was negotiated away)";
+
+    c->announced = 1;
+    if (connect != NULL) {
+        const struct ev_arg *fam = &connect->argv[1], *addr = &connect->argv[2];
+        host = connect->argv[0].s != NULL ? connect->argv[0].s : "?";
+        if (addr->kind == EV_ADDR)
+            snprintf(where, sizeof where, " [%s]:%lld", addr->s, addr->i);
+        else if (addr->kind == EV_STR)
+            snprintf(where, sizeof where, " (%s socket %.*s)", fam->s,
+                     (int)(addr->len > 100 ? 100 : addr->len), addr->s);
+        else
+            snprintf(where, sizeof where, " (address %s)", fam->s);
+    }
+    snprintf(c->client, sizeof c->client, "%s%s", host, where);
+    log_info("conn#%lu: new connection from %s%s, script %s version %s",
+             c->id, host, where,
+             c->script != NULL ? c->script->path : "(none)",
+             c->script != NULL ? c->script->hash : "-");
+}
+
 /* dispatch - run one stage for a connection and return libmilter's status */
 static sfsistat
 dispatch(SMFICTX *ctx, enum stage st, const struct event *ev)
 {
     struct conn *c = conn_of(ctx);
     struct call_result res;
+    char tag[CONN_TAG_MAX];
     sfsistat status;
     int ignored;
 
@@ -142,18 +198,21 @@ dispatch(SMFICTX *ctx, enum stage st, const struct event *ev)
         mta_setreply(ctx, "451", "4.3.0", "Temporary mail filter failure");
         return SMFIS_TEMPFAIL;
     }
+    if (st == ST_CONNECT)
+        announce(c, ev);
+    else if (!c->announced && st != ST_CLOSE && st != ST_NEGOTIATE)
+        announce(c, NULL);
     c->ctx = ctx;
     c->stage = st;
     if (st == ST_ENVFROM)
         c->qid[0] = '\0';                       /* a new message */
+    outcome_stage_start(c, st);
     if (c->overloaded) {
         status = overloaded(c, ctx, st);
     } else if (pending_due(c, st)) {
-        status = on_error_status(c, ctx, st, "policy failed earlier, at a "
-                                 "reply-less stage");
-        c->pending &= ~PENDING_MSG;
+        status = answer_pending(c, ctx, st);
     } else if (c->broken || breaker_open()) {
-        status = failed(c, ctx, st, c->broken ? "the policy could not start"
+        status = failed(c, ctx, st, c->broken ? c->broken_why
                                               : "circuit breaker open");
     } else if ((c->shape.callbacks & STAGE_BIT(st)) == 0) {
         status = SMFIS_CONTINUE;
@@ -163,18 +222,23 @@ dispatch(SMFICTX *ctx, enum stage st, const struct event *ev)
     } else {
         status = verdict_for_stage(res.status, st, c->protocol, &ignored);
         if (ignored)
-            log_warn("conn#%lu: %s returned %s, which is ignored at this "
-                     "stage (declared noreply, or SKIP outside body)", c->id,
-                     stage_name(st), verdict_name(res.status));
+            log_warn("%s: %s returned %s, which is ignored at this stage "
+                     "(declared noreply, or SKIP outside body)",
+                     conn_tag(c, tag, sizeof tag), stage_name(st),
+                     verdict_name(res.status));
     }
+    if (!can_reply(c, st))
+        status = st == ST_ABORT || st == ST_CLOSE ? SMFIS_CONTINUE
+                                                  : SMFIS_NOREPLY;
+    else if (status == SMFIS_NOREPLY)
+        status = SMFIS_CONTINUE;
+    outcome_stage_end(c, st, status, ev);
     if (st == ST_EOM || st == ST_ABORT) {
         c->pending &= ~PENDING_MSG;
         c->qid[0] = '\0';
     }
     c->ctx = NULL;
     c->stage = ST_NONE;
-    if (status == SMFIS_NOREPLY && can_reply(c, st))
-        status = SMFIS_CONTINUE;
     return status;
 }
 
@@ -207,6 +271,8 @@ lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
         c->actions = *pf0 = f0 & NEGOTIATE_ALL_ACTIONS;
         c->protocol = *pf1 = f1 & SMFIP_SKIP;
         c->pending |= PENDING_CONN;
+        c->pending_why = c->broken_why;
+        c->pending_stage = ST_NEGOTIATE;
         return SMFIS_CONTINUE;
     }
     negotiate_flags(&c->shape, f0, f1, &actions, &protocol);
@@ -225,6 +291,8 @@ lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
         ev.argv[3].i = (long long)f3;
         if (engine_call(c, ST_NEGOTIATE, &ev, &res) < 0) {
             c->pending |= PENDING_CONN;
+            c->pending_why = "negotiate() failed";
+            c->pending_stage = ST_NEGOTIATE;
             actions = f0 & NEGOTIATE_ALL_ACTIONS;
             protocol = f1 & SMFIP_SKIP;
         } else if (res.status == SMFIS_ALL_OPTS) {
@@ -252,8 +320,11 @@ lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     }
     c->actions = actions;
     c->protocol = protocol;
-    if (engine_apply_symlists(c) < 0)
+    if (engine_apply_symlists(c) < 0) {
         c->pending |= PENDING_CONN;
+        c->pending_why = "the symlist declaration failed";
+        c->pending_stage = ST_NEGOTIATE;
+    }
     c->ctx = NULL;
     c->stage = ST_NONE;
     *pf0 = c->actions;

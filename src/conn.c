@@ -81,6 +81,7 @@ conn_new_on(struct script *s)
 {
     struct conn *c = calloc(1, sizeof *c);
     char err[4096];
+    int rc;
 
     if (c == NULL) {
         log_err("out of memory creating a connection");
@@ -104,13 +105,21 @@ conn_new_on(struct script *s)
     if (c->script == NULL) {
         log_err("conn#%lu: no policy script loaded", c->id);
         c->broken = 1;
+        c->broken_why = "no policy script is loaded";
         return c;
     }
-    log_info("conn#%lu: new connection, script %s version %s", c->id,
-             c->script->path, c->script->hash);
-    if (engine_open(c, err, sizeof err) < 0) {
-        log_err("conn#%lu: cannot start the policy: %s", c->id, err);
+    rc = engine_open(c, err, sizeof err);
+    if (rc < 0) {
+        char tag[CONN_TAG_MAX], text[sizeof err + 32];
+        snprintf(tag, sizeof tag, "conn#%lu", c->id);
+        snprintf(text, sizeof text, "cannot start the policy: %s", err);
+        log_block(LOGL_ERR, tag, text);
         c->broken = 1;
+        c->broken_why = rc == ENGINE_NO_STATE
+                            ? "the policy could not start: no memory for a "
+                              "Lua state"
+                            : "the policy could not start: its top level "
+                              "failed";
     } else {
         log_debug("conn#%lu: Lua state ready, %zu bytes", c->id, c->mem_used);
     }
@@ -158,6 +167,18 @@ long
 conn_count(void)
 {
     return __atomic_load_n(&conn_live, __ATOMIC_RELAXED);
+}
+
+/* conn_tag - how log lines name c: "conn#N", with the queue id once it
+ * is known ("conn#N QUEUEID"); written into buf */
+const char *
+conn_tag(struct conn *c, char *buf, size_t len)
+{
+    const char *qid = conn_queue_id(c);
+
+    snprintf(buf, len, "conn#%lu%s%s", c->id, qid != NULL ? " " : "",
+             qid != NULL ? qid : "");
+    return buf;
 }
 
 /* conn_queue_id - the MTA's queue id if known, else NULL */

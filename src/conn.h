@@ -36,12 +36,26 @@ struct conn {
     struct policy_shape shape;
     int class_ref, self_ref;    /* registry references */
     int broken;                 /* the Lua state could not be set up */
+    const char *broken_why;     /* ... and why, for the log */
     int adopted;                /* L belongs to a caller (milter.core) */
     int overloaded;             /* past max_connections: refused */
     int on_error;               /* enum on_error */
     const struct fixed_reply *on_error_reply;   /* NULL: the default */
     int pending;                /* PENDING_* */
+    const char *pending_why;    /* what failed, for the log */
+    enum stage pending_stage;   /* ... and where */
+    int announced;              /* "new connection" was logged */
+    char client[128];           /* "host [ip]:port", for result lines */
     char qid[40];               /* queue id of this message, once known */
+    struct {                    /* the current message, for its result
+                                 * line (outcome.c) */
+        char reply[200];        /* the reply set at this stage, "" none */
+        char from[128];         /* the envelope sender */
+        int open;               /* between envfrom and eom or abort */
+        int decided;            /* its result was logged */
+        int rcpts_ok, rcpts_refused;
+        int quarantined;        /* quarantine() succeeded at eom */
+    } story;
     size_t mem_used;            /* bytes held by the Lua state */
     struct arena arena;         /* small objects of the Lua state */
     size_t mem_limit;           /* refuse growth past this, 0 = none */
@@ -72,6 +86,10 @@ void conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error,
                 const struct fixed_reply *on_error_reply);
 void conn_free(struct conn *c);
 const char *conn_queue_id(struct conn *c);
+const char *conn_tag(struct conn *c, char *buf, size_t len);
+
+/* room for conn_tag's text */
+#define CONN_TAG_MAX 64
 long conn_count(void);
 void conn_set_max(int max);
 void conn_each_live(void (*fn)(struct conn *c, void *ud), void *ud);

@@ -550,7 +550,9 @@ engine_unbind(struct conn *c)
     }
 }
 
-/* engine_open - create the connection's Lua state on its generation */
+/* engine_open - create the connection's Lua state on its generation: 0,
+ * ENGINE_NO_STATE without memory for a state, -1 if the setup (the
+ * script's top level) failed */
 int
 engine_open(struct conn *c, char *err, size_t errlen)
 {
@@ -562,7 +564,7 @@ engine_open(struct conn *c, char *err, size_t errlen)
     if (L == NULL) {
         arena_destroy(&c->arena);
         snprintf(err, errlen, "cannot create a Lua state (out of memory)");
-        return -1;
+        return ENGINE_NO_STATE;
     }
     lua_atpanic(L, panic_handler);
     lua_setwarnf(L, warn_handler, NULL);
@@ -725,14 +727,15 @@ run_callback(lua_State *L)
     return 0;
 }
 
-/* engine_log_error - log a policy failure with connection and queue id */
+/* engine_log_error - log a policy failure, every line of it (the
+ * traceback too) headed by the connection number and queue id */
 void
 engine_log_error(struct conn *c, enum stage st, const char *msg)
 {
-    const char *qid = conn_queue_id(c);
+    char tag[CONN_TAG_MAX], text[ENGINE_ERR_MAX + 32];
 
-    log_err("conn#%lu%s%s: %s: %s", c->id, qid != NULL ? " " : "",
-            qid != NULL ? qid : "", stage_name(st), msg);
+    snprintf(text, sizeof text, "%s: %s", stage_name(st), msg);
+    log_block(LOGL_ERR, conn_tag(c, tag, sizeof tag), text);
 }
 
 /* engine_call - run a stage's callback; 0, or -1 after logging the error */
@@ -797,7 +800,7 @@ apply_symlists(lua_State *L)
         return 0;
     if ((c->actions & SMFIF_SETSYMLIST) == 0) {
         log_warn("conn#%lu: the MTA does not accept macro lists; symlist "
-                 "ignored", c->id);
+                 "ignored", c->id);      /* negotiate: no queue id yet */
         return 0;
     }
     t = lua_gettop(L);

@@ -47,6 +47,8 @@ struct conn **engine_slot(struct lua_State *L);
 struct conn *engine_owner(struct lua_State *L);
 int engine_pcall(struct lua_State *L, int (*fn)(struct lua_State *),
                  void *ud, char *err, size_t errlen);
+/* engine_open's answer when not even an empty Lua state could be made */
+#define ENGINE_NO_STATE (-2)
 int engine_open(struct conn *c, char *err, size_t errlen);
 void engine_close(struct conn *c);
 int engine_check(struct script *s, char *err, size_t errlen);

@@ -20,7 +20,9 @@ negotiate_flags(const struct policy_shape *ps, unsigned long offered_act,
 
         if (si->no_bit == 0)
             continue;
-        if ((ps->callbacks & STAGE_BIT(st)) == 0)
+        if (st == ST_CONNECT && (ps->callbacks & STAGE_BIT(st)) == 0)
+            want |= si->nr_bit;     /* still sent, for the log's client */
+        else if ((ps->callbacks & STAGE_BIT(st)) == 0)
             want |= si->no_bit;
         else if ((ps->noreply & STAGE_BIT(st)) != 0)
             want |= si->nr_bit;

@@ -3,7 +3,9 @@
  *
  * The class's shape (which callbacks it defines, which are declared
  * reply-less, whether it wants leading header space or rejected recipients)
- * becomes the actions and protocol words sent in the OPTNEG reply.
+ * becomes the actions and protocol words sent in the OPTNEG reply.  connect
+ * is asked for even when the class lacks it, without a reply (SMFIP_NR_CONN),
+ * so that the log can name every connection's client.
  */
 #ifndef LUAMILTER_NEGOTIATE_H
 #define LUAMILTER_NEGOTIATE_H

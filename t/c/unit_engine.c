@@ -321,7 +321,8 @@ test_negotiation_shape(void **state)
     use("local P = {}\nfunction P:eom() end\nreturn P\n", &proto);
     assert_true(proto & SMFIP_NOBODY);
     assert_true(proto & SMFIP_NOHDRS);
-    assert_true(proto & SMFIP_NOCONNECT);
+    assert_false(proto & SMFIP_NOCONNECT);  /* sent for the log's client, */
+    assert_true(proto & SMFIP_NR_CONN);     /* without a reply */
     assert_true(proto & SMFIP_NORCPT);
     finish();
 }

@@ -23,17 +23,22 @@ describe("milter module", function()
     assert.is_nil(milter.NO_SUCH_FLAG)
   end)
 
-  it("Base defines no callback, so nothing is asked of the MTA", function()
+  it("Base defines no callback, so nothing is asked of the MTA but connect, "
+    .. "without a reply (for the log's client)", function()
     for _, cb in ipairs({ "connect", "hello", "envfrom", "envrcpt", "data",
       "header", "eoh", "body", "eom", "abort", "close", "unknown", "negotiate" }) do
       assert.is_nil(milter.Base[cb], cb)
     end
     local t = mt.new(milter.Base:extend())
     t:negotiate()
-    for _, stage in ipairs({ "connect", "helo", "envfrom", "envrcpt", "data",
+    for _, stage in ipairs({ "helo", "envfrom", "envrcpt", "data",
       "header", "eoh", "body", "unknown" }) do
       assert.is_false(t:requested(stage), stage)
     end
+    assert.is_true(t:requested("connect"))
+    local _, proto = t:negotiated()
+    assert.are.equal(milter.P_NR_CONN, proto & milter.P_NR_CONN)
+    assert.are.equal("noreply", t:connect("client.example", "inet", "192.0.2.1"))
   end)
 
   it("extend makes subclasses that inherit through the chain", function()
