@@ -251,6 +251,19 @@ str_arg(struct ev_arg *a, const char *s)
     a->len = s != NULL ? strlen(s) : 0;
 }
 
+/* pend_setup_failure - a failure before connect (why): every message of
+ * the connection gets on_error; a script error (counted) goes to the
+ * circuit breaker like any other */
+static void
+pend_setup_failure(struct conn *c, const char *why, int counted)
+{
+    c->pending |= PENDING_CONN;
+    c->pending_why = why;
+    c->pending_stage = ST_NEGOTIATE;
+    if (counted)
+        breaker_error();
+}
+
 /* lm_negotiate - OPTNEG: derive options from the class, or ask it */
 static sfsistat
 lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
@@ -266,13 +279,14 @@ lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     *pf2 = *pf3 = 0;
     if (c == NULL)
         return SMFIS_ALL_OPTS;
-    if (c->broken || c->overloaded) {
-        /* ask for every stage with replies, so the failure can be answered */
+    if (c->broken || c->overloaded || breaker_open()) {
+        /* ask for every stage with replies, so the failure can be answered;
+         * the script is not run */
         c->actions = *pf0 = f0 & NEGOTIATE_ALL_ACTIONS;
         c->protocol = *pf1 = f1 & SMFIP_SKIP;
-        c->pending |= PENDING_CONN;
-        c->pending_why = c->broken_why;
-        c->pending_stage = ST_NEGOTIATE;
+        pend_setup_failure(c, c->broken ? c->broken_why
+                              : c->overloaded ? "max_connections reached"
+                                              : "circuit breaker open", 0);
         return SMFIS_CONTINUE;
     }
     negotiate_flags(&c->shape, f0, f1, &actions, &protocol);
@@ -290,9 +304,7 @@ lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
         ev.argv[2].i = (long long)f2;
         ev.argv[3].i = (long long)f3;
         if (engine_call(c, ST_NEGOTIATE, &ev, &res) < 0) {
-            c->pending |= PENDING_CONN;
-            c->pending_why = "negotiate() failed";
-            c->pending_stage = ST_NEGOTIATE;
+            pend_setup_failure(c, "negotiate() failed", 1);
             actions = f0 & NEGOTIATE_ALL_ACTIONS;
             protocol = f1 & SMFIP_SKIP;
         } else if (res.status == SMFIS_ALL_OPTS) {
@@ -320,11 +332,8 @@ lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     }
     c->actions = actions;
     c->protocol = protocol;
-    if (engine_apply_symlists(c) < 0) {
-        c->pending |= PENDING_CONN;
-        c->pending_why = "the symlist declaration failed";
-        c->pending_stage = ST_NEGOTIATE;
-    }
+    if (engine_apply_symlists(c) < 0)
+        pend_setup_failure(c, "the symlist declaration failed", 1);
     c->ctx = NULL;
     c->stage = ST_NONE;
     *pf0 = c->actions;
