@@ -45,7 +45,8 @@ MILTER_LIBS := -Wl,--wrap=sigwait -l:libmilter.a -pthread
 LIBS := $(MILTER_LIBS) $(LUA_LIBS) -lm -ldl
 
 CORE_SRCS := actions.c arena.c breaker.c budget.c callbacks.c config.c conn.c engine.c fileio.c log.c \
-	negotiate.c outcome.c paths.c reply.c sandbox.c script.c sockspec.c stage.c verdict.c
+	negotiate.c outcome.c paths.c protomask.c reply.c sandbox.c script.c sockspec.c stage.c \
+	verdict.c
 DAEMON_SRCS := $(CORE_SRCS) signals.c mta.c record.c message.c replay.c lcore.c \
 	policytest.c privs.c listen.c watchdog.c main.c
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "mta.h"
 #include "outcome.h"
+#include "protomask.h"
 #include "reply.h"
 #include "script.h"
 #include "verdict.h"
@@ -166,7 +167,7 @@ announce(struct conn *c, const struct event *connect)
     if (connect != NULL) {
         const struct ev_arg *fam = &connect->argv[1], *addr = &connect->argv[2];
         host = connect->argv[0].s != NULL ? connect->argv[0].s : "?";
-        if (addr->kind == EV_ADDR)
+        if (addr->kind == EV_ADDR || addr->kind == EV_ADDR6)
             snprintf(where, sizeof where, " [%s]:%lld", addr->s, addr->i);
         else if (addr->kind == EV_STR)
             snprintf(where, sizeof where, " (%s socket %.*s)", fam->s,
@@ -271,7 +272,7 @@ lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
              unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
     struct conn *c = conn_of(ctx);
-    unsigned long actions, protocol;
+    unsigned long actions, protocol, mask;
     struct call_result res;
     struct event ev;
     int i;
@@ -289,10 +290,15 @@ lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
                                               : "circuit breaker open", 0);
         return SMFIS_CONTINUE;
     }
-    negotiate_flags(&c->shape, f0, f1, &actions, &protocol);
     c->ctx = ctx;
     c->stage = ST_NEGOTIATE;
-    c->actions = f0 & NEGOTIATE_ALL_ACTIONS;   /* what setsmlist may use */
+    actions = c->actions = f0 & NEGOTIATE_ALL_ACTIONS; /* for setsmlist */
+    if (protomask_for(c, &mask) < 0) {
+        pend_setup_failure(c, "protocol_mask() failed", 1);
+        protocol = f1 & SMFIP_SKIP;
+    } else {
+        protocol = f1 & ~mask;      /* the offer without the class's mask */
+    }
     c->protocol = protocol;
     if (c->shape.callbacks & STAGE_BIT(ST_NEGOTIATE)) {
         memset(&ev, 0, sizeof ev);
@@ -364,9 +370,11 @@ lm_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
         const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
         inet_ntop(AF_INET6, &in6->sin6_addr, addr, sizeof addr);
         str_arg(&ev.argv[1], "inet6");
-        ev.argv[2].kind = EV_ADDR;
+        ev.argv[2].kind = EV_ADDR6;
         ev.argv[2].s = addr;
         ev.argv[2].i = ntohs(in6->sin6_port);
+        ev.argv[2].flowinfo = ntohl(in6->sin6_flowinfo);
+        ev.argv[2].scope_id = in6->sin6_scope_id;
     } else if (sa->sa_family == AF_UNIX) {
         const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
         str_arg(&ev.argv[1], "unix");

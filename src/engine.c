@@ -14,6 +14,7 @@
 #include "log.h"
 #include "sandbox.h"
 #include "mta.h"
+#include "protomask.h"
 #include "script.h"
 #include "verdict.h"
 
@@ -248,7 +249,8 @@ timed_pcall(struct conn *owner, lua_State *L, enum stage st, lua_CFunction fn,
     return rc;
 }
 
-/* load_lib - package.preload loader for the milter library bytecode */
+/* load_lib - package.preload loader for the milter library bytecode; the
+ * chunk gets its name and a table of the C functions it offers */
 static int
 load_lib(lua_State *L)
 {
@@ -257,7 +259,11 @@ load_lib(lua_State *L)
     if (luaL_loadbufferx(L, (const char *)lib->code, lib->len, lib->name,
                          "b") != LUA_OK)
         return lua_error(L);
-    lua_call(L, 0, 1);
+    lua_pushliteral(L, "milter");               /* the module name, and */
+    lua_createtable(L, 0, 1);                   /* what C gives it */
+    lua_pushcfunction(L, protomask_lua);
+    lua_setfield(L, -2, "protocol_mask");
+    lua_call(L, 2, 1);
     return 1;
 }
 
@@ -432,11 +438,13 @@ check_symlist(lua_State *L, int cls)
     lua_pop(L, 1);
 }
 
-/* read_shape - which callbacks the class defines and how */
-static void
-read_shape(lua_State *L, struct conn *c, int cls)
+/* engine_read_shape - which callbacks the class at cls defines and how,
+ * into ps (raises); validate: also check the declarations in full (done
+ * once, when a script generation is checked) */
+void
+engine_read_shape(lua_State *L, int cls, struct policy_shape *ps,
+                  int validate)
 {
-    struct policy_shape *ps = &c->shape;
     int st;
 
     memset(ps, 0, sizeof *ps);
@@ -449,7 +457,7 @@ read_shape(lua_State *L, struct conn *c, int cls)
         if (lua_isfunction(L, fn)) {
             ps->callbacks |= STAGE_BIT(st);
             if (stage_info((enum stage)st)->nr_bit != 0 &&
-                declared_noreply(L, cls, name, fn, c->id == 0))
+                declared_noreply(L, cls, name, fn, validate))
                 ps->noreply |= STAGE_BIT(st);
         } else if (!lua_isnil(L, fn)) {
             luaL_error(L, "policy field '%s' must be a function, got %s",
@@ -462,7 +470,7 @@ read_shape(lua_State *L, struct conn *c, int cls)
     lua_getfield(L, cls, "rejected_recipients");
     ps->rcpt_rej = lua_toboolean(L, -1);
     lua_pop(L, 2);
-    if (c->id == 0) {               /* the check state of a new script */
+    if (validate) {
         lua_getfield(L, cls, "noreply");
         if (lua_istable(L, -1))
             check_noreply_list(L, lua_gettop(L));
@@ -509,7 +517,7 @@ void
 engine_bind(lua_State *L, struct conn *c, int cls)
 {
     cls = lua_absindex(L, cls);
-    read_shape(L, c, cls);
+    engine_read_shape(L, cls, &c->shape, c->id == 0);  /* 0: a check */
     lua_newtable(L);                            /* self */
     lua_createtable(L, 0, 2);                   /* its metatable */
     if (chain_has_base(L, cls)) {
@@ -617,6 +625,35 @@ engine_check(struct script *s, char *err, size_t errlen)
     return rc;
 }
 
+/* set_both - t[i] and t.name = the value on top (popped), t at -2 */
+static void
+set_both(lua_State *L, lua_Integer i, const char *name)
+{
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, -3, i);
+    lua_setfield(L, -2, name);
+}
+
+/* push_hostaddr - connect's hostaddr: {ip, port} (also .ip, .port), for
+ * inet6 {ip, port, flowinfo, scope_id} (also by name), as pymilter */
+static void
+push_hostaddr(lua_State *L, const struct ev_arg *a)
+{
+    int six = a->kind == EV_ADDR6;
+
+    lua_createtable(L, six ? 4 : 2, six ? 4 : 2);
+    lua_pushstring(L, a->s);
+    set_both(L, 1, "ip");
+    lua_pushinteger(L, (lua_Integer)a->i);
+    set_both(L, 2, "port");
+    if (six) {
+        lua_pushinteger(L, (lua_Integer)a->flowinfo);
+        set_both(L, 3, "flowinfo");
+        lua_pushinteger(L, (lua_Integer)a->scope_id);
+        set_both(L, 4, "scope_id");
+    }
+}
+
 /* push_event - push a callback's arguments; returns how many */
 static int
 push_event(lua_State *L, const struct event *ev)
@@ -634,15 +671,8 @@ push_event(lua_State *L, const struct event *ev)
             lua_pushinteger(L, (lua_Integer)a->i);
             break;
         case EV_ADDR:
-            lua_createtable(L, 2, 2);
-            lua_pushstring(L, a->s);
-            lua_pushvalue(L, -1);
-            lua_rawseti(L, -3, 1);
-            lua_setfield(L, -2, "ip");
-            lua_pushinteger(L, (lua_Integer)a->i);
-            lua_pushvalue(L, -1);
-            lua_rawseti(L, -3, 2);
-            lua_setfield(L, -2, "port");
+        case EV_ADDR6:
+            push_hostaddr(L, a);
             break;
         default:
             lua_pushnil(L);
@@ -819,18 +849,28 @@ apply_symlists(lua_State *L)
     return 0;
 }
 
-/* engine_apply_symlists - apply declared macro lists; -1 after logging */
+/* engine_protected - run fn(ud) in c's state under its budget, timed as
+ * stage st; 0, or -1 after logging the error */
 int
-engine_apply_symlists(struct conn *c)
+engine_protected(struct conn *c, enum stage st, int (*fn)(lua_State *),
+                 void *ud)
 {
     char err[ENGINE_ERR_MAX];
 
     if (c->L == NULL)
         return 0;
-    if (timed_pcall(timed_by(c), c->L, ST_NEGOTIATE, apply_symlists, c, err,
-                    sizeof err) != LUA_OK) {
-        engine_log_error(c, ST_NEGOTIATE, err);
+    if (timed_pcall(timed_by(c), c->L, st, fn, ud, err, sizeof err) !=
+        LUA_OK) {
+        limit_note(c, err, sizeof err);
+        engine_log_error(c, st, err);
         return -1;
     }
     return 0;
+}
+
+/* engine_apply_symlists - apply declared macro lists; -1 after logging */
+int
+engine_apply_symlists(struct conn *c)
+{
+    return engine_protected(c, ST_NEGOTIATE, apply_symlists, c);
 }

@@ -20,7 +20,9 @@ enum ev_kind {
     EV_NIL = 0,
     EV_STR,     /* s, len: bytes */
     EV_INT,     /* i */
-    EV_ADDR     /* s: address text, i: port -> {ip, port} */
+    EV_ADDR,    /* s: address text, i: port -> {ip, port} */
+    EV_ADDR6    /* the same and flowinfo, scope_id -> {ip, port, flowinfo,
+                 * scope_id}, as pymilter's inet6 4-tuple */
 };
 
 struct ev_arg {
@@ -28,6 +30,7 @@ struct ev_arg {
     const char *s;
     size_t len;
     long long i;
+    long long flowinfo, scope_id;   /* EV_ADDR6 */
 };
 
 /* the arguments of one callback */
@@ -55,6 +58,11 @@ int engine_check(struct script *s, char *err, size_t errlen);
 int engine_call(struct conn *c, enum stage st, const struct event *ev,
                 struct call_result *res);
 int engine_apply_symlists(struct conn *c);
+int engine_protected(struct conn *c, enum stage st,
+                     int (*fn)(struct lua_State *), void *ud);
+struct policy_shape;
+void engine_read_shape(struct lua_State *L, int cls, struct policy_shape *ps,
+                       int validate);
 void engine_log_error(struct conn *c, enum stage st, const char *msg);
 void engine_bind(struct lua_State *L, struct conn *c, int cls);
 

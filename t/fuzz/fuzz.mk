@@ -19,7 +19,7 @@ FUZZ_SRC_config := src/config.c src/log.c src/sockspec.c src/fileio.c src/reply.
 FUZZ_SRC_checks := src/reply.c src/sockspec.c
 FUZZ_SRC_message := src/message.c
 FUZZ_SRC_bridge := $(addprefix src/,actions.c arena.c breaker.c budget.c callbacks.c \
-	config.c conn.c engine.c fileio.c log.c negotiate.c outcome.c paths.c reply.c \
+	config.c conn.c engine.c fileio.c log.c negotiate.c outcome.c paths.c protomask.c reply.c \
 	sandbox.c script.c sockspec.c stage.c verdict.c mta.c record.c)
 FUZZ_LIBS_bridge := $(FUZZ_LUA_LIBS) -lmilter -pthread -lm -ldl
 

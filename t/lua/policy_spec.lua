@@ -41,6 +41,49 @@ describe("milter module", function()
     assert.are.equal("noreply", t:connect("client.example", "inet", "192.0.2.1"))
   end)
 
+  it("protocol_mask: the negotiated word is the offer with the class's mask "
+    .. "cleared, and a class's own protocol_mask changes it", function()
+    local Plain = milter.Base:extend()
+    function Plain:envrcpt() end
+    local Quiet = milter.Milter:extend({ header_leading_space = true })
+    local Own = milter.Base:extend()
+    function Own:body() end
+    function Own:protocol_mask()
+      return milter.Base.protocol_mask(self) & ~milter.P_NOBODY | milter.P_SKIP
+    end
+    for _, class in ipairs({ Plain, Quiet, Own, dofile("lua/default.lua") }) do
+      for _, offer in ipairs({ 0x1fffff, 0x0007ff, 0x1000 }) do
+        local t = mt.new(class)
+        local v, _, proto = t:negotiate(0x1ff, offer)
+        assert.are.equal("continue", v)
+        assert.are.equal(offer & ~class:protocol_mask(), proto)
+      end
+    end
+    -- what the mask clears and keeps
+    local m = Plain:protocol_mask()
+    assert.are.equal(0, m & (milter.P_NOBODY | milter.P_NR_CONN | milter.P_SKIP))
+    assert.are_not.equal(0, m & milter.P_NORCPT)
+    assert.are_not.equal(0, m & milter.P_NR_RCPT)
+    assert.are.equal(0, Quiet:protocol_mask() & milter.P_HDR_LEADSPC)
+    local t = mt.new(Own)
+    t:negotiate()
+    assert.is_false(t:requested("body"))    -- Own keeps NOBODY: no body
+    local _, proto = t:negotiated()
+    assert.are.equal(0, proto & milter.P_SKIP)
+    -- on a connection object it answers for the class
+    local tc = mt.new(Plain)
+    assert.are.equal(m, tc:self():protocol_mask())
+    -- a bad mask is a policy failure at negotiation, answered with on_error
+    local Bad = milter.Base:extend()
+    function Bad:connect() end
+    function Bad:protocol_mask() return "all" end
+    local tb = mt.new(Bad)
+    local v2, _, err = tb:connect("client.example", "inet", "192.0.2.1")
+    assert.are.equal("tempfail", v2)
+    assert.matches("negotiate: protocol_mask%(%) must return an integer bit mask", err)
+    assert.are.equal(err, tb.errors[1])
+  end)
+
   it("extend makes subclasses that inherit through the chain", function()
     local A = milter.Base:extend({ x = 1 })
     local B = A:extend()
