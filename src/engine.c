@@ -482,6 +482,26 @@ engine_read_shape(lua_State *L, int cls, struct policy_shape *ps,
     }
 }
 
+/* drop_tests - a connection's state has no use for the class's own test
+ * vectors (only the check state runs them): a tests table is dropped and
+ * collected before the first callback, so that big vectors cost a live
+ * connection nothing (a tests function is never called here) */
+static void
+drop_tests(lua_State *L, int cls)
+{
+    int type;
+
+    lua_pushliteral(L, "tests");
+    type = lua_rawget(L, cls);
+    lua_pop(L, 1);
+    if (type != LUA_TTABLE)
+        return;
+    lua_pushliteral(L, "tests");
+    lua_pushnil(L);
+    lua_rawset(L, cls);
+    lua_gc(L, LUA_GCCOLLECT);
+}
+
 /* setup_state - open libraries, load the policy, build self (protected) */
 static int
 setup_state(lua_State *L)
@@ -509,6 +529,8 @@ setup_state(lua_State *L)
                           luaL_typename(L, -1));
     cls = lua_gettop(L);
     engine_bind(L, c, cls);
+    if (c->id != 0)
+        drop_tests(L, cls);
     return 0;
 }
 

@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -38,6 +39,7 @@
 #include <unistd.h>
 
 #define DEFAULT_CONFIG "/etc/luamilter/milter.conf"
+#define MMAP_THRESHOLD (256 * 1024)
 
 struct options {
     const char *config;
@@ -539,6 +541,11 @@ main(int argc, char **argv)
     long nofile, nofile_was;
     int rc;
 
+    /* blocks of 256 KiB and more are mapped and unmapped one by one: a
+     * state that built big strings and freed them (a tests table, a whole
+     * message) gives the memory back, instead of glibc raising its
+     * threshold and keeping them in each worker thread's arena */
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
     engine_set_tester(policytest_run);      /* scripts' own tests, -t/HUP */
     if (argc > 1 && strcmp(argv[1], "replay") == 0)
         return replay_main(argc - 1, argv + 1);

@@ -335,17 +335,29 @@ function M.check(res, expect, errors)
 end
 
 --- run_tests(class [, dir]) -> results, failed.
--- Runs class.tests; each test: name, message (text) or file (path, relative
+-- Runs class.tests: a list, or a function returning one (called only here,
+-- so that big vectors are built only where tests run); each test: name,
+-- message (text) or file (path, relative
 -- to dir), from, rcpt, client, family, helo, macros, on_error,
 -- on_error_reply, expect.
 -- results: { {name=, ok=, why=}, ... }; failed: how many failed.
 function M.run_tests(class, dir)
   local results, failed = {}, 0
-  if class.tests == nil then return results, 0 end
-  if type(class.tests) ~= "table" then
-    return { { name = "tests", ok = false, why = "tests must be a list of tables" } }, 1
+  local tests = class.tests
+  if tests == nil then return results, 0 end
+  if type(tests) == "function" then
+    local ok, list = pcall(tests, class)
+    if not ok then
+      return { { name = "tests", ok = false,
+        why = "the tests function failed: " .. tostring(list) } }, 1
+    end
+    tests = list
   end
-  for i, tc in ipairs(class.tests) do
+  if type(tests) ~= "table" then
+    return { { name = "tests", ok = false, why = "tests must be a list of "
+      .. "tables, or a function returning one; got " .. type(tests) } }, 1
+  end
+  for i, tc in ipairs(tests) do
     local name = tc.name or ("test " .. i)
     local ok, res, why = pcall(function()
       local t = M.new(class, { on_error = tc.on_error,

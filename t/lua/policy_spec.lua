@@ -196,6 +196,31 @@ describe("a policy through milter.test", function()
       assert.are.equal(0, failed, results[1].why)
     end)
 
+  it("runs in-policy tests given as a function returning the list", function()
+    local calls = 0
+    local Q = milter.Base:extend()
+    function Q:eom() self:addheader("X-Q", "1") end
+    Q.tests = function(class)
+      calls = calls + 1
+      assert(class == Q, "the function gets the class")
+      return { { name = "built on demand", message = "Subject: x\r\n\r\nx\r\n",
+        rcpt = { "<b@x>" }, expect = { actions = { { op = "addheader", name = "X-Q" } } } } }
+    end
+    local results, failed = mt.run_tests(Q)
+    assert.are.equal(0, failed, results[1] and results[1].why)
+    assert.are.equal(1, calls)
+    assert.are.equal("built on demand", results[1].name)
+    Q.tests = function() error("vectors broken") end
+    results, failed = mt.run_tests(Q)
+    assert.are.equal(1, failed)
+    assert.matches("the tests function failed: .*vectors broken", results[1].why)
+    Q.tests = function() return 42 end
+    results, failed = mt.run_tests(Q)
+    assert.are.equal(1, failed)
+    assert.matches("tests must be a list of tables, or a function returning one; got number",
+      results[1].why)
+  end)
+
   it("records eom actions", function()
     local r = mt.new(P):message("Subject: hello\r\n\r\nx\r\n",
       { rcpt = { "<b@example.org>" } })
