@@ -15,6 +15,9 @@ struct lua_State;
 struct conn;
 struct script;
 
+/* in the message policytest_run gives when some of the tests failed */
+#define POLICYTEST_FAILED " policy tests failed"
+
 int policytest_run(struct lua_State *L, struct conn *c, struct script *s,
                    char *err, size_t errlen);
 
