@@ -37,19 +37,19 @@ outcome_reply(struct conn *c, const char *rcode, const char *xcode,
              text ? text : "", more);
 }
 
-/* reply_note - ", reply X" for a status that sends the reply set, else
- * what the client gets instead */
-static void
+/* reply_note - ", reply X" for a status that sends the reply set (in
+ * buf), else what the client gets instead */
+static const char *
 reply_note(const struct conn *c, int status, char *buf, size_t len)
 {
     char cls = status == SMFIS_TEMPFAIL ? '4' : '5';
 
     if (status != SMFIS_REJECT && status != SMFIS_TEMPFAIL)
-        buf[0] = '\0';
-    else if (c->story.reply[0] == cls)
-        snprintf(buf, len, ", reply %s", c->story.reply);
-    else
-        snprintf(buf, len, ", the MTA's own reply");
+        return "";
+    if (c->story.reply[0] != cls)
+        return ", the MTA's own reply";
+    snprintf(buf, len, ", reply %s", c->story.reply);
+    return buf;
 }
 
 /* result_word - what a status does to a message */
@@ -92,13 +92,14 @@ envelope_note(const struct conn *c, char *buf, size_t len)
 static void
 message_result(struct conn *c, enum stage st, int status)
 {
-    char tag[CONN_TAG_MAX], note[sizeof c->story.reply + 16], at[48] = "";
+    char tag[CONN_TAG_MAX], buf[sizeof c->story.reply + 16], at[48] = "";
     char env[sizeof c->client + sizeof c->story.from + 64];
+    const char *note;
 
     if (!c->story.open || c->story.decided)
         return;
     c->story.decided = 1;
-    reply_note(c, status, note, sizeof note);
+    note = reply_note(c, status, buf, sizeof buf);
     envelope_note(c, env, sizeof env);
     if (st != ST_EOM)
         snprintf(at, sizeof at, " at %s%s", stage_name(st),
@@ -112,12 +113,12 @@ message_result(struct conn *c, enum stage st, int status)
 static void
 recipient_refused(struct conn *c, int status, const struct event *ev)
 {
-    char tag[CONN_TAG_MAX], note[sizeof c->story.reply + 16];
+    char tag[CONN_TAG_MAX], buf[sizeof c->story.reply + 16];
     const char *rcpt = ev != NULL && ev->argc > 0 && ev->argv[0].s != NULL
                            ? ev->argv[0].s : "?";
+    const char *note = reply_note(c, status, buf, sizeof buf);
 
     c->story.rcpts_refused++;
-    reply_note(c, status, note, sizeof note);
     log_info("%s: recipient %s %s%s", conn_tag(c, tag, sizeof tag), rcpt,
              status == SMFIS_REJECT ? "rejected" : "tempfailed", note);
 }
@@ -126,9 +127,9 @@ recipient_refused(struct conn *c, int status, const struct event *ev)
 static void
 connection_result(struct conn *c, enum stage st, int status)
 {
-    char tag[CONN_TAG_MAX], note[sizeof c->story.reply + 16];
+    char tag[CONN_TAG_MAX], buf[sizeof c->story.reply + 16];
+    const char *note = reply_note(c, status, buf, sizeof buf);
 
-    reply_note(c, status, note, sizeof note);
     log_info("%s: connection %s at %s%s", conn_tag(c, tag, sizeof tag),
              status == SMFIS_ACCEPT ? "accepted (no more filtering)"
              : status == SMFIS_REJECT ? "rejected"
