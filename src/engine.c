@@ -560,7 +560,7 @@ engine_bind(lua_State *L, struct conn *c, int cls)
         lua_pushcclosure(L, self_index, 2);
     }
     lua_setfield(L, -2, "__index");
-    lua_pushliteral(L, "luamilter.connection");
+    lua_pushliteral(L, ENGINE_SELF_NAME);
     lua_setfield(L, -2, "__name");
     lua_setmetatable(L, -2);
     c->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);   /* pops self */

@@ -46,6 +46,9 @@ struct call_result {
     long long extra[2]; /* negotiate: actions, protocol */
 };
 
+/* the __name of a connection object's metatable (self) */
+#define ENGINE_SELF_NAME "luamilter.connection"
+
 struct conn **engine_slot(struct lua_State *L);
 struct conn *engine_owner(struct lua_State *L);
 int engine_pcall(struct lua_State *L, int (*fn)(struct lua_State *),

@@ -23,7 +23,7 @@ push_class(lua_State *L, int idx)
     }
     lua_getfield(L, -1, "__name");
     name = lua_tostring(L, -1);
-    if (name == NULL || strcmp(name, "luamilter.connection") != 0) {
+    if (name == NULL || strcmp(name, ENGINE_SELF_NAME) != 0) {
         lua_pop(L, 2);
         lua_pushvalue(L, idx);
         return;
