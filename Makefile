@@ -101,6 +101,14 @@ $(BUILD)/t/%.o: t/c/%.c | $(BUILD)
 $(BUILD)/t/unit_%: $(BUILD)/t/unit_%.o $(TEST_CORE_OBJS)
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(MODULE_LIBS) $(LUA_LIBS) -pthread -lm -ldl
 
+# t/dns/run: milter.dns in a bare Lua state against the test DNS server
+$(BUILD)/t/dns_harness: $(BUILD)/t/dns/harness.o $(TEST_CORE_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(MODULE_LIBS) $(LUA_LIBS) -pthread -lm -ldl
+
+$(BUILD)/t/dns/%.o: t/dns/%.c | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
 $(BUILD):
 	@mkdir -p $(BUILD)/t
 
@@ -149,7 +157,7 @@ run: deps
 test: deps
 	$(MAKE) check
 
-check: $(BIN) $(CORE_SO) $(C_TEST_BINS) tools
+check: $(BIN) $(CORE_SO) $(C_TEST_BINS) $(BUILD)/t/dns_harness tools
 	@BUILD=$(BUILD) LUAMILTER=$(BIN) C_TESTS="$(C_TESTS)" t/run-all
 
 check-c: $(C_TEST_BINS)
