@@ -2,7 +2,8 @@
 #
 #   make            build ./luamilter
 #   make run        install dependencies, build, run with milter.conf.example
-#   make test       install dependencies, run every test (C, Lua, end to end)
+#   make test       install dependencies, run every test (C, Lua, end to end,
+#                   DNS against a real server)
 #   make check-asan the same tests against an ASan/UBSan build
 #   make bench      throughput, latency, CPU and memory against libmilter floors
 #   make fuzz       libFuzzer on the config parser, checks, messages, Lua bridge
@@ -76,7 +77,7 @@ PIC_SRCS := $(CORE_SRCS) milter/mta.c milter/record.c base/message.c offline/lco
 PIC_OBJS := $(addprefix build/pic/,$(PIC_SRCS:.c=.o))
 CORE_SO := lua/milter/core.so
 
-.PHONY: all run test check check-c check-lua check-e2e check-asan deps clean install tools stress bench leakcheck leakcheck-run layers
+.PHONY: all run test check check-c check-lua check-e2e check-dns check-asan deps clean install tools stress bench leakcheck leakcheck-run layers
 
 all: $(BIN) $(CORE_SO)
 
@@ -168,6 +169,9 @@ check-lua: $(CORE_SO)
 
 check-e2e: $(BIN) tools
 	@LUAMILTER=$(BIN) t/run-all e2e
+
+check-dns: $(BUILD)/t/dns_harness
+	@BUILD=$(BUILD) t/run-all dns
 
 check-asan: deps
 	$(MAKE) SANITIZE=1 check
