@@ -24,6 +24,12 @@ FUZZ_SRC_bridge := $(addprefix src/,lua/actions.c base/arena.c session/breaker.c
 	lua/sandbox.c lua/script.c base/sockspec.c milter/stage.c milter/verdict.c \
 	milter/mta.c milter/record.c lua/lib_milter.c lua/module.c) \
 	$(sort $(wildcard src/modules/*.c))
+# run alone (make -f t/fuzz/fuzz.mk), the modules' libraries come from
+# their own .mk files as in the top-level Makefile
+ifeq ($(origin MODULE_LIBS),undefined)
+MODULE_LIBS :=
+-include $(sort $(wildcard src/modules/*.mk))
+endif
 FUZZ_LIBS_bridge = $(FUZZ_LUA_LIBS) $(MODULE_LIBS) -lmilter -pthread -lm -ldl
 
 # FUZZ_PICK - shell: the sources (src) and libraries (libs) of harness $h
