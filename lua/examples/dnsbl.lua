@@ -26,6 +26,8 @@ Policy.zones = { "zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org" 
 Policy.skip = { "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12",
   "192.168.0.0/16", "fc00::/7" }
 Policy.symlist = { envfrom = { "{auth_authen}" } }
+-- the MTA need not wait for connect and MAIL: the lookups run meanwhile
+Policy.noreply = { "connect", "envfrom" }
 
 -- reversed: the name of address text under zone (IPv4 octets reversed,
 -- IPv6 by nibbles, IPv4-mapped IPv6 as IPv4), or nil
