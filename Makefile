@@ -2,7 +2,8 @@
 #
 #   make            build ./luamilter
 #   make run        install dependencies, build, run with milter.conf.example
-#   make test       install dependencies, run every test (C, Lua, end to end)
+#   make test       install dependencies, run every test (C, Lua, end to end,
+#                   DNS against a real server)
 #   make check-asan the same tests against an ASan/UBSan build
 #   make bench      throughput, latency, CPU and memory against libmilter floors
 #   make bench-redis  INCR round trips per second through milter.redis
@@ -54,7 +55,8 @@ include src/sources.mk
 ALL_CFLAGS += $(INCLUDES)
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
-C_TESTS := unit_config unit_checks unit_engine unit_json unit_sandbox unit_reload
+C_TESTS := unit_config unit_checks unit_engine unit_json unit_sandbox unit_reload \
+	unit_dns
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) daemon/privs.o) $(BUILD)/t/mta_fake.o
 
@@ -71,7 +73,7 @@ PIC_SRCS := $(CORE_SRCS) milter/mta.c milter/record.c base/message.c offline/lco
 PIC_OBJS := $(addprefix build/pic/,$(PIC_SRCS:.c=.o))
 CORE_SO := lua/milter/core.so
 
-.PHONY: all run test check check-c check-lua check-e2e check-asan deps clean install tools stress bench leakcheck leakcheck-run layers
+.PHONY: all run test check check-c check-lua check-e2e check-dns check-asan deps clean install tools stress bench leakcheck leakcheck-run layers
 
 all: $(BIN) $(CORE_SO)
 
@@ -126,6 +128,14 @@ $(BUILD)/t/%.o: t/c/%.c | $(BUILD)
 $(BUILD)/t/unit_%: $(BUILD)/t/unit_%.o $(TEST_CORE_OBJS)
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(MODULE_LIBS) $(LUA_LIBS) -pthread -lm -ldl
 
+# t/dns/run: milter.dns in a bare Lua state against the test DNS server
+$(BUILD)/t/dns_harness: $(BUILD)/t/dns/harness.o $(TEST_CORE_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(MODULE_LIBS) $(LUA_LIBS) -pthread -lm -ldl
+
+$(BUILD)/t/dns/%.o: t/dns/%.c | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
 $(BUILD):
 	@mkdir -p $(BUILD)/t
 
@@ -177,7 +187,7 @@ run: deps
 test: deps
 	$(MAKE) check
 
-check: $(BIN) $(CORE_SO) $(C_TEST_BINS) tools
+check: $(BIN) $(CORE_SO) $(C_TEST_BINS) $(BUILD)/t/dns_harness tools
 	@BUILD=$(BUILD) LUAMILTER=$(BIN) C_TESTS="$(C_TESTS)" LAYERS="$(LAYERS)" t/run-all
 
 check-c: $(C_TEST_BINS)
@@ -188,6 +198,9 @@ check-lua: $(CORE_SO)
 
 check-e2e: $(BIN) tools
 	@LUAMILTER=$(BIN) t/run-all e2e
+
+check-dns: $(BUILD)/t/dns_harness
+	@BUILD=$(BUILD) t/run-all dns
 
 check-asan: deps
 	$(MAKE) SANITIZE=1 check
