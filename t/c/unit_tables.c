@@ -710,12 +710,12 @@ test_reload(void **state)
     free(path);
 }
 
-/* test_watch - the watcher thread reads a changed file by itself, and
- * stops when told */
+/* test_watch - the watcher thread reads a changed file by itself, once
+ * table_check is set (a reload may change it), and stops when told */
 static void
 test_watch(void **state)
 {
-    struct tables_env env = {NULL, keep_log, NULL, 0.05};
+    struct tables_env env = {NULL, keep_log, NULL, 0};
     struct tables_reg *reg = tables_reg_new(&env);
     struct tables_set *s = tables_set_new(reg);
     char *path = fx_write("watch.texthash", "k before\n", 60);
@@ -728,6 +728,9 @@ test_watch(void **state)
                      0);
     assert_int_equal(tables_watch_start(reg, err, sizeof err), 0);
     free(fx_write("watch.texthash", "k after\n", 30));
+    usleep(1200000);                            /* table_check 0: no reload */
+    assert_string_equal(lookup_now(s, 0, "k"), "before");
+    tables_reg_set_interval(reg, 0.05);
     for (i = 0; i < 200 && strcmp(lookup_now(s, 0, "k"), "after") != 0; i++)
         usleep(50000);                          /* 10 s at most */
     assert_string_equal(lookup_now(s, 0, "k"), "after");

@@ -133,9 +133,23 @@ tables_reg_watch(struct tables_reg *reg)
 
 /* tables_reg_interval - table_check, seconds */
 double
-tables_reg_interval(const struct tables_reg *reg)
+tables_reg_interval(struct tables_reg *reg)
 {
-    return reg->env.check_interval;
+    double s;
+
+    pthread_mutex_lock(&reg->lock);
+    s = reg->env.check_interval;
+    pthread_mutex_unlock(&reg->lock);
+    return s;
+}
+
+/* tables_reg_set_interval - a new table_check (a reload changed it) */
+void
+tables_reg_set_interval(struct tables_reg *reg, double seconds)
+{
+    pthread_mutex_lock(&reg->lock);
+    reg->env.check_interval = seconds;
+    pthread_mutex_unlock(&reg->lock);
 }
 
 /* tables_name_valid - a NAME usable as tables.NAME: a Lua identifier of

@@ -24,7 +24,8 @@
  * check, so a table is not read half written (rename(2) a new file into
  * place to update one at once).
  *
- *   tables_reg_new, tables_reg_free, tables_reg_reload
+ *   tables_reg_new, tables_reg_free, tables_reg_reload,
+ *   tables_reg_set_interval
  *   tables_watch_start, tables_watch_stop          (tables_watch.c)
  *   tables_set_new, tables_set_add, tables_set_ref, tables_set_unref,
  *   tables_set_count, tables_set_name, tables_set_find, tables_set_acquire
@@ -63,6 +64,7 @@ struct tables_set;
 struct tables_reg *tables_reg_new(const struct tables_env *env);
 void tables_reg_free(struct tables_reg *reg);
 int tables_reg_reload(struct tables_reg *reg, int force);
+void tables_reg_set_interval(struct tables_reg *reg, double seconds);
 
 int tables_watch_start(struct tables_reg *reg, char *err, size_t errlen);
 void tables_watch_stop(struct tables_reg *reg);
@@ -93,6 +95,6 @@ struct tables_watch {
     int running, stopping;
 };
 struct tables_watch *tables_reg_watch(struct tables_reg *reg);
-double tables_reg_interval(const struct tables_reg *reg);
+double tables_reg_interval(struct tables_reg *reg);
 
 #endif

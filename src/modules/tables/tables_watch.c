@@ -2,13 +2,14 @@
  * tables_watch.c - the housekeeping thread that reads table files again
  * when they change (tables.h).
  *
- * Every check_interval seconds (table_check) it calls tables_reg_reload.
+ * Every check_interval seconds (table_check) it calls tables_reg_reload;
+ * the interval is read again each time, so a reload may change it (with
+ * table_check 0 the thread wakes every second and does nothing).
  * tables_watch_stop wakes it and joins it: the wait is at most one reload
  * in progress (reading the files that changed).
  */
 #include "tables.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -19,13 +20,15 @@ watch_main(void *arg)
 {
     struct tables_reg *reg = arg;
     struct tables_watch *w = tables_reg_watch(reg);
-    double interval = tables_reg_interval(reg);
 
     pthread_mutex_lock(&w->lock);
     while (!w->stopping) {
+        double interval = tables_reg_interval(reg);
         struct timespec until;
         long long ns;
 
+        if (interval <= 0)
+            interval = 1;
         clock_gettime(CLOCK_MONOTONIC, &until);
         ns = until.tv_nsec + (long long)((interval - (long long)interval) * 1e9);
         until.tv_sec += (time_t)interval + (time_t)(ns / 1000000000LL);
@@ -43,8 +46,7 @@ watch_main(void *arg)
     return NULL;
 }
 
-/* tables_watch_start - start the thread (nothing to do when table_check is
- * 0); -1 with err */
+/* tables_watch_start - start the thread; -1 with err */
 int
 tables_watch_start(struct tables_reg *reg, char *err, size_t errlen)
 {
@@ -52,7 +54,7 @@ tables_watch_start(struct tables_reg *reg, char *err, size_t errlen)
     pthread_condattr_t attr;
     int rc;
 
-    if (tables_reg_interval(reg) <= 0 || w->running)
+    if (w->running)
         return 0;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
