@@ -30,6 +30,8 @@ static const struct {
 };
 #define NTYPES (sizeof table_types / sizeof table_types[0])
 
+static long alive;              /* versions built and not yet freed */
+
 /* table_error - "PATH:LINE: message" into err */
 void
 table_error(char *err, size_t errlen, const char *path, int line,
@@ -201,6 +203,7 @@ build(enum table_type type, const char *path, char *text, size_t len,
         free(t);
         return NULL;
     }
+    __atomic_add_fetch(&alive, 1, __ATOMIC_RELAXED);
     return t;
 }
 
@@ -270,6 +273,15 @@ table_unref(struct table *t)
     t->ops->free(t->impl);
     free(t->path);
     free(t);
+    __atomic_sub_fetch(&alive, 1, __ATOMIC_RELAXED);
+}
+
+/* table_alive - how many table versions exist (loaded, not yet freed): a
+ * figure for logs, and how tests see that no reference leaks */
+long
+table_alive(void)
+{
+    return __atomic_load_n(&alive, __ATOMIC_RELAXED);
 }
 
 /* table_type_of - the type of t */

@@ -19,7 +19,7 @@
  *   table_load         read and parse a file (table_parse: from memory)
  *   table_lookup       the result for a key, or none
  *   table_ref, table_unref, table_type_of, table_is_fixed, table_path,
- *   table_rules, table_file_id
+ *   table_rules, table_file_id, table_alive
  *
  * Depends on tline.c, tfile.c and the three types' files.
  */
@@ -83,5 +83,6 @@ int table_is_fixed(const struct table *t);
 const char *table_path(const struct table *t);
 size_t table_rules(const struct table *t);
 const struct tfile_id *table_file_id(const struct table *t);
+long table_alive(void);
 
 #endif
