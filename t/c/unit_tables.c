@@ -588,6 +588,9 @@ test_registry_sets(void **state)
     assert_non_null(strstr(err, "named twice"));
     assert_int_equal(tables_set_add(s, "client", "cidr:whatever", NULL,
                                     TABLES_KEEP, err, sizeof err), 0);
+    assert_int_equal(tables_set_add(s, "client", "btree:whatever", NULL,
+                                    TABLES_KEEP, err, sizeof err), -1);
+    assert_non_null(strstr(err, "unknown table type 'btree'"));
     assert_int_equal(tables_set_add(s, "bad-name", spec, NULL, 0, err,
                                     sizeof err), -1);
     assert_non_null(strstr(err, "bad table name 'bad-name'"));

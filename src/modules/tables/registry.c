@@ -336,14 +336,14 @@ tables_set_add(struct tables_set *s, const char *name, const char *spec,
                  TABLES_NAME_MAX);
         return -1;
     }
+    if (table_spec_parse(spec, &type, &path, err, errlen) < 0)
+        return -1;
     if (tables_set_find(s, name, strlen(name)) >= 0) {
         if (flags & TABLES_KEEP)
             return 0;
         snprintf(err, errlen, "table '%s' is named twice", name);
         return -1;
     }
-    if (table_spec_parse(spec, &type, &path, err, errlen) < 0)
-        return -1;
     full = resolve(path, base_dir, confine, err, errlen);
     if (full == NULL)
         return -1;
