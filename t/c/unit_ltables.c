@@ -355,6 +355,43 @@ test_memory(void **state)
     free(path);
 }
 
+/* test_idle - a state keeps the version it used, until a newer one is
+ * there (its next lookup takes that) or tables_lua_idle drops it */
+static void
+test_idle(void **state)
+{
+    struct tables_set *s = tables_set_new(reg);
+    struct tables_lua_host ih = {s, NULL, NULL};
+    char *path = fx_write("idle", "k one\n", 60), err[1024], spec[300];
+    long base;
+    lua_State *L;
+
+    (void)state;
+    snprintf(spec, sizeof spec, "texthash:%s", path);
+    assert_int_equal(tables_set_add(s, "idle", spec, NULL, 0, err,
+                                    sizeof err), 0);
+    base = table_alive();
+    L = new_state(&ih);
+    run_ok(L, "assert(require('milter.tables').idle:lookup('k') == 'one')");
+    free(fx_write("idle", "k two\n", 50));
+    assert_int_equal(tables_reg_reload(reg, 1), 0);
+    assert_int_equal(table_alive(), base + 1);  /* the state keeps "one" */
+    run_ok(L, "assert(require('milter.tables').idle:lookup('k') == 'two')");
+    assert_int_equal(table_alive(), base);      /* and let it go */
+    free(fx_write("idle", "k three\n", 40));
+    assert_int_equal(tables_reg_reload(reg, 1), 0);
+    assert_int_equal(table_alive(), base + 1);
+    tables_lua_idle(L);
+    assert_int_equal(lua_gettop(L), 0);
+    assert_int_equal(table_alive(), base);
+    tables_lua_idle(L);                         /* nothing kept: harmless */
+    run_ok(L, "assert(require('milter.tables').idle:lookup('k') == 'three')");
+    lua_close(L);
+    assert_int_equal(table_alive(), base);
+    tables_set_unref(s);
+    free(path);
+}
+
 /* test_declare - Policy.tables: loaded relative to the script, confined to
  * its directory, inherited through __index; the config's names win */
 static void
@@ -512,6 +549,7 @@ main(void)
         cmocka_unit_test(test_budget),
         cmocka_unit_test(test_no_host),
         cmocka_unit_test(test_memory),
+        cmocka_unit_test(test_idle),
         cmocka_unit_test(test_declare),
         cmocka_unit_test(test_threads),
     };

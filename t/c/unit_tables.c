@@ -548,7 +548,7 @@ static const char *
 lookup_now(const struct tables_set *s, size_t i, const char *key)
 {
     static char out[256];
-    struct table *t = tables_set_acquire(s, i);
+    struct table *t = tables_set_acquire(s, i, NULL);
     const char *v = fx_lookup(t, key);
 
     snprintf(out, sizeof out, "%s", v ? v : "(none)");
@@ -574,8 +574,8 @@ test_registry_sets(void **state)
     assert_int_equal(tables_set_add(s, "other", "cidr:shared.cidr", fx_dir(),
                                     0, err, sizeof err), 0);
     assert_int_equal(tables_set_count(s), 2);
-    a = tables_set_acquire(s, 0);
-    b = tables_set_acquire(s, 1);
+    a = tables_set_acquire(s, 0, NULL);
+    b = tables_set_acquire(s, 1, NULL);
     assert_ptr_equal(a, b);                     /* one file, one copy */
     table_unref(a);
     table_unref(b);
@@ -653,6 +653,7 @@ test_reload(void **state)
     struct tables_set *s;
     char *path = fx_write("reload.texthash", "k v1\n", 60);
     struct table *held;
+    unsigned long gen;
     char err[1024], spec[300];
 
     (void)state;
@@ -662,15 +663,17 @@ test_reload(void **state)
     snprintf(spec, sizeof spec, "texthash:%s", path);
     assert_int_equal(tables_set_add(s, "t", spec, NULL, 0, err, sizeof err),
                      0);
-    held = tables_set_acquire(s, 0);            /* a lookup in progress */
+    held = tables_set_acquire(s, 0, &gen);      /* a lookup in progress */
 
     free(fx_write("reload.texthash", "k v2\nextra line here\n", 30));
     fake_now = 105;                             /* before table_check */
     assert_int_equal(tables_reg_reload(reg, 0), 0);
     assert_string_equal(lookup_now(s, 0, "k"), "v1");
+    assert_true(tables_set_gen(s, 0) == gen);   /* the same version */
     fake_now = 111;
     assert_int_equal(tables_reg_reload(reg, 0), 0);
     assert_string_equal(lookup_now(s, 0, "k"), "v2");
+    assert_true(tables_set_gen(s, 0) != gen);   /* a new one */
     assert_string_equal(fx_lookup(held, "k"), "v1");    /* still its own */
     table_unref(held);
     assert_non_null(strstr(last_log, "2 rules loaded"));

@@ -2,12 +2,16 @@
  * ltables.c - milter.tables for Lua: table handles and their lookups
  * (ltables.h).
  *
- * Each state gets one "holder" (a userdata the method closures share):
- * the host, the table version a lookup is using, and the scratch buffer
- * of substituted results.  A lookup takes a version, looks up, pushes the
- * result and drops the version; should pushing raise (memory), the holder
- * still has the version and drops it at the next lookup or when the state
- * closes, so no error path leaks a reference.
+ * Each state gets one "holder" (a userdata the method closures share): the
+ * host and the scratch buffer of substituted results.  Each handle (one
+ * per table name and state) keeps the version of its table it last used,
+ * with a reference, and uses it again while the slot's generation says it
+ * is still the current one: a lookup then takes no lock and writes nothing
+ * shared.  The version is dropped when a newer one is there, at
+ * tables_lua_idle (the daemon calls it when a callback ends, so an idle
+ * connection holds no old version), or when the state closes.  Since the
+ * handle owns the reference, a lookup that raises (memory, time) leaks
+ * nothing.
  */
 #include "ltables.h"
 
@@ -20,16 +24,18 @@
 #define HANDLE_MT "milter.tables.table"
 
 static const char host_key = 'h';       /* registry: the state's host */
+static const char cache_key = 'c';      /* registry: name -> handle */
 
 struct holder {
     const struct tables_lua_host *host;
-    struct table *held;                 /* the version in use, or NULL */
     struct table_answer ans;
 };
 
 struct handle {
     const struct tables_set *set;
     size_t index;
+    struct table *cached;               /* the version kept, or NULL */
+    unsigned long gen;                  /* its generation */
 };
 
 /* a lookup's limit: the holder's host asked with its state */
@@ -47,26 +53,63 @@ tables_lua_sethost(lua_State *L, const struct tables_lua_host *host)
     lua_rawsetp(L, LUA_REGISTRYINDEX, &host_key);
 }
 
-/* release - drop the version the holder has, if any */
+/* drop - the handle keeps no version */
 static void
-release(struct holder *h)
+drop(struct handle *t)
 {
-    if (h->held != NULL) {
-        table_unref(h->held);
-        h->held = NULL;
+    if (t->cached != NULL) {
+        table_unref(t->cached);
+        t->cached = NULL;
     }
 }
 
-/* holder_gc - the state closes: drop what the holder has */
+/* version - the version a lookup uses: the one the handle keeps while it is
+ * still the current one, else the current one (kept from now on) */
+static struct table *
+version(struct handle *t)
+{
+    if (t->cached != NULL && tables_set_gen(t->set, t->index) == t->gen)
+        return t->cached;
+    drop(t);
+    t->cached = tables_set_acquire(t->set, t->index, &t->gen);
+    return t->cached;
+}
+
+/* tables_lua_idle - drop every version the state's handles keep (call
+ * between callbacks; it calls no Lua function and cannot raise) */
+void
+tables_lua_idle(lua_State *L)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &cache_key) == LUA_TTABLE) {
+        lua_pushnil(L);                                 /* cache nil */
+        while (lua_next(L, -2) != 0) {                  /* cache k v */
+            struct handle *t = lua_touserdata(L, -1);
+
+            if (t != NULL)
+                drop(t);
+            lua_pop(L, 1);                              /* cache k */
+        }
+    }
+    lua_pop(L, 1);
+}
+
+/* holder_gc - the state closes: free the scratch buffer */
 static int
 holder_gc(lua_State *L)
 {
     struct holder *h = luaL_checkudata(L, 1, HOLDER_MT);
 
-    release(h);
     free(h->ans.buf);
     h->ans.buf = NULL;
     h->ans.cap = 0;
+    return 0;
+}
+
+/* handle_gc - the state closes: drop the version the handle keeps */
+static int
+handle_gc(lua_State *L)
+{
+    drop(luaL_checkudata(L, 1, HANDLE_MT));
     return 0;
 }
 
@@ -86,53 +129,32 @@ check_handle(lua_State *L)
     return luaL_checkudata(L, 1, HANDLE_MT);
 }
 
-/* take - the handle's current version into the holder */
-static struct table *
-take(struct holder *h, const struct handle *t)
-{
-    release(h);
-    h->held = tables_set_acquire(t->set, t->index);
-    return h->held;
-}
-
-/* try_key - look key up in the held version; 1 found (result in h->ans),
- * 0 not; raises (after dropping the version) if time or memory ran out */
+/* try_key - look key up in version v; 1 found (result in h->ans), 0 not;
+ * raises if time or memory ran out */
 static int
 try_key(lua_State *L, struct holder *h, const struct handle *t,
-        const char *key, size_t len)
+        const struct table *v, const char *key, size_t len)
 {
     struct budget b = {L, h->host};
     struct table_limit lim = {h->host->remaining != NULL ? remaining : NULL,
                               &b};
-    enum table_status st = table_lookup(h->held, key, len, &h->ans, &lim);
+    enum table_status st = table_lookup(v, key, len, &h->ans, &lim);
 
     if (st >= 0)
         return st == TABLE_FOUND;
-    release(h);
     return luaL_error(L, "milter.tables: %s: %s",
                       tables_set_name(t->set, t->index),
                       st == TABLE_EXPIRED ? "time budget exceeded"
                                           : "out of memory");
 }
 
-/* found - push the result in h->ans and the key that matched; drop the
- * version; 2 results */
+/* found - push the result in h->ans and the key that matched; 2 results */
 static int
 found(lua_State *L, struct holder *h, const char *key, size_t len)
 {
     lua_pushlstring(L, h->ans.value, h->ans.len);
     lua_pushlstring(L, key, len);
-    release(h);
     return 2;
-}
-
-/* missed - drop the version; push nil */
-static int
-missed(lua_State *L, struct holder *h)
-{
-    release(h);
-    lua_pushnil(L);
-    return 1;
 }
 
 /***
@@ -148,11 +170,11 @@ l_lookup(lua_State *L)
     size_t len;
     const char *key = luaL_checklstring(L, 2, &len);
 
-    take(h, t);
-    if (!try_key(L, h, t, key, len))
-        return missed(L, h);
+    if (!try_key(L, h, t, version(t), key, len)) {
+        lua_pushnil(L);
+        return 1;
+    }
     lua_pushlstring(L, h->ans.value, h->ans.len);
-    release(h);
     return 1;
 }
 
@@ -211,18 +233,18 @@ numeric(const char *name, size_t len)
  * (*hit, *hitlen the key), 0 not */
 static int
 try_parents(lua_State *L, struct holder *h, const struct handle *t,
-            const char *name, size_t len, int stop_if_numeric,
-            const char **hit, size_t *hitlen)
+            const struct table *v, const char *name, size_t len,
+            int stop_if_numeric, const char **hit, size_t *hitlen)
 {
     const char *end = name + len;
-    int fixed = table_is_fixed(h->held);
+    int fixed = table_is_fixed(v);
     int first = 1;
 
     while (name < end) {
         const char *dot;
 
         if (first || fixed) {
-            if (try_key(L, h, t, name, (size_t)(end - name))) {
+            if (try_key(L, h, t, v, name, (size_t)(end - name))) {
                 *hit = name;
                 *hitlen = (size_t)(end - name);
                 return 1;
@@ -255,14 +277,11 @@ l_lookup_domain(lua_State *L)
     size_t len, hitlen;
     const char *name = luaL_checklstring(L, 2, &len), *hit;
 
-    if (memchr(name, '\0', len) != NULL) {
-        lua_pushnil(L);
-        return 1;
-    }
-    take(h, t);
-    if (try_parents(L, h, t, name, len, 1, &hit, &hitlen))
+    if (memchr(name, '\0', len) == NULL
+        && try_parents(L, h, t, version(t), name, len, 1, &hit, &hitlen))
         return found(L, h, hit, hitlen);
-    return missed(L, h);
+    lua_pushnil(L);
+    return 1;
 }
 
 /***
@@ -279,34 +298,35 @@ l_lookup_address(lua_State *L)
     struct handle *t = check_handle(L);
     size_t len, hitlen;
     const char *addr = luaL_checklstring(L, 2, &len), *hit, *at;
+    const struct table *v;
 
-    if (memchr(addr, '\0', len) != NULL) {
-        lua_pushnil(L);
-        return 1;
-    }
+    if (memchr(addr, '\0', len) != NULL)
+        goto none;
     if (len >= 2 && addr[0] == '<' && addr[len - 1] == '>') {
         addr++;
         len -= 2;
     }
-    take(h, t);
+    v = version(t);
     if (len == 0) {
-        if (try_key(L, h, t, "<>", 2))
+        if (try_key(L, h, t, v, "<>", 2))
             return found(L, h, "<>", 2);
-        return missed(L, h);
+        goto none;
     }
-    if (try_key(L, h, t, addr, len))
+    if (try_key(L, h, t, v, addr, len))
         return found(L, h, addr, len);
     for (at = addr + len; at > addr && at[-1] != '@'; at--)
         ;
-    if (at == addr || !table_is_fixed(h->held))
-        return missed(L, h);
+    if (at == addr || !table_is_fixed(v))
+        goto none;
     if (at < addr + len
-        && try_parents(L, h, t, at, (size_t)(addr + len - at), 0, &hit,
+        && try_parents(L, h, t, v, at, (size_t)(addr + len - at), 0, &hit,
                        &hitlen))
         return found(L, h, hit, hitlen);
-    if (try_key(L, h, t, addr, (size_t)(at - addr)))
+    if (try_key(L, h, t, v, addr, (size_t)(at - addr)))
         return found(L, h, addr, (size_t)(at - addr));
-    return missed(L, h);
+none:
+    lua_pushnil(L);
+    return 1;
 }
 
 /* handle_tostring - "milter.tables: NAME (TYPE:PATH)" */
@@ -336,6 +356,8 @@ push_handle(lua_State *L, const struct tables_set *set, size_t i)
 
     t->set = set;
     t->index = i;
+    t->cached = NULL;
+    t->gen = 0;
     luaL_setmetatable(L, HANDLE_MT);
 }
 
@@ -471,10 +493,14 @@ luaopen_milter_tables(lua_State *L)
         lua_setfield(L, -2, "__index");               /* holder tmt */
         lua_pushcfunction(L, handle_tostring);
         lua_setfield(L, -2, "__tostring");
+        lua_pushcfunction(L, handle_gc);
+        lua_setfield(L, -2, "__gc");
         lock_metatable(L);
     }
     lua_pop(L, 1);                                    /* holder */
     lua_newtable(L);                                  /* holder cache */
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &cache_key);    /* for tables_lua_idle */
     lua_newtable(L);                                  /* holder cache module */
     lua_newtable(L);                                  /* ... module mmt */
     lua_pushvalue(L, -4);

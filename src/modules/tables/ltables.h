@@ -10,10 +10,13 @@
  * (tables_lua_sethost, before the script runs); reading a name the set
  * does not have raises, and so does writing to the module.  Keys are
  * bytes: one with a NUL matches nothing.  A lookup holds one version of
- * the table from start to end.
+ * the table from start to end; a state keeps the version it used (no lock
+ * for the next lookups) until a newer one is loaded, tables_lua_idle, or
+ * lua_close.
  *
  *   tables_lua_sethost    give a state its tables (and its time budget)
  *   luaopen_milter_tables the module (for luaL_requiref / package.preload)
+ *   tables_lua_idle       drop the table versions the state keeps
  *   tables_lua_declare    add a class's Policy.tables to a set
  *
  * Depends on tables.h (registry.c), Lua 5.4.
@@ -38,6 +41,7 @@ struct tables_lua_host {
 
 void tables_lua_sethost(lua_State *L, const struct tables_lua_host *host);
 int luaopen_milter_tables(lua_State *L);
+void tables_lua_idle(lua_State *L);
 
 /* reads Policy.tables of the class at idx (may run its __index: call
  * under lua_pcall); adds each NAME = "TYPE:PATH" to set, PATH relative to

@@ -4,8 +4,11 @@
  *
  * Locks: reg->lock guards the slot list, each slot's users count and every
  * load (so a file is read by one thread at a time); slot->lock guards
- * slot->current only, for the moment of taking or swapping it.  Order:
- * reg->lock before slot->lock.  A lookup takes slot->lock alone, briefly.
+ * slot->current and slot->gen, for the moment of taking or swapping them
+ * (gen is also read without it, atomically, to see that nothing changed).
+ * Order: reg->lock before slot->lock.  A lookup takes slot->lock alone,
+ * briefly, and only when its state has no version of the table yet or the
+ * slot's generation moved.
  */
 #include "tables.h"
 
@@ -22,8 +25,9 @@ struct tables_slot {
     enum table_type type;
     char *path;
     char *confine;              /* directory it must stay in, or NULL */
-    pthread_mutex_t lock;       /* guards current */
+    pthread_mutex_t lock;       /* guards current and gen */
     struct table *current;
+    unsigned long gen;          /* bumped at each swap */
     double next_check;          /* env clock */
     struct tfile_id failed;     /* the last version that failed to load */
     int has_failed;
@@ -461,9 +465,10 @@ tables_set_spec(const struct tables_set *s, size_t i)
 }
 
 /* tables_set_acquire - the current version of the i-th table, with a
- * reference the caller drops with table_unref */
+ * reference the caller drops with table_unref; *gen (if not NULL) its
+ * generation, for tables_set_gen */
 struct table *
-tables_set_acquire(const struct tables_set *s, size_t i)
+tables_set_acquire(const struct tables_set *s, size_t i, unsigned long *gen)
 {
     struct tables_slot *slot = s->entries[i].slot;
     struct table *t;
@@ -471,8 +476,19 @@ tables_set_acquire(const struct tables_set *s, size_t i)
     pthread_mutex_lock(&slot->lock);
     t = slot->current;
     table_ref(t);
+    if (gen != NULL)
+        *gen = slot->gen;
     pthread_mutex_unlock(&slot->lock);
     return t;
+}
+
+/* tables_set_gen - the generation of the i-th table now (no lock): equal
+ * to what tables_set_acquire gave, the version taken then is still the
+ * current one */
+unsigned long
+tables_set_gen(const struct tables_set *s, size_t i)
+{
+    return __atomic_load_n(&s->entries[i].slot->gen, __ATOMIC_ACQUIRE);
 }
 
 /* is_hot - whether the file was modified within the last second (it may
@@ -523,6 +539,7 @@ reload_slot(struct tables_reg *reg, struct tables_slot *slot, int force)
     pthread_mutex_lock(&slot->lock);
     old = slot->current;
     slot->current = t;
+    __atomic_store_n(&slot->gen, slot->gen + 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&slot->lock);
     table_unref(old);
     say(reg, TABLES_LOG_INFO, "table %s:%s: %zu rules loaded",

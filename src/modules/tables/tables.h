@@ -11,8 +11,10 @@
  * building one), reference counted; a slot lives while a set names it.
  *
  * A lookup takes the slot's current version with a reference
- * (tables_set_acquire) and drops it after (table_unref): it sees one
+ * (tables_set_acquire) and drops it when done (table_unref): it sees one
  * version, whatever a reload does meanwhile, and never waits for a load.
+ * A holder may keep the version for later lookups while tables_set_gen
+ * still says what tables_set_acquire said (no lock, no shared write).
  *
  * Reading: tables_set_add loads a file the registry has not loaded yet (at
  * start: a failure stops startup; at SIGHUP: the reload fails and the old
@@ -28,7 +30,8 @@
  *   tables_reg_set_interval
  *   tables_watch_start, tables_watch_stop          (tables_watch.c)
  *   tables_set_new, tables_set_add, tables_set_ref, tables_set_unref,
- *   tables_set_count, tables_set_name, tables_set_find, tables_set_acquire
+ *   tables_set_count, tables_set_name, tables_set_find, tables_set_acquire,
+ *   tables_set_gen
  *   tables_config_line, tables_name_valid
  *
  * Depends on table.c (and through it the table types), pthreads.
@@ -80,7 +83,9 @@ const char *tables_set_name(const struct tables_set *s, size_t i);
 const char *tables_set_spec(const struct tables_set *s, size_t i);
 long tables_set_find(const struct tables_set *s, const char *name,
                      size_t len);
-struct table *tables_set_acquire(const struct tables_set *s, size_t i);
+struct table *tables_set_acquire(const struct tables_set *s, size_t i,
+                                 unsigned long *gen);
+unsigned long tables_set_gen(const struct tables_set *s, size_t i);
 
 #define TABLES_NAME_MAX 64
 int tables_name_valid(const char *name, size_t len);
