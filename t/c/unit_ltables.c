@@ -162,7 +162,10 @@ test_lookup(void **state)
               "end\n"
               "table.sort(n)\n"
               "assert(table.concat(n, ' ') == "
-              "'client=cidr rx=regexp sender=texthash', table.concat(n, ' '))\n");
+              "'client=cidr rx=regexp sender=texthash', table.concat(n, ' '))\n"
+              "local f, s, c = pairs(require 'milter.tables')\n"
+              "assert(s == nil and c == nil)\n"
+              "assert(select('#', f(nil, 'nope')) == 0)\n");
     run_err(L, "require('milter.tables').new = 1",
             "milter.tables is read-only");
     lua_close(L);

@@ -76,14 +76,14 @@ version(struct handle *t)
 }
 
 /* tables_lua_idle - drop every version the state's handles keep (call
- * between callbacks; it calls no Lua function and cannot raise) */
+ * between callbacks; it calls no Lua function and allocates nothing) */
 void
 tables_lua_idle(lua_State *L)
 {
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, &cache_key) == LUA_TTABLE) {
         lua_pushnil(L);                                 /* cache nil */
         while (lua_next(L, -2) != 0) {                  /* cache k v */
-            struct handle *t = lua_touserdata(L, -1);
+            struct handle *t = luaL_testudata(L, -1, HANDLE_MT);
 
             if (t != NULL)
                 drop(t);
@@ -361,18 +361,6 @@ push_handle(lua_State *L, const struct tables_set *set, size_t i)
     luaL_setmetatable(L, HANDLE_MT);
 }
 
-/* next_entry - next(t, k), the iterator __pairs returns */
-static int
-next_entry(lua_State *L)
-{
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lua_settop(L, 2);
-    if (lua_next(L, 1))
-        return 2;
-    lua_pushnil(L);
-    return 1;
-}
-
 /* handle_of - the handle named at stack index idx, from the cache (at
  * upvalue 2) or made for a table of the set; nil if the set has none */
 static void
@@ -429,20 +417,36 @@ module_index(lua_State *L)
                       lua_tostring(L, -2));
 }
 
-/* module_pairs - __pairs of the module: every table of the set */
+/* next_entry - the iterator of pairs(module): the table after name k (in
+ * the set's order) and its handle; upvalues as module_index's */
+static int
+next_entry(lua_State *L)
+{
+    struct holder *h = lua_touserdata(L, lua_upvalueindex(1));
+    const struct tables_set *set = h->host->set;
+    size_t len, i = 0;
+    const char *k = lua_tolstring(L, 2, &len);
+
+    if (k != NULL)
+        i = (size_t)(tables_set_find(set, k, len) + 1);
+    if (i == 0 && k != NULL)
+        return 0;
+    if (i >= tables_set_count(set))
+        return 0;
+    lua_pushstring(L, tables_set_name(set, i));     /* name */
+    handle_of(L, -1);                               /* name handle */
+    return 2;
+}
+
+/* module_pairs - __pairs of the module: every table of the set (the
+ * handles' cache stays out of the script's reach) */
 static int
 module_pairs(lua_State *L)
 {
-    struct holder *h = lua_touserdata(L, lua_upvalueindex(1));
-    size_t i;
-
-    for (i = 0; i < tables_set_count(h->host->set); i++) {
-        lua_pushstring(L, tables_set_name(h->host->set, i));
-        handle_of(L, -1);
-        lua_pop(L, 2);
-    }
-    lua_pushcfunction(L, next_entry);
+    lua_pushvalue(L, lua_upvalueindex(1));
     lua_pushvalue(L, lua_upvalueindex(2));
+    lua_pushcclosure(L, next_entry, 2);
+    lua_pushnil(L);
     lua_pushnil(L);
     return 3;
 }
