@@ -198,7 +198,11 @@ test_lookup_domain(void **state)
               "assert(t.rx:lookup_domain('a.sub.example.org') == nil)\n"
               "r, k = t.rx:lookup_domain('sub.example.org')\n"
               "assert(r == 'full-only' and k == 'sub.example.org')\n"
-              "assert(t.client:lookup_domain('192.0.2.9') == 'REJECT doc')\n");
+              "assert(t.client:lookup_domain('192.0.2.9') == 'REJECT doc')\n"
+              /* 200 000 parents: each longer than any key, skipped unread */
+              "r, k = t.sender:lookup_domain(('a.'):rep(200000) .. "
+              "'spammer.example')\n"
+              "assert(r == 'REJECT go away' and k == 'spammer.example')\n");
     run_err(L, "return require('milter.tables').sender:lookup_domain(nil)",
             "bad argument #1 to 'lookup_domain'");
     lua_close(L);

@@ -611,7 +611,7 @@ cidr_lookup(const void *impl, const char *key, size_t len,
 
     (void)lim;
     if (len >= sizeof text)
-        return TABLE_MISS;      /* longer than any address */
+        return TABLE_MISS;      /* longer than any address (cidr_longest) */
     memcpy(text, key, len);
     text[len] = '\0';
     fam = memchr(text, ':', len) != NULL ? FAM6 : FAM4;
@@ -650,4 +650,13 @@ cidr_lookup(const void *impl, const char *key, size_t len,
     return TABLE_FOUND;
 }
 
-const struct table_ops cidr_ops = {cidr_parse, cidr_lookup, cidr_free};
+/* cidr_longest - no address is 64 characters long */
+static size_t
+cidr_longest(const void *impl)
+{
+    (void)impl;
+    return 63;
+}
+
+const struct table_ops cidr_ops = {cidr_parse, cidr_longest, cidr_lookup,
+                                   cidr_free};

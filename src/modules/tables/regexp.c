@@ -647,4 +647,13 @@ done:
     return st;
 }
 
-const struct table_ops regexp_ops = {rx_parse, rx_lookup, rx_free};
+/* rx_longest - a pattern may match a key of any length */
+static size_t
+rx_longest(const void *impl)
+{
+    (void)impl;
+    return (size_t)-1;
+}
+
+const struct table_ops regexp_ops = {rx_parse, rx_longest, rx_lookup,
+                                     rx_free};

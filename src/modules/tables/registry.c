@@ -110,8 +110,8 @@ free_slot(struct tables_slot *slot)
     free(slot);
 }
 
-/* tables_reg_free - release the registry: call after tables_watch_stop and
- * after the last set is released (slots still named are freed too) */
+/* tables_reg_free - release the registry (stopping its watcher) after
+ * the last set is released (slots still named are freed too) */
 void
 tables_reg_free(struct tables_reg *reg)
 {
@@ -119,6 +119,7 @@ tables_reg_free(struct tables_reg *reg)
 
     if (reg == NULL)
         return;
+    tables_watch_stop(reg);
     for (slot = reg->slots; slot != NULL; slot = next) {
         next = slot->next;
         free_slot(slot);

@@ -15,6 +15,7 @@ struct table {
     void *impl;
     char *path;
     size_t rules;
+    size_t longest;             /* no longer key can match */
     struct tfile_id id;
     int refs;
 };
@@ -203,6 +204,7 @@ build(enum table_type type, const char *path, char *text, size_t len,
         free(t);
         return NULL;
     }
+    t->longest = ops->longest(t->impl);
     __atomic_add_fetch(&alive, 1, __ATOMIC_RELAXED);
     return t;
 }
@@ -247,12 +249,13 @@ table_parse(enum table_type type, const char *path, const char *text,
 }
 
 /* table_lookup - the result for key[0..len): a key holding a NUL byte
- * matches nothing (Postfix's keys are C strings) */
+ * matches nothing (Postfix's keys are C strings); a key longer than any
+ * that can match costs nothing (many long keys: lookup_domain's parents) */
 enum table_status
 table_lookup(const struct table *t, const char *key, size_t len,
              struct table_answer *ans, const struct table_limit *lim)
 {
-    if (memchr(key, '\0', len) != NULL)
+    if (len > t->longest || memchr(key, '\0', len) != NULL)
         return TABLE_MISS;
     return t->ops->lookup(t->impl, key, len, ans, lim);
 }

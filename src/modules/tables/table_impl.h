@@ -17,10 +17,12 @@
 
 /* one table type: parse builds its structure from the file's text (a
  * NUL-free, NUL-terminated copy it may write into), counting its rules;
- * NULL and err on failure */
+ * NULL and err on failure.  longest: the length past which no key can
+ * match (lookups of longer keys cost nothing) */
 struct table_ops {
     void *(*parse)(const char *path, char *text, size_t len, size_t *rules,
                    char *err, size_t errlen);
+    size_t (*longest)(const void *impl);
     enum table_status (*lookup)(const void *impl, const char *key,
                                 size_t len, struct table_answer *ans,
                                 const struct table_limit *lim);

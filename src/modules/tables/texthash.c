@@ -321,4 +321,12 @@ th_lookup(const void *impl, const char *key, size_t len,
     return TABLE_FOUND;
 }
 
-const struct table_ops texthash_ops = {th_parse, th_lookup, th_free};
+/* th_longest - the longest key stored */
+static size_t
+th_longest(const void *impl)
+{
+    return ((const struct texthash *)impl)->max_key;
+}
+
+const struct table_ops texthash_ops = {th_parse, th_longest, th_lookup,
+                                       th_free};
