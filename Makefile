@@ -2,9 +2,11 @@
 #
 #   make            build ./luamilter
 #   make run        install dependencies, build, run with milter.conf.example
-#   make test       install dependencies, run every test (C, Lua, end to end)
+#   make test       install dependencies, run every test (C, Lua, end to end,
+#                   DNS against a real server)
 #   make check-asan the same tests against an ASan/UBSan build
 #   make bench      throughput, latency, CPU and memory against libmilter floors
+#   make bench-redis  INCR round trips per second through milter.redis
 #   make fuzz       libFuzzer on the config parser, checks, messages, Lua bridge
 #   make stress     60 s of load with SIGHUP every 100 ms
 #   make leakcheck  the stress load on the ASan build: 100 000 messages, no leak
@@ -24,6 +26,9 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wwrite-strings -Wmissing-prototypes \
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
 	$(CFLAGS) $(LUA_CFLAGS) -DLUAMILTER_LIBDIR='"$(LIBDIR)"' -MMD -MP
+# milter/core.so is loaded by the system's lua5.4 (busted): never built
+# with the sanitizers, whichever build asks for it
+PIC_CFLAGS = $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(ALL_CFLAGS))
 
 ifeq ($(SANITIZE),1)
 BUILD := build/asan
@@ -40,43 +45,31 @@ BUILD := build/prefix$(subst /,_,$(PREFIX))
 BIN := $(BUILD)/luamilter
 endif
 
-# libmilter linked statically so the sigwait wrapper keeps SIGHUP for us
-MILTER_LIBS := -Wl,--wrap=sigwait -l:libmilter.a -pthread
+# libmilter linked statically so the sigwait wrapper keeps SIGHUP for us,
+# and the accept, close and read wrappers count connections (src/daemon/gate.c)
+MILTER_LIBS := -Wl,--wrap=sigwait,--wrap=accept,--wrap=close,--wrap=read \
+	-l:libmilter.a -pthread
 LIBS = $(MILTER_LIBS) $(MODULE_LIBS) $(LUA_LIBS) -lm -ldl
 
-# src/ is in layers, each including only the layers before it in this list
-# (checked by `make layers`); headers are found by name, as in nginx
-LAYERS := base milter lua modules session offline daemon
-INCLUDES := $(addprefix -Isrc/,$(LAYERS))
+# src/ is in layers, each including only the layers before it in LAYERS
+# (checked by `make layers`); headers are found by name, as in nginx; the
+# source lists are in src/sources.mk, shared with t/fuzz/fuzz.mk
+include src/sources.mk
 ALL_CFLAGS += $(INCLUDES)
-
-BASE_SRCS := base/arena.c base/config.c base/config_keys.c base/fileio.c base/log.c base/paths.c \
-	base/json.c base/message.c base/reply.c base/sockspec.c base/testvec.c
-MILTER_SRCS := milter/mta.c milter/negotiate.c milter/record.c milter/stage.c milter/verdict.c
-LUA_SRCS := lua/actions.c lua/budget.c lua/engine.c lua/lib_milter.c lua/lstate.c \
-	lua/module.c lua/package_view.c lua/sandbox.c lua/script.c
-# every .c in src/modules is built in; a module that links a library says
-# so in its own src/modules/NAME.mk (MODULE_LIBS += -lfoo)
-MODULE_SRCS := $(patsubst src/%,%,$(sort $(wildcard src/modules/*.c)))
-MODULE_LIBS :=
--include $(sort $(wildcard src/modules/*.mk))
-SESSION_SRCS := session/breaker.c session/conn.c session/dispatch.c session/driver.c \
-	session/envelope.c session/event.c session/watchdog.c
-# the core needs no libmilter (only its constants): milter.core and the
-# unit tests link it alone
-CORE_SRCS := $(BASE_SRCS) $(MILTER_SRCS) $(LUA_SRCS) $(MODULE_SRCS) $(SESSION_SRCS)
-# milter.core and what the offline tools share with it
-LCORE_SRCS := offline/lcore.c offline/lenv.c offline/lresult.c offline/lvector.c
-# libmilter itself: its backend, the xxfi_* adapter, the process calls
-LIBMILTER_SRCS := milter/mta_libmilter.c session/callbacks.c daemon/milterlib.c
-DAEMON_SRCS := $(CORE_SRCS) $(LCORE_SRCS) $(LIBMILTER_SRCS) \
-	offline/replay.c offline/replay_report.c offline/policytest.c daemon/signals.c \
-	daemon/privs.c daemon/listen.c daemon/reload.c daemon/main.c
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
-C_TESTS := unit_config unit_checks unit_engine unit_driver unit_json unit_sandbox unit_reload
+C_TESTS := unit_config unit_checks unit_engine unit_driver unit_json unit_sandbox \
+	unit_reload unit_dns
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) daemon/privs.o) $(BUILD)/t/mta_fake.o
+
+# shared dictionaries (src/modules/shdict*, issue 11): self-contained units,
+# not linked into the daemon until the module registry (issue 10) wires them
+SHDICT_SRCS := shdict.c shdict_hash.c shdict_heap.c shdict_keeper.c \
+	shdict_lua.c shdict_region.c shdict_set.c
+SHDICT_OBJS := $(addprefix $(BUILD)/modules/,$(SHDICT_SRCS:.c=.o))
+C_TESTS += unit_shdict
+C_TEST_BINS += $(BUILD)/t/unit_shdict
 
 # milter.core for busted specs (milter.test): the core with a recording
 # MTA, without libmilter
@@ -84,16 +77,46 @@ PIC_SRCS := $(CORE_SRCS) $(LCORE_SRCS)
 PIC_OBJS := $(addprefix build/pic/,$(PIC_SRCS:.c=.o))
 CORE_SO := lua/milter/core.so
 
-.PHONY: all run test check check-c check-lua check-e2e check-asan deps clean install tools stress bench leakcheck leakcheck-run layers
+.PHONY: all run test check check-c check-lua check-e2e check-dns check-asan deps clean install tools stress bench leakcheck leakcheck-run layers
 
 all: $(BIN) $(CORE_SO)
+
+# --- Redis client (src/modules/redis_*, issue 11): built and tested on its
+# own until the module registry wires it into the daemon
+REDIS_SRCS := redis_url.c redis_config.c redis_cmd.c redis_wire.c \
+	redis_pool.c redis_args.c redis_reply.c redis_lua.c sha1.c
+REDIS_OBJS := $(addprefix $(BUILD)/modules/,$(REDIS_SRCS:.c=.o))
+REDIS_LIBS := -lhiredis $(LUA_LIBS) -pthread -lm -ldl
+C_TESTS += unit_redis
+C_TEST_BINS += $(BUILD)/t/unit_redis
+
+$(BUILD)/t/unit_redis: $(BUILD)/t/unit_redis.o $(BUILD)/t/resp_peer.o \
+		$(BUILD)/t/redis_kit.o $(REDIS_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(REDIS_LIBS)
+
+$(BUILD)/t/redis-%: $(BUILD)/t/redis_%.o $(BUILD)/t/redis_kit.o $(REDIS_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(REDIS_LIBS)
+
+$(BUILD)/t/redis_%.o: t/redis/redis_%.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -Isrc -Isrc/modules -It/c -c -o $@ $<
+
+# the real-server tier (t/redis/run) drives milter.redis through this
+check: $(BUILD)/t/redis-driver
+
+# make bench-redis: INCR round trips per second through milter.redis from
+# 1 and 8 threads, against a private redis-server (not part of make test)
+bench-redis: deps $(BUILD)/t/redis-bench
+	@BUILD=$(BUILD) t/redis/bench
+
+.PHONY: bench-redis
+# --- end of the Redis client
 
 $(CORE_SO): $(PIC_OBJS)
 	$(CC) -shared -o $@ $^ $(MODULE_LIBS) -pthread
 
 build/pic/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+	$(CC) $(PIC_CFLAGS) -fPIC -c -o $@ $<
 
 $(BIN): $(DAEMON_OBJS)
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(LIBS)
@@ -109,13 +132,24 @@ $(BUILD)/t/%.o: t/c/%.c | $(BUILD)
 $(BUILD)/t/unit_%: $(BUILD)/t/unit_%.o $(TEST_CORE_OBJS)
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(MODULE_LIBS) $(LUA_LIBS) -pthread -lm -ldl
 
+# t/dns/run: milter.dns in a bare Lua state against the test DNS server
+$(BUILD)/t/dns_harness: $(BUILD)/t/dns/harness.o $(TEST_CORE_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(MODULE_LIBS) $(LUA_LIBS) -pthread -lm -ldl
+
+$(BUILD)/t/dns/%.o: t/dns/%.c | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
 $(BUILD):
 	@mkdir -p $(BUILD)/t
 
 t/tools/rawmilter: t/tools/rawmilter.c
 	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O2 -o $@ $<
 
-tools: t/tools/rawmilter build/stress
+t/tools/silent: t/tools/silent.c t/tools/mproto.h
+	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O2 -o $@ $<
+
+tools: t/tools/rawmilter t/tools/silent build/stress
 
 build/stress: t/stress/stress.c t/tools/mproto.h
 	@mkdir -p build
@@ -157,7 +191,7 @@ run: deps
 test: deps
 	$(MAKE) check
 
-check: $(BIN) $(CORE_SO) $(C_TEST_BINS) tools
+check: $(BIN) $(CORE_SO) $(C_TEST_BINS) $(BUILD)/t/dns_harness tools
 	@BUILD=$(BUILD) LUAMILTER=$(BIN) C_TESTS="$(C_TESTS)" LAYERS="$(LAYERS)" t/run-all
 
 check-c: $(C_TEST_BINS)
@@ -169,11 +203,93 @@ check-lua: $(CORE_SO)
 check-e2e: $(BIN) tools
 	@LUAMILTER=$(BIN) t/run-all e2e
 
+check-dns: $(BUILD)/t/dns_harness
+	@BUILD=$(BUILD) t/run-all dns
+
 check-asan: deps
 	$(MAKE) SANITIZE=1 check
 
 clean:
-	rm -rf build luamilter t/tools/rawmilter $(CORE_SO)
+	rm -rf build luamilter t/tools/rawmilter t/tools/silent $(CORE_SO)
+
+# shared dictionaries: objects, unit test, microbench (make bench-shdict)
+.PHONY: bench-shdict
+$(BUILD)/t/unit_shdict.o: ALL_CFLAGS += -Isrc/modules
+
+$(BUILD)/t/unit_shdict: $(BUILD)/t/unit_shdict.o $(SHDICT_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(LUA_LIBS) -pthread -lm -ldl
+
+$(BUILD)/shdict-bench: t/perf/shdict_bench.c $(SHDICT_OBJS)
+	$(CC) $(ALL_CFLAGS) -Isrc/modules -o $@ $< $(SHDICT_OBJS) $(SAN_LDFLAGS) $(LUA_LIBS) -pthread -lm -ldl
+
+bench-shdict: $(BUILD)/shdict-bench
+	$(BUILD)/shdict-bench
+
+
+# --- milter.tables (issue 12): Postfix lookup tables, src/modules/tables/ ---
+# The core (tables: one file per type, the registry, the watcher thread) and
+# its Lua binding; build/.../table-query (postmap -q's twin, t/tables/run);
+# build/lua/tables_solo.so (the binding for busted specs); unit_tables
+# (cmocka); make tables-bench (lookups per second from Lua, not in make test).
+TABLES_CORE := tline.c tfile.c table.c texthash.c cidr.c regexp.c registry.c \
+	tables_watch.c
+TABLES_SRCS := $(TABLES_CORE) ltables.c
+TABLES_CORE_OBJS := $(addprefix $(BUILD)/modules/tables/,$(TABLES_CORE:.c=.o))
+TABLES_OBJS := $(addprefix $(BUILD)/modules/tables/,$(TABLES_SRCS:.c=.o))
+TABLES_SOLO := build/lua/tables_solo.so
+TABLES_SOLO_OBJS := $(addprefix build/pic/modules/tables/,$(TABLES_SRCS:.c=.o) \
+	ltables_solo.o)
+# the busted module is loaded by lua5.4, which has no sanitizer runtime
+TABLES_PIC_CFLAGS := $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(ALL_CFLAGS))
+C_TESTS += unit_tables unit_ltables
+TABLES_TEST_OBJS := $(BUILD)/t/tables_fixture.o $(TABLES_OBJS)
+
+.PHONY: check-tables tables-bench
+$(BUILD)/t/unit_tables.o $(BUILD)/t/unit_ltables.o $(BUILD)/t/tables_fixture.o: \
+	ALL_CFLAGS += -Isrc
+
+$(BUILD)/modules/tables/%.o: src/modules/tables/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
+
+build/pic/modules/tables/%.o: src/modules/tables/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TABLES_PIC_CFLAGS) -Isrc -fPIC -c -o $@ $<
+
+$(BUILD)/t/table_query.o: t/tables/table_query.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
+
+$(BUILD)/t/tables_bench.o: t/perf/tables_bench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
+
+$(BUILD)/table-query: $(BUILD)/t/table_query.o $(TABLES_CORE_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ -pthread
+
+$(BUILD)/t/unit_tables $(BUILD)/t/unit_ltables: $(BUILD)/t/%: $(BUILD)/t/%.o $(TABLES_TEST_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(LUA_LIBS) -pthread -lm -ldl
+
+$(TABLES_SOLO): $(TABLES_SOLO_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -o $@ $^ -pthread
+
+$(BUILD)/tables-bench: $(BUILD)/t/tables_bench.o $(TABLES_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(LUA_LIBS) -pthread -lm -ldl
+
+all: $(TABLES_SOLO)
+check: $(BUILD)/table-query $(BUILD)/t/unit_tables $(BUILD)/t/unit_ltables \
+	$(TABLES_SOLO)
+check-c: $(BUILD)/t/unit_tables $(BUILD)/t/unit_ltables
+check-lua: $(TABLES_SOLO)
+
+check-tables: $(BUILD)/table-query
+	@BUILD=$(BUILD) t/run-all tables
+
+tables-bench: $(BUILD)/tables-bench
+	$(BUILD)/tables-bench
+
+-include $(wildcard $(BUILD)/modules/tables/*.d build/pic/modules/tables/*.d)
 
 include scripts/install.mk
 include t/fuzz/fuzz.mk

@@ -43,13 +43,14 @@ end
 -- own: opts.on_error, callback_timeout, memory_limit, lua_allow, lua_path
 -- (or any config key, values as in the config file; opts.config: a
 -- config file read first).  A class runs in the caller's state, with
--- opts.on_error only.  opts.macros: {name = value} set before the first
--- stage, kept over luamilter's default macros.
+-- opts.on_error and opts.on_error_reply (the reply on_error sends, as the
+-- config key: "451 4.3.0 Try later") only.  opts.macros: {name = value}
+-- set before the first stage, kept over luamilter's default macros.
 function M.new(policy, opts)
   opts = opts or {}
   local ctx
   if type(policy) == "table" then
-    ctx = core.context(policy, opts.on_error)
+    ctx = core.context(policy, opts.on_error, opts.on_error_reply)
   elseif type(policy) == "string" then
     local copts = {}
     for k, v in pairs(opts) do
@@ -215,7 +216,7 @@ end
 -- so that big vectors are built only where tests run); each test: name,
 -- message (text), file (path, relative to dir) or stages, from, rcpt,
 -- client, family, port, hostname, helo, queue_id, macros, on_error,
--- expect.  Each runs on a context of its own in the caller's state; the
+-- on_error_reply, expect.  Each runs on a context of its own in the caller's state; the
 -- daemon runs them on connections of their own (docs/lua-api.md).
 -- results: { {name=, ok=, why=}, ... }; failed: how many failed.
 function M.run_tests(class, dir)

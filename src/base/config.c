@@ -448,6 +448,8 @@ store(const struct config_key *k, void *p, const char *v, int line,
         }
         *(int *)p = i;
         return 0;
+    case CT_REPLY:
+        return reply_parse(v, p, err, errlen);
     case CT_LIST:
         return list_append(p, v, line, err, errlen);
     }
@@ -478,8 +480,9 @@ set_key(struct config *cfg, const char *key, const char *value, int line,
         }
     }
     if (line > 0 && k->type != CT_LIST && cfg->lines[slot] > 0) {
-        snprintf(err, errlen, "%s: given twice, first on line %d (remove "
-                 "one of them)", key, cfg->lines[slot]);
+        snprintf(err, errlen, "%s: already set at line %d (a key may be set "
+                 "only once; remove one of the two lines)", key,
+                 cfg->lines[slot]);
         return -1;
     }
     p = value_at(cfg, sec, k);
@@ -688,6 +691,28 @@ parse_line(struct config *cfg, char *line, int lineno, char *err,
     return set_key(cfg, key, value, lineno, err, errlen);
 }
 
+/* check_sections - each section's checks across keys, once a file is
+ * read; the error names the line of the key it is about */
+static int
+check_sections(const struct config *cfg, const char *name, char *err,
+               size_t errlen)
+{
+    char sub[600];
+    const char *key;
+    size_t i;
+
+    for (i = 0; i < nsections; i++) {
+        key = NULL;
+        if (sections[i]->check != NULL &&
+            sections[i]->check(cfg, sub, sizeof sub, &key) < 0) {
+            snprintf(err, errlen, "%s:%d: %s", name,
+                     key != NULL ? config_key_line(cfg, key) : 0, sub);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* config_parse - parse a whole file's text; name is used in messages */
 int
 config_parse(struct config *cfg, const char *name, const char *text,
@@ -716,7 +741,7 @@ config_parse(struct config *cfg, const char *name, const char *text,
         }
         p += len + (nl != NULL);
     }
-    return 0;
+    return check_sections(cfg, name, err, errlen);
 }
 
 /* config_load - read and parse a file, remembering its path */
@@ -827,6 +852,14 @@ config_format(const struct config *cfg, const struct config_section *sec,
     case CT_LEVEL:
         snprintf(out, outlen, "%s", log_level_name(*(const int *)p));
         return 0;
+    case CT_REPLY: {
+        const struct fixed_reply *r = p;
+        if (r->rcode[0] == '\0')
+            return 1;
+        snprintf(out, outlen, "%s%s%s%s%s", r->rcode, r->xcode[0] ? " " : "",
+                 r->xcode, r->text[0] ? " " : "", r->text);
+        return 0;
+    }
     case CT_LIST:
         return -1;
     }
@@ -898,6 +931,8 @@ same_value(const struct config_key *k, const void *a, const void *b)
         return *(const size_t *)a == *(const size_t *)b;
     case CT_FLAGS:
         return *(const unsigned *)a == *(const unsigned *)b;
+    case CT_REPLY:
+        return memcmp(a, b, sizeof(struct fixed_reply)) == 0;
     case CT_LIST:
         if (la->n != lb->n)
             return 0;
@@ -941,6 +976,9 @@ copy_value(const struct config_key *k, void *dst, const void *src)
         return 0;
     case CT_FLAGS:
         *(unsigned *)dst = *(const unsigned *)src;
+        return 0;
+    case CT_REPLY:
+        memcpy(dst, src, sizeof(struct fixed_reply));
         return 0;
     default:
         *(int *)dst = *(const int *)src;

@@ -23,6 +23,8 @@
 
 #include <stddef.h>
 
+#include "reply.h"
+
 enum on_error {
     ONERR_TEMPFAIL = 0,
     ONERR_REJECT,
@@ -46,9 +48,11 @@ struct config {
     char *file;         /* path of the file read, NULL if none */
     char *socket;       /* libmilter socket spec */
     int socket_mode;    /* permission bits of a unix socket */
+    char *socket_group; /* group a unix socket is given to, may be NULL */
     char *script;       /* policy script path */
     char *lua_path;     /* prepended to package.path, may be NULL */
     int on_error;       /* enum on_error */
+    struct fixed_reply on_error_reply;  /* rcode "" = the default */
     int timeout;        /* smfi_settimeout seconds */
     int backlog;        /* listen backlog, 0 = libmilter default */
     int log_syslog;     /* 1 = syslog, 0 = stderr */
@@ -56,6 +60,7 @@ struct config {
     char *pidfile;      /* may be NULL */
     double callback_timeout;    /* seconds a callback may run, 0 = no limit */
     size_t memory_limit;        /* bytes per connection state, 0 = none */
+    size_t memory_total;        /* bytes of all of them, 0 = none */
     unsigned lua_allow;         /* CONFIG_ALLOW_* granted to scripts */
     int breaker_errors;         /* errors that trip the breaker, 0 = off */
     int breaker_window;         /* ... within this many seconds */
@@ -63,6 +68,7 @@ struct config {
     int shutdown_grace;         /* seconds SIGTERM waits for connections */
     double reload_timeout;      /* seconds a reload may take, then refused */
     int max_connections;        /* 0 = no limit */
+    double negotiate_timeout;   /* seconds to negotiate, 0 = no limit */
     char *user, *group;         /* privileges to drop to */
     int allow_root;
     void *section[CONFIG_SECTIONS_MAX];     /* modules' blocks */
@@ -85,6 +91,7 @@ enum breaker_mode {
 };
 
 #define CONFIG_DEFAULT_SOCKET "unix:/run/luamilter/luamilter.sock"
+#define CONFIG_DEFAULT_SOCKET_MODE 0660
 #define CONFIG_DEFAULT_TIMEOUT 7210
 #define CONFIG_DEFAULT_MEMORY_LIMIT (64u << 20)
 
@@ -99,6 +106,7 @@ enum config_type {
     CT_FLAGS,       /* unsigned: a bit per word of a comma/space list */
     CT_BOOL,        /* int: yes/no, true/false, on/off, 1/0 (any case) */
     CT_LEVEL,       /* int: a log level (log_level_parse) */
+    CT_REPLY,       /* struct fixed_reply: "CODE [X.Y.Z] TEXT" */
     CT_LIST         /* struct config_list: every line of the key */
 };
 
@@ -126,6 +134,10 @@ struct config_section {
     const struct config_key *keys;
     size_t nkeys;
     size_t size;            /* of the block; 0 for the core (struct config) */
+    /* checks across keys once a whole file is read (may be NULL): -1
+     * with the message, and in *key the key whose line it names */
+    int (*check)(const struct config *cfg, char *err, size_t errlen,
+                 const char **key);
 };
 
 int config_add_section(const struct config_section *sec);
@@ -145,6 +157,8 @@ int config_set(struct config *cfg, const char *key, const char *value,
                char *err, size_t errlen);
 const char *config_on_error_name(int on_error);
 const char *config_allow_name(unsigned bit);
+int config_check_on_error_reply(int on_error, const struct fixed_reply *r,
+                                char *err, size_t errlen);
 
 /* config_format - the value of key in cfg as written in a file */
 int config_format(const struct config *cfg, const struct config_section *sec,

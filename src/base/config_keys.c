@@ -29,6 +29,17 @@ check_socket(const char *v, char *err, size_t errlen)
     return sockspec_check(v, NULL, err, errlen);
 }
 
+/* check_group_name - a socket_group is not empty */
+static int
+check_group_name(const char *v, char *err, size_t errlen)
+{
+    if (v[0] == '\0') {
+        snprintf(err, errlen, "empty group name");
+        return -1;
+    }
+    return 0;
+}
+
 /* check_script - a script path is not empty */
 static int
 check_script(const char *v, char *err, size_t errlen)
@@ -47,8 +58,10 @@ check_script(const char *v, char *err, size_t errlen)
 static const struct config_key core_keys[] = {
     {"socket", CT_STRING, F(socket), NULL, 0, 0, NULL, 0, check_socket,
      "where the MTA connects (unix:/path, inet:PORT@HOST, inet6:, fd:N)"},
-    {"socket_mode", CT_OCTAL, F(socket_mode), "0666", 0, 0777, NULL, 0, NULL,
+    {"socket_mode", CT_OCTAL, F(socket_mode), "0660", 0, 0777, NULL, 0, NULL,
      "permission bits of a unix socket"},
+    {"socket_group", CT_STRING, F(socket_group), NULL, 0, 0, NULL, 0,
+     check_group_name, "the group a unix socket is given to"},
     {"script", CT_STRING, F(script), NULL, 0, 0, NULL, CK_RELOAD,
      check_script, "the policy script, relative to this file"},
     {"lua_path", CT_STRING, F(lua_path), NULL, 0, 0, NULL, CK_RELOAD, NULL,
@@ -56,6 +69,10 @@ static const struct config_key core_keys[] = {
     {"on_error", CT_WORD, F(on_error), "tempfail", 0, 0,
      config_on_error_words, CK_RELOAD, NULL,
      "the answer when the policy fails"},
+    {"on_error_reply", CT_REPLY, F(on_error_reply), NULL, 0, 0, NULL,
+     CK_RELOAD, NULL,
+     "CODE [X.Y.Z] TEXT answered when the policy fails (4xx for tempfail, "
+     "5xx for reject)"},
     {"timeout", CT_INT, F(timeout), "7210", 1, 86400 * 7, NULL, 0, NULL,
      "seconds libmilter waits for the MTA"},
     {"backlog", CT_INT, F(backlog), NULL, 1, 65535, NULL, 0, NULL,
@@ -70,6 +87,8 @@ static const struct config_key core_keys[] = {
      NULL, CK_RELOAD, NULL, "seconds one callback may run, 0 for no limit"},
     {"memory_limit", CT_SIZE, F(memory_limit), "64M", 64 << 10, SIZE_1T,
      NULL, CK_RELOAD, NULL, "memory of one connection's Lua state, 0: none"},
+    {"memory_total", CT_SIZE, F(memory_total), "1G", 64 << 10, SIZE_1T,
+     NULL, CK_RELOAD, NULL, "memory of all connections' Lua states, 0: none"},
     {"lua_allow", CT_FLAGS, F(lua_allow), "", 0, 0, config_allow_words,
      CK_RELOAD, NULL, "what the policy gets beyond the sandbox"},
     {"breaker_errors", CT_INT, F(breaker_errors), "0", 0, 1000000, NULL,
@@ -85,6 +104,9 @@ static const struct config_key core_keys[] = {
      CK_RELOAD, NULL, "seconds SIGTERM waits for open connections"},
     {"max_connections", CT_INT, F(max_connections), "0", 0, 1000000, NULL,
      CK_RELOAD, NULL, "connections served at once, 0 for no limit"},
+    {"negotiate_timeout", CT_SECONDS, F(negotiate_timeout), "10", 0, 3600,
+     NULL, CK_RELOAD, NULL,
+     "seconds a new connection has to negotiate, 0 for no limit"},
     {"user", CT_STRING, F(user), NULL, 0, 0, NULL, CK_EMPTY_UNSETS, NULL,
      "the user to run as after opening the socket"},
     {"group", CT_STRING, F(group), NULL, 0, 0, NULL, CK_EMPTY_UNSETS, NULL,
@@ -93,6 +115,43 @@ static const struct config_key core_keys[] = {
      "keep running as root when no user is set"},
 };
 
+/* config_check_on_error_reply - an on_error_reply (r) fits on_error: a
+ * 4xx for tempfail, a 5xx for reject, none for the verdicts that send no
+ * reply; an unset one (rcode "") always fits */
+int
+config_check_on_error_reply(int on_error, const struct fixed_reply *r,
+                            char *err, size_t errlen)
+{
+    char want;
+
+    if (r->rcode[0] == '\0')
+        return 0;
+    if (on_error != ONERR_TEMPFAIL && on_error != ONERR_REJECT) {
+        snprintf(err, errlen, "on_error_reply: on_error = %s sends no reply; "
+                 "on_error_reply needs on_error = tempfail or reject",
+                 config_on_error_name(on_error));
+        return -1;
+    }
+    want = on_error == ONERR_TEMPFAIL ? '4' : '5';
+    if (r->rcode[0] != want) {
+        snprintf(err, errlen, "on_error_reply: %s is a %cxx reply, but "
+                 "on_error = %s answers with a %cxx one", r->rcode,
+                 r->rcode[0], config_on_error_name(on_error), want);
+        return -1;
+    }
+    return 0;
+}
+
+/* check_core - the core's checks across keys */
+static int
+check_core(const struct config *cfg, char *err, size_t errlen,
+           const char **key)
+{
+    *key = "on_error_reply";
+    return config_check_on_error_reply(cfg->on_error, &cfg->on_error_reply,
+                                       err, errlen);
+}
+
 const struct config_section config_core_section = {
-    "core", core_keys, sizeof core_keys / sizeof core_keys[0], 0
+    "core", core_keys, sizeof core_keys / sizeof core_keys[0], 0, check_core
 };

@@ -138,6 +138,11 @@ sockspec_check(const char *spec, int *kind, char *err, size_t errlen)
             snprintf(err, errlen, "socket '%s': empty path", spec);
             return -1;
         }
+        if (path[0] != '/') {
+            snprintf(err, errlen, "socket '%s': the path must be absolute "
+                     "(start with '/'), as the MTA names it", spec);
+            return -1;
+        }
         if (strlen(path) >= sizeof sun.sun_path) {
             snprintf(err, errlen, "socket '%s': path longer than %zu bytes",
                      spec, sizeof sun.sun_path - 1);

@@ -8,6 +8,7 @@
 #include "callbacks.h"
 #include "config.h"
 #include "engine.h"
+#include "gate.h"
 #include "policytest.h"
 #include "privs.h"
 #include "breaker.h"
@@ -15,6 +16,7 @@
 #include "listen.h"
 #include "log.h"
 #include "module.h"
+#include "memtotal.h"
 #include "milterlib.h"
 #include "paths.h"
 #include "reload.h"
@@ -22,15 +24,15 @@
 #include "script.h"
 #include "signals.h"
 #include "sockspec.h"
+#include "verdict.h"
 #include "version.h"
 #include "watchdog.h"
 
 #include <errno.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <pwd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <lua.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,6 +43,7 @@
 #include <unistd.h>
 
 #define DEFAULT_CONFIG "/etc/luamilter/milter.conf"
+#define MMAP_THRESHOLD (256 * 1024)
 
 struct options {
     const char *config;
@@ -54,7 +57,7 @@ static struct config *main_cfg;   /* the running config (referenced) */
 static pthread_mutex_t main_cfg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct options main_opts;
 static char *main_script_path;
-static int main_listen_fd = -1;     /* our own inet listener, or -1 */
+static int main_listen_fd = -1;     /* our own listener, or -1 (fd:N) */
 
 /* usage - print the command line summary */
 static void
@@ -268,7 +271,8 @@ apply_reloaded_config(struct config *nc)
     pthread_mutex_unlock(&main_cfg_lock);
     if (main_cfg->log_level != old->log_level)
         log_setup(main_cfg->log_syslog, main_cfg->log_level);
-    conn_set_max(main_cfg->max_connections);
+    memtotal_set_limit(main_cfg->memory_total);
+    gate_set_limits(main_cfg->max_connections, main_cfg->negotiate_timeout);
     breaker_setup(main_cfg->breaker_errors, main_cfg->breaker_window,
                   main_cfg->breaker_mode);
     config_unref(old);
@@ -424,7 +428,7 @@ on_stop(int sig)
     remove_socket();
     if (main_listen_fd >= 0)
         listen_stop(main_listen_fd);
-    while ((left = conn_count()) > 0 &&
+    while ((left = gate_count()) > 0 &&
            waited_ms < 1000L * main_cfg->shutdown_grace) {
         if (waited_ms % 5000 == 0)
             log_notice("waiting for %ld open connection%s to finish", left,
@@ -563,6 +567,11 @@ check_startup(const struct config *cfg)
                 cfg->group);
         rc = -1;
     }
+    if (cfg->socket_group != NULL && getgrnam(cfg->socket_group) == NULL) {
+        fprintf(stderr, "%s: socket_group: no such group '%s'\n", where,
+                cfg->socket_group);
+        rc = -1;
+    }
     return rc;
 }
 
@@ -586,8 +595,7 @@ check_main(void)
         return 1;
     }
     if (geteuid() == 0 &&
-        privs_drop(main_cfg->user, main_cfg->group, NULL, err,
-                   sizeof err) < 0) {
+        privs_drop(main_cfg->user, main_cfg->group, err, sizeof err) < 0) {
         fprintf(stderr, "%s: cannot drop privileges to run the policy as "
                 "the daemon would: %s\n", where, err);
         script_unref(s);
@@ -608,22 +616,80 @@ check_main(void)
     return 0;
 }
 
-/* socket_in_use - whether something answers on an existing unix socket */
-static int
-socket_in_use(const char *path)
+/* socket_group_of - the group a unix socket is given to, and the config
+ * key that names it: socket_group, else group (NULL: none) */
+static const char *
+socket_group_of(const struct config *cfg, const char **key)
 {
-    struct sockaddr_un sun;
-    int fd, rc;
+    *key = cfg->socket_group != NULL ? "socket_group" : "group";
+    return cfg->socket_group != NULL ? cfg->socket_group : cfg->group;
+}
 
-    memset(&sun, 0, sizeof sun);
-    sun.sun_family = AF_UNIX;
-    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
-    fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (fd < 0)
-        return 0;
-    rc = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
-    close(fd);
-    return rc;
+/* describe_owner - "user U, group G (key)" (either part may be absent)
+ * into out, for messages */
+static void
+describe_owner(const char *user, const char *group, const char *key,
+               char *out, size_t len)
+{
+    int n = 0;
+
+    out[0] = '\0';
+    if (user != NULL)
+        n = snprintf(out, len, "user %s", user);
+    if (group != NULL && n >= 0 && (size_t)n < len)
+        snprintf(out + n, len - (size_t)n, "%sgroup %s (%s)",
+                 n > 0 ? ", " : "", group, key);
+}
+
+/* open_unix - our unix socket, given to its user and group, into
+ * main_listen_fd; -1 once the reason is logged */
+static int
+open_unix(const struct config *cfg, const char *path)
+{
+    const char *group, *key;
+    char err[1024], who[512];
+    uid_t uid;
+    gid_t gid;
+
+    group = socket_group_of(cfg, &key);
+    if (privs_socket_owner(cfg->user, group, key, &uid, &gid, err,
+                           sizeof err) < 0) {
+        log_err("socket %s: %s", cfg->socket, err);
+        return -1;
+    }
+    describe_owner(cfg->user, group, key, who, sizeof who);
+    main_listen_fd = listen_unix(path, cfg->socket_mode, uid, gid, who,
+                                 cfg->backlog, err, sizeof err);
+    if (main_listen_fd < 0) {
+        log_err("socket %s: %s", cfg->socket, err);
+        return -1;
+    }
+    log_info("socket %s: mode %04o%s%s", cfg->socket, cfg->socket_mode,
+             who[0] != '\0' ? ", " : "", who);
+    return 0;
+}
+
+/* open_own_socket - open the configured unix or inet socket ourselves
+ * into main_listen_fd; its fd:N spec for libmilter in spec */
+static int
+open_own_socket(const struct config *cfg, char *spec, size_t speclen)
+{
+    const char *path = sockspec_unix_path(cfg->socket);
+    char err[1024];
+
+    if (path != NULL) {
+        if (open_unix(cfg, path) < 0)
+            return -1;
+    } else {
+        main_listen_fd = listen_inet(cfg->socket, cfg->backlog, err,
+                                     sizeof err);
+        if (main_listen_fd < 0) {
+            log_err("%s", err);         /* it names the socket */
+            return -1;
+        }
+    }
+    snprintf(spec, speclen, "fd:%d", main_listen_fd);
+    return 0;
 }
 
 /* open_socket - configure libmilter and open the listening socket */
@@ -631,30 +697,19 @@ static int
 open_socket(const struct config *cfg)
 {
     struct smfiDesc desc;
-    const char *path = sockspec_unix_path(cfg->socket);
-    mode_t old;
-    int rc;
+    char spec[32];
 
     callbacks_fill(&desc);
     if (milterlib_register(&desc) != MI_SUCCESS) {
         log_err("smfi_register failed");
         return -1;
     }
-    if (strncmp(cfg->socket, "inet", 4) == 0) {
-        char spec[32], err[512];
-        main_listen_fd = listen_inet(cfg->socket, cfg->backlog, err,
-                                     sizeof err);
-        if (main_listen_fd < 0) {
-            log_err("%s", err);
-            return -1;
-        }
-        snprintf(spec, sizeof spec, "fd:%d", main_listen_fd);
-        if (milterlib_setconn(spec) != MI_SUCCESS) {
-            log_err("socket %s: libmilter refused %s", cfg->socket, spec);
-            return -1;
-        }
-    } else if (milterlib_setconn(cfg->socket) != MI_SUCCESS) {
-        log_err("socket %s: rejected by libmilter", cfg->socket);
+    if (strncmp(cfg->socket, "fd:", 3) == 0)
+        snprintf(spec, sizeof spec, "%s", cfg->socket);
+    else if (open_own_socket(cfg, spec, sizeof spec) < 0)
+        return -1;
+    if (milterlib_setconn(spec) != MI_SUCCESS) {
+        log_err("socket %s: libmilter refused %s", cfg->socket, spec);
         return -1;
     }
     if (milterlib_settimeout(cfg->timeout) != MI_SUCCESS ||
@@ -662,44 +717,9 @@ open_socket(const struct config *cfg)
         log_err("cannot set timeout or backlog");
         return -1;
     }
-    if (path != NULL) {
-        char dir[4096];
-        char *slash;
-        struct stat st;
-
-        snprintf(dir, sizeof dir, "%s", path);
-        slash = strrchr(dir, '/');
-        if (slash != NULL && slash != dir) {
-            *slash = '\0';
-            if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-                log_err("socket %s: directory %s does not exist", cfg->socket,
-                        dir);
-                return -1;
-            }
-        }
-        if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
-            log_err("socket %s: %s exists and is not a socket; not replacing "
-                    "it", cfg->socket, path);
-            return -1;
-        }
-        if (lstat(path, &st) == 0 && socket_in_use(path)) {
-            log_err("socket %s: another process is listening on it (a "
-                    "luamilter already running?); not taking it over",
-                    cfg->socket);
-            return -1;
-        }
-    }
-    old = umask(0777 & ~(mode_t)cfg->socket_mode);
-    rc = milterlib_opensocket(1);
-    umask(old);
-    if (rc != MI_SUCCESS) {
-        log_err("socket %s: cannot open (in use, or no permission; "
-                "libmilter logs the cause to syslog)", cfg->socket);
-        return -1;
-    }
-    if (path != NULL && chmod(path, (mode_t)cfg->socket_mode) < 0) {
-        log_err("socket %s: chmod %o: %s", cfg->socket, cfg->socket_mode,
-                strerror(errno));
+    if (milterlib_opensocket(1) != MI_SUCCESS) {
+        log_err("socket %s: libmilter cannot listen on it (it logs the "
+                "cause to syslog)", cfg->socket);
         return -1;
     }
     return 0;
@@ -718,6 +738,11 @@ main(int argc, char **argv)
     long nofile, nofile_was;
     int rc;
 
+    /* blocks of 256 KiB and more are mapped and unmapped one by one: a
+     * state that built big strings and freed them (a tests table, a whole
+     * message) gives the memory back, instead of glibc raising its
+     * threshold and keeping them in each worker thread's arena */
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
     engine_set_tester(policytest_run);      /* scripts' own tests, -t/HUP */
     if (modules_init(err, sizeof err) < 0) {
         fprintf(stderr, "luamilter: %s\n", err);
@@ -758,13 +783,15 @@ main(int argc, char **argv)
     }
     breaker_setup(main_cfg->breaker_errors, main_cfg->breaker_window,
                   main_cfg->breaker_mode);
-    conn_set_max(main_cfg->max_connections);
     nofile = privs_raise_nofile(&nofile_was);
+    if (gate_init(nofile) < 0)
+        return 1;
+    gate_set_limits(main_cfg->max_connections, main_cfg->negotiate_timeout);
+    callbacks_on_negotiate(gate_negotiated);
+    memtotal_set_limit(main_cfg->memory_total);
     if (open_socket(main_cfg) < 0)
         return 1;
-    if (privs_drop(main_cfg->user, main_cfg->group,
-                   sockspec_unix_path(main_cfg->socket), err,
-                   sizeof err) < 0) {
+    if (privs_drop(main_cfg->user, main_cfg->group, err, sizeof err) < 0) {
         log_err("cannot drop privileges: %s", err);
         remove_socket();
         return 1;
@@ -779,9 +806,15 @@ main(int argc, char **argv)
         return 1;
     }
     script_publish(s);
-    log_notice("luamilter %s starting: script %s version %s, socket %s, "
-               "on_error %s", LUAMILTER_VERSION, s->path, s->hash,
-               main_cfg->socket, config_on_error_name(main_cfg->on_error));
+    {
+        char reply[REPLY_MAX_LINE + 32];
+        verdict_on_error_reply(main_cfg->on_error, &main_cfg->on_error_reply,
+                               reply, sizeof reply);
+        log_notice("luamilter %s starting: script %s version %s, socket %s, "
+                   "on_error %s%s%s", LUAMILTER_VERSION, s->path, s->hash,
+                   main_cfg->socket, config_on_error_name(main_cfg->on_error),
+                   reply[0] ? " replying " : "", reply);
+    }
     if (nofile > 0 && nofile != nofile_was)
         log_info("file descriptor limit: %ld (raised from %ld)", nofile,
                  nofile_was);
@@ -798,6 +831,9 @@ main(int argc, char **argv)
             unlink(main_cfg->pidfile);
         return 1;
     }
+    if (gate_start() < 0)
+        log_warn("cannot start the thread that drops connections silent "
+                 "past negotiate_timeout; they are held for 'timeout'");
     rc = milterlib_main();
     modules_stop();
     remove_socket();

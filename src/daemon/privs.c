@@ -1,5 +1,5 @@
 /*
- * privs.c - privilege drop and RLIMIT_NOFILE (see privs.h).
+ * privs.c - socket owner, privilege drop and RLIMIT_NOFILE (see privs.h).
  */
 #include "privs.h"
 
@@ -11,39 +11,57 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-/* privs_drop - chown the socket to the group, then become user:group.
+/* lookup - the entries of user and of group (NULL for one not set); -1
+ * and a message naming the config key (user, or group_key) if one does not
+ * exist */
+static int
+lookup(const char *user, const char *group, const char *group_key,
+       struct passwd **pw, struct group **gr, char *err, size_t errlen)
+{
+    *pw = NULL;
+    *gr = NULL;
+    if (user != NULL && (*pw = getpwnam(user)) == NULL) {
+        snprintf(err, errlen, "user: no such user '%s'", user);
+        return -1;
+    }
+    if (group != NULL && (*gr = getgrnam(group)) == NULL) {
+        snprintf(err, errlen, "%s: no such group '%s'", group_key, group);
+        return -1;
+    }
+    return 0;
+}
+
+/* privs_socket_owner - the uid of user and the gid of group (the value of
+ * config key group_key) to give the socket to; (uid_t)-1 and (gid_t)-1 for
+ * one not set; -1 and a message if one does not exist */
+int
+privs_socket_owner(const char *user, const char *group, const char *group_key,
+                   uid_t *uid, gid_t *gid, char *err, size_t errlen)
+{
+    struct passwd *pw;
+    struct group *gr;
+
+    if (lookup(user, group, group_key, &pw, &gr, err, errlen) < 0)
+        return -1;
+    *uid = pw != NULL ? pw->pw_uid : (uid_t)-1;
+    *gid = gr != NULL ? gr->gr_gid : (gid_t)-1;
+    return 0;
+}
+
+/* privs_drop - become user:group (group alone: change only the group).
  * Every step is checked; -1 and a message if one fails. */
 int
-privs_drop(const char *user, const char *group, const char *socket_path,
-           char *err, size_t errlen)
+privs_drop(const char *user, const char *group, char *err, size_t errlen)
 {
-    struct passwd *pw = NULL;
-    struct group *gr = NULL;
+    struct passwd *pw;
+    struct group *gr;
     gid_t gid;
 
     if (user == NULL && group == NULL)
         return 0;
-    if (user != NULL && (pw = getpwnam(user)) == NULL) {
-        snprintf(err, errlen, "user: no such user '%s'", user);
+    if (lookup(user, group, "group", &pw, &gr, err, errlen) < 0)
         return -1;
-    }
-    if (group != NULL && (gr = getgrnam(group)) == NULL) {
-        snprintf(err, errlen, "group: no such group '%s'", group);
-        return -1;
-    }
     gid = gr != NULL ? gr->gr_gid : pw->pw_gid;
-    if (socket_path != NULL && gr != NULL &&
-        chown(socket_path, (uid_t)-1, gid) < 0) {
-        snprintf(err, errlen, "chown socket %s to group %s: %s", socket_path,
-                 group, strerror(errno));
-        return -1;
-    }
-    if (socket_path != NULL && pw != NULL &&
-        chown(socket_path, pw->pw_uid, (gid_t)-1) < 0) {
-        snprintf(err, errlen, "chown socket %s to user %s: %s", socket_path,
-                 user, strerror(errno));
-        return -1;
-    }
     if (geteuid() == 0) {
         gid_t groups[1] = {gid};
         if (setgroups(1, groups) < 0) {
@@ -70,13 +88,27 @@ privs_drop(const char *user, const char *group, const char *socket_path,
     return 0;
 }
 
-/* privs_refuse_root - -1 and why when root would go on running as root
- * (no 'user' to drop to, and no 'allow_root = yes') */
+/* privs_refuse_root - -1 and why when luamilter would go on running as
+ * root: started as root with no 'user' to drop to, or with a 'user' that
+ * is root (uid 0), and no 'allow_root = yes' */
 int
 privs_refuse_root(uid_t euid, const char *user, int allow_root, char *err,
                   size_t errlen)
 {
-    if (euid != 0 || user != NULL || allow_root)
+    struct passwd *pw;
+
+    if (allow_root)
+        return 0;
+    if (user != NULL) {
+        pw = getpwnam(user);
+        if (pw == NULL || pw->pw_uid != 0)
+            return 0;
+        snprintf(err, errlen, "refusing to run as root: 'user = %s' is "
+                 "root (uid 0); set 'user' to an unprivileged user, or "
+                 "'allow_root = yes' to keep running as root", user);
+        return -1;
+    }
+    if (euid != 0)
         return 0;
     snprintf(err, errlen, "refusing to run as root: set 'user' (and "
              "'group') in the config to drop privileges after opening the "

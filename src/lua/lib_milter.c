@@ -2,12 +2,14 @@
  * lib_milter.c - the `milter` library module (see lib_milter.h).
  */
 #include "lib_milter.h"
+#include "protomask.h"
 #include "script.h"
 
 #include <lauxlib.h>
 #include <lua.h>
 
-/* open_lib_milter - run the generation's milter.lua bytecode */
+/* open_lib_milter - run the generation's milter.lua bytecode; the chunk
+ * gets its name and a table of the C functions it offers */
 static int
 open_lib_milter(lua_State *L)
 {
@@ -17,7 +19,11 @@ open_lib_milter(lua_State *L)
     if (luaL_loadbufferx(L, (const char *)lib->code, lib->len, lib->name,
                          "b") != LUA_OK)
         return lua_error(L);
-    lua_call(L, 0, 1);
+    lua_pushliteral(L, "milter");               /* the module name, and */
+    lua_createtable(L, 0, 1);                   /* what C gives it */
+    lua_pushcfunction(L, protomask_lua);
+    lua_setfield(L, -2, "protocol_mask");
+    lua_call(L, 2, 1);
     return 1;
 }
 

@@ -5,6 +5,7 @@
 #include "lconn.h"
 #include "budget.h"
 #include "log.h"
+#include "memtotal.h"
 #include "mta.h"
 
 #include <lauxlib.h>
@@ -42,32 +43,54 @@ retry_seen(struct lconn *c, void *ptr, size_t old, size_t nsize)
     c->mem_retry.pending = 0;
 }
 
+/* refused - the allocator says no to this request (by: MEM_BY_*) */
+static void *
+refused(struct lconn *c, void *ptr, size_t old, size_t nsize, int by)
+{
+    c->mem_refused = by;
+    if (c->mem_retry.pending)       /* the last one was not retried, or its
+                                     * retry is refused too */
+        c->mem_error = 1;
+    c->mem_retry.ptr = ptr;
+    c->mem_retry.old = old;
+    c->mem_retry.size = nsize;
+    c->mem_retry.pending = 1;
+    return NULL;
+}
+
+/* give_back - return the part of memory_total's pool c no longer needs
+ * (more than two chunks above what it holds) */
+static void
+give_back(struct lconn *c)
+{
+    if (c->mem_reserved > c->mem_used + 2 * MEMTOTAL_CHUNK)
+        memtotal_shrink(&c->mem_reserved, c->mem_used + MEMTOTAL_CHUNK);
+}
+
 /* conn_alloc - lua_Alloc of a connection's state: small objects from its
- * arena, the rest from the heap; counts the bytes and enforces the limit */
+ * arena, the rest from the heap; counts the bytes and enforces
+ * memory_limit and memory_total */
 static void *
 conn_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     struct lconn *c = ud;
     size_t old = ptr != NULL ? osize : 0;
+    size_t need = c->mem_used - old + nsize;
     void *p;
 
     if (nsize == 0) {
         if (ptr != NULL)
             release(c, ptr, old);
         c->mem_used -= old;
+        give_back(c);
         return NULL;
     }
-    if (c->mem_limit != 0 && nsize > old &&
-        c->mem_used - old + nsize > c->mem_limit) {
-        c->mem_refused = 1;
-        if (c->mem_retry.pending)       /* the last one was not retried, or
-                                         * its retry is refused too */
-            c->mem_error = 1;
-        c->mem_retry.ptr = ptr;
-        c->mem_retry.old = old;
-        c->mem_retry.size = nsize;
-        c->mem_retry.pending = 1;
-        return NULL;
+    if (nsize > old) {
+        if (c->mem_limit != 0 && need > c->mem_limit)
+            return refused(c, ptr, old, nsize, MEM_BY_LIMIT);
+        if (need > c->mem_reserved && c->mem_in_total &&
+            memtotal_grow(&c->mem_reserved, need) < 0)
+            return refused(c, ptr, old, nsize, MEM_BY_TOTAL);
     }
     if (nsize > old && c->mem_retry.pending)    /* Lua retries after a
                                                  * collection */
@@ -87,8 +110,11 @@ conn_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
             release(c, ptr, old);
         }
     }
-    if (p != NULL)
-        c->mem_used = c->mem_used - old + nsize;
+    if (p != NULL) {
+        c->mem_used = need;
+        if (nsize < old)
+            give_back(c);
+    }
     return p;
 }
 
@@ -98,9 +124,13 @@ lstate_limit_note(struct lconn *c, char *err, size_t errlen)
 {
     char tmp[LSTATE_ERR_MAX];
 
-    if (c->mem_refused && c->mem_limit != 0) {
+    if (c->mem_refused == MEM_BY_LIMIT) {
         snprintf(tmp, sizeof tmp, "memory_limit (%zu bytes) exceeded: %s",
                  c->mem_limit, err);
+        snprintf(err, errlen, "%s", tmp);
+    } else if (c->mem_refused == MEM_BY_TOTAL) {
+        snprintf(tmp, sizeof tmp, "memory_total (%zu bytes, all "
+                 "connections together) exceeded: %s", memtotal_limit(), err);
         snprintf(err, errlen, "%s", tmp);
     }
 }
@@ -200,6 +230,7 @@ lstate_close(struct lconn *c)
         arena_destroy(&c->arena);
         c->L = NULL;
     }
+    memtotal_shrink(&c->mem_reserved, 0);
 }
 
 /* lconn_queue_id - the MTA's queue id if known, else NULL */
@@ -264,4 +295,32 @@ lstate_each_watched(void (*fn)(struct lconn *c, void *ud), void *ud)
     for (c = watched; c != NULL; c = c->watch_next)
         fn(c, ud);
     pthread_mutex_unlock(&watch_lock);
+}
+
+/* lconn_tag - how log lines name c: "conn#N", with the queue id once it
+ * is known ("conn#N QUEUEID"); written into buf */
+const char *
+lconn_tag(struct lconn *c, char *buf, size_t len)
+{
+    const char *qid = lconn_queue_id(c);
+
+    snprintf(buf, len, "conn#%lu%s%s", c->id, qid != NULL ? " " : "",
+             qid != NULL ? qid : "");
+    return buf;
+}
+
+/* lconn_note_reply - remember the reply set at this stage, for the
+ * message's result line (its text literal, as the client reads it; more
+ * lines are only counted) */
+void
+lconn_note_reply(struct lconn *c, const char *rcode, const char *xcode,
+                 const char *text, int nlines)
+{
+    char more[32] = "";
+
+    if (nlines > 1)
+        snprintf(more, sizeof more, " (and %d more lines)", nlines - 1);
+    snprintf(c->stage_reply, sizeof c->stage_reply, "%s%s%s%s%s%s", rcode,
+             xcode ? " " : "", xcode ? xcode : "", text ? " " : "",
+             text ? text : "", more);
 }

@@ -2,6 +2,7 @@
  * record.c - the recording MTA backend (see record.h).
  */
 #include "record.h"
+#include "reply.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -206,7 +207,8 @@ rec_getsymval(void *ctx, const char *name)
     return m != NULL ? m->value : NULL;
 }
 
-/* rec_setreply - record "rcode xcode text" */
+/* rec_setreply - record "rcode xcode text", the text as the client reads
+ * it (the MTA undoes libmilter's "%%") */
 static int
 rec_setreply(void *ctx, const char *rcode, const char *xcode,
              const char *text)
@@ -214,7 +216,11 @@ rec_setreply(void *ctx, const char *rcode, const char *xcode,
     struct record *r = ctx;
     int rc = add(r, "setreply", rcode, text, -1);
 
-    if (rc == MI_SUCCESS && xcode != NULL &&
+    if (rc != MI_SUCCESS)
+        return rc;
+    if (r->acts[r->nacts - 1].value != NULL)
+        reply_unescape(r->acts[r->nacts - 1].value);
+    if (xcode != NULL &&
         (r->acts[r->nacts - 1].xcode = strdup(xcode)) == NULL)
         return MI_FAILURE;
     return rc;

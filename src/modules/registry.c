@@ -3,10 +3,12 @@
  * a module is its own .c/.h pair in this folder, one line here, its tests
  * and its docs (docs/modules.md).
  */
+#include "dns.h"
 #include "lib_milter.h"
 #include "module.h"
 
 struct module *const module_registry[] = {
     &lib_milter_module,         /* milter: the library policies build on */
+    &dns_module,                /* milter.dns: DNS lookups */
     NULL
 };

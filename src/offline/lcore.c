@@ -10,12 +10,14 @@
  *       into a generation of its own (config from opts, or from the file
  *       opts.config) and run in a real policy state: sandbox, time budget,
  *       memory limit, module mode "replay", as on the wire
- *   core.context(Class [, on_error])  a class of the caller's own state
- *       adopted as it is (no sandbox, budget or limit of its own)
+ *   core.context(Class [, on_error [, on_error_reply]])  a class of the
+ *       caller's own state adopted as it is (no sandbox, budget or limit
+ *       of its own)
  *
  *   ctx:macro(name, value)
  *   ctx:negotiate([actions, protocol]) -> verdict, actions, protocol, acts
- *   ctx:connect(host, family [, addr [, port]]), ctx:helo(name),
+ *   ctx:connect(host, family [, addr [, port [, flowinfo [, scope_id]]]]),
+ *   ctx:helo(name),
  *   ctx:envfrom(from, ...), ctx:envrcpt(to, ...), ctx:data(),
  *   ctx:header(name, value), ctx:eoh(), ctx:body(bytes), ctx:eom(),
  *   ctx:abort(), ctx:unknown(cmd), ctx:close()
@@ -26,6 +28,7 @@
  *   ctx:self() -> the policy object (the class form), ctx:negotiated()
  *   core.parse_message(bytes) -> { headers = {{name, value}...}, body = }
  *   core.read_file(path) -> bytes
+ *   core.protocol_mask(Class) -> the bits negotiation clears for Class
  *
  * milter/core.so exports it to busted; the daemon links it too but never
  * puts it where a policy can reach it (in-policy tests run through
@@ -44,7 +47,9 @@
 #include "message.h"
 #include "module.h"
 #include "paths.h"
+#include "protomask.h"
 #include "record.h"
+#include "reply.h"
 #include "script.h"
 #include "testvec.h"
 #include "verdict.h"
@@ -60,6 +65,7 @@
 struct lcore_ctx {
     struct driver d;
     struct conn adopted;        /* the class form's connection */
+    struct fixed_reply on_error_reply;  /* ... and its on_error reply */
     int is_adopted;
     int open;                   /* d is set up and not freed */
 };
@@ -279,7 +285,7 @@ run_vector(lua_State *L, struct lcore_ctx *k, struct lanchor *a,
     lresult_new(L);
     lresult_begin(&r, L, -1);
     route_enter(L, k, &r, &rt);
-    rc = lvector_run(&k->d, v, &r, err, sizeof err);
+    rc = lvector_run(&k->d, v, &k->on_error_reply, &r, err, sizeof err);
     route_leave(k, &rt);
     lanchor_close(a);
     lvector_free(v);
@@ -390,7 +396,8 @@ new_ctx(lua_State *L)
     return k;
 }
 
-/* l_context - core.context(Class [, on_error]): the class form */
+/* l_context - core.context(Class [, on_error [, on_error_reply]]): the
+ * class form */
 static int
 l_context(lua_State *L)
 {
@@ -399,12 +406,21 @@ l_context(lua_State *L)
     };
     int on_error = lvector_on_error(words[luaL_checkoption(L, 2, "tempfail",
                                                            words)]);
+    const char *reply = luaL_optstring(L, 3, NULL);
+    struct fixed_reply r;
     struct lcore_ctx *k;
     struct record *rec;
     struct mta mta;
+    char err[256];
 
     luaL_checktype(L, 1, LUA_TTABLE);
+    memset(&r, 0, sizeof r);
+    if (reply != NULL &&
+        (reply_parse(reply, &r, err, sizeof err) < 0 ||
+         config_check_on_error_reply(on_error, &r, err, sizeof err) < 0))
+        return luaL_argerror(L, 3, err);
     k = new_ctx(L);
+    k->on_error_reply = r;
     rec = record_new();
     if (rec == NULL)
         return luaL_error(L, "out of memory");
@@ -412,7 +428,7 @@ l_context(lua_State *L)
     k->is_adopted = 1;
     k->d.rec = rec;                     /* freed by l_gc if bind raises */
     k->open = 1;
-    conn_adopt(&k->adopted, L, 1, on_error, &mta);
+    conn_adopt(&k->adopted, L, 1, on_error, &k->on_error_reply, &mta);
     driver_init(&k->d, &k->adopted, rec, NULL, NULL);
     return 1;
 }
@@ -615,6 +631,7 @@ static const luaL_Reg core_funcs[] = {
     {"context", l_context},
     {"open", l_open},
     {"parse_message", l_parse_message},
+    {"protocol_mask", protomask_lua},
     {"read_file", l_read_file},
     {NULL, NULL}
 };

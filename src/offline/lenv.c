@@ -242,7 +242,26 @@ bad_arg(char *err, size_t errlen, enum stage st, int i, const char *what)
     return -1;
 }
 
-/* connect_args - (hostname, family [, address [, port]]) */
+/* opt_integer - argument i of the n at first: an integer in lo..hi, or
+ * dflt when absent; -1 if it is something else */
+static int
+opt_integer(lua_State *L, int first, int n, int i, lua_Integer lo,
+            lua_Integer hi, lua_Integer dflt, lua_Integer *out)
+{
+    int idx = first + i - 1;
+
+    *out = dflt;
+    if (i > n || lua_isnil(L, idx))
+        return 0;
+    if (!lua_isinteger(L, idx) || lua_tointeger(L, idx) < lo ||
+        lua_tointeger(L, idx) > hi)
+        return -1;
+    *out = lua_tointeger(L, idx);
+    return 0;
+}
+
+/* connect_args - (hostname, family [, address [, port [, flowinfo [,
+ * scope_id]]]]), the last two for inet6 */
 static int
 connect_args(struct lanchor *a, int first, int n, struct lstep *out,
              char *err, size_t errlen)
@@ -251,7 +270,7 @@ connect_args(struct lanchor *a, int first, int n, struct lstep *out,
     const char *host = arg_string(a, first, n, 1, NULL, NULL);
     const char *family = arg_string(a, first, n, 2, "inet", NULL);
     const char *addr;
-    lua_Integer port = 25025;
+    lua_Integer port, flow, scope;
     char why[160];
 
     if (host == NULL)
@@ -262,12 +281,14 @@ connect_args(struct lanchor *a, int first, int n, struct lstep *out,
                                           ? "::1" : "127.0.0.1", NULL);
     if (addr == NULL)
         return bad_arg(err, errlen, ST_CONNECT, 3, "an address");
-    if (n >= 4 && !lua_isnil(L, first + 3)) {
-        if (!lua_isinteger(L, first + 3))
-            return bad_arg(err, errlen, ST_CONNECT, 4, "an integer port");
-        port = lua_tointeger(L, first + 3);
-    }
-    if (event_connect(&out->ev, host, family, addr, (long)port, why,
+    if (opt_integer(L, first, n, 4, 0, 65535, 25025, &port) < 0)
+        return bad_arg(err, errlen, ST_CONNECT, 4, "a port 0..65535");
+    if (opt_integer(L, first, n, 5, 0, 0xffffffff, 0, &flow) < 0)
+        return bad_arg(err, errlen, ST_CONNECT, 5, "a 32-bit flow info");
+    if (opt_integer(L, first, n, 6, 0, 0xffffffff, 0, &scope) < 0)
+        return bad_arg(err, errlen, ST_CONNECT, 6, "a 32-bit scope id");
+    if (event_connect(&out->ev, host, family, addr, (long)port,
+                      (unsigned long)flow, (unsigned long)scope, why,
                       sizeof why) < 0) {
         snprintf(err, errlen, "connect: %s", why);
         return -1;

@@ -28,11 +28,16 @@ lvector_on_error(const char *word)
     return -1;
 }
 
-/* read_on_error - t.on_error: absent, or a word of the config key */
+/* read_on_error - t.on_error (absent, or a word of the config key) and
+ * t.on_error_reply (absent, or a reply as the config key has it, of the
+ * class on_error answers with) */
 static int
 read_on_error(lua_State *L, int t, struct lvector *v, char *err,
               size_t errlen)
 {
+    char why[256];
+    int type;
+
     v->on_error = -1;
     lua_pushliteral(L, "on_error");
     if (lua_rawget(L, t) == LUA_TSTRING)
@@ -40,6 +45,26 @@ read_on_error(lua_State *L, int t, struct lvector *v, char *err,
     if (!lua_isnil(L, -1) && v->on_error < 0) {
         snprintf(err, errlen, "on_error must be tempfail, reject, continue "
                  "or accept");
+        lua_pop(L, 1);
+        return -1;
+    }
+    lua_pop(L, 1);
+    lua_pushliteral(L, "on_error_reply");
+    type = lua_rawget(L, t);
+    if (type == LUA_TSTRING) {
+        if (reply_parse(lua_tostring(L, -1), &v->on_error_reply, why,
+                        sizeof why) < 0 ||
+            config_check_on_error_reply(v->on_error >= 0 ? v->on_error
+                                                         : ONERR_TEMPFAIL,
+                                        &v->on_error_reply, why,
+                                        sizeof why) < 0) {
+            snprintf(err, errlen, "on_error_reply: %s", why);
+            lua_pop(L, 1);
+            return -1;
+        }
+        v->has_reply = 1;
+    } else if (type != LUA_TNIL) {
+        snprintf(err, errlen, "on_error_reply must be a string");
         lua_pop(L, 1);
         return -1;
     }
@@ -200,10 +225,13 @@ lvector_message(struct lanchor *a, int msg, int env, struct lvector *v,
     return -1;
 }
 
-/* lvector_run - drive d through v, told to r; 0, or -1 and why */
+/* lvector_run - drive d through v, told to r; v's on_error_reply is
+ * copied to keep, which the connection then points at (it must live as
+ * long as the connection); 0, or -1 and why */
 int
-lvector_run(struct driver *d, const struct lvector *v, struct lresult *r,
-            char *err, size_t errlen)
+lvector_run(struct driver *d, const struct lvector *v,
+            struct fixed_reply *keep, struct lresult *r, char *err,
+            size_t errlen)
 {
     struct message m;
     size_t i;
@@ -211,6 +239,10 @@ lvector_run(struct driver *d, const struct lvector *v, struct lresult *r,
 
     if (v->on_error >= 0 && d->c != NULL)
         d->c->on_error = v->on_error;
+    if (v->has_reply && d->c != NULL) {
+        *keep = v->on_error_reply;
+        d->c->on_error_reply = keep;
+    }
     if (v->msg == NULL) {
         for (i = 0; i < v->env.env.nmacros; i++)
             record_set_macro(d->rec, v->env.env.macros[i].name,

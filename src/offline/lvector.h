@@ -11,7 +11,8 @@
  * Vector fields: message (the text), file (a path: confined to a
  * directory for in-policy tests, see testvec.h), stages ({stage, args...}
  * entries run one by one; the result is then the last one's), on_error,
- * and the environment fields of lenv_read.
+ * on_error_reply (as the config key), and the environment fields of
+ * lenv_read.
  */
 #ifndef LUAMILTER_LVECTOR_H
 #define LUAMILTER_LVECTOR_H
@@ -19,6 +20,7 @@
 #include <stddef.h>
 
 #include "lenv.h"
+#include "reply.h"
 
 struct driver;
 struct lresult;
@@ -32,6 +34,8 @@ struct lvector {
     struct lstep *steps;    /* stages (malloc), NULL with a message */
     size_t nsteps;
     int on_error;           /* enum on_error, -1: the connection's */
+    int has_reply;          /* on_error_reply was given: */
+    struct fixed_reply on_error_reply;
 };
 
 int lvector_read(struct lanchor *a, int tc, const char *dir, int confine,
@@ -39,7 +43,8 @@ int lvector_read(struct lanchor *a, int tc, const char *dir, int confine,
 int lvector_message(struct lanchor *a, int msg, int env, struct lvector *v,
                     char *err, size_t errlen);
 int lvector_run(struct driver *d, const struct lvector *v,
-                struct lresult *r, char *err, size_t errlen);
+                struct fixed_reply *keep, struct lresult *r, char *err,
+                size_t errlen);
 void lvector_free(struct lvector *v);
 int lvector_on_error(const char *word);
 

@@ -52,6 +52,7 @@ struct test_load {
     struct lanchor anchor;
     struct lvector v;
     int expect;                 /* judge's stack index of the copy */
+    struct fixed_reply reply;   /* its on_error_reply, while it runs */
     char err[1024];
 };
 
@@ -298,10 +299,10 @@ run_test(struct test_run *tr, size_t i, char *why, size_t len)
     if (d.c->mode != CONN_SERVING) {
         snprintf(why, len, "%s", r.errors != NULL ? r.errors
                  : "the policy could not start");
-    } else if (engine_run(&d.c->lc, ST_NONE, load_test, &tl, why,
-                          len) < 0) {
+    } else if (engine_protected(&d.c->lc, ST_NONE, load_test, &tl, why,
+                                len) < 0) {
         without_traceback(why);
-    } else if (lvector_run(&d, &tl.v, &r, why, len) < 0) {
+    } else if (lvector_run(&d, &tl.v, &tl.reply, &r, why, len) < 0) {
         /* why says it */
     } else if (r.failed) {
         snprintf(why, len, "out of memory building the result");
@@ -387,7 +388,8 @@ policytest_run(struct lconn *check, struct script *s, char *err,
     memset(&tr, 0, sizeof tr);
     tr.check = check;
     tr.s = s;
-    if (engine_run(check, ST_NONE, list_tests, &tr, why, sizeof why) < 0) {
+    if (engine_protected(check, ST_NONE, list_tests, &tr, why,
+                         sizeof why) < 0) {
         snprintf(err, errlen, "%s: running the policy's tests: %s", s->path,
                  why);
         free_run(&tr);
@@ -424,7 +426,7 @@ policytest_run(struct lconn *check, struct script *s, char *err,
     rc = tr.failed;
     free_run(&tr);
     if (rc > 0) {
-        snprintf(err, errlen, "%s: %d of %d policy tests failed:\n%s",
+        snprintf(err, errlen, "%s: %d of %d" POLICYTEST_FAILED ":\n%s",
                  s->path, rc, s->tests_run, s->test_report);
         return -1;
     }

@@ -17,6 +17,9 @@
 struct lconn;
 struct script;
 
+/* in the message policytest_run gives when some of the tests failed */
+#define POLICYTEST_FAILED " policy tests failed"
+
 int policytest_run(struct lconn *check, struct script *s, char *err,
                    size_t errlen);
 

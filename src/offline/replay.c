@@ -11,11 +11,13 @@
 #include "replay.h"
 #include "config.h"
 #include "driver.h"
+#include "engine.h"
 #include "log.h"
 #include "message.h"
 #include "module.h"
 #include "fileio.h"
 #include "paths.h"
+#include "policytest.h"
 #include "replay_report.h"
 #include "script.h"
 #include "stage.h"
@@ -41,6 +43,8 @@
 #define EXIT_CONFIG 78
 
 #define MAX_LIST 256
+#define NRESULTS 6          /* delivered ... tempfailed, skipped */
+#define SKIPPED 5           /* the counts[] slot of skipped messages */
 
 struct replay_opts {
     const char *config;
@@ -54,6 +58,7 @@ struct replay_opts {
     char names[MAX_LIST][256];              /* their names */
     int nmacros;
     int json;
+    int no_tests;                   /* skip the policy's own tests */
 };
 
 static unsigned replay_seq;
@@ -65,7 +70,8 @@ usage(FILE *f)
     fprintf(f,
 "usage: luamilter replay [-c CONF] [-s SCRIPT] [--from ADDR] [--rcpt ADDR]...\n"
 "                        [--client IP[:PORT]] [--helo NAME]\n"
-"                        [--macro STAGE:NAME=VALUE]... [--json] MESSAGE...\n"
+"                        [--macro STAGE:NAME=VALUE]... [--json] [--no-tests]\n"
+"                        MESSAGE...\n"
 "\n"
 "Runs the policy over stored messages (files, or directories of files)\n"
 "through the same C core as live traffic, with a recording MTA, and prints\n"
@@ -81,14 +87,20 @@ usage(FILE *f)
 "  --macro STAGE:NAME=VALUE  a macro for a stage (connect helo envfrom\n"
 "                 envrcpt data eoh eom), repeatable; overrides the defaults\n"
 "  --json         one JSON record per message instead of text\n"
+"  --no-tests     do not run the policy's own tests (a warning says so), to\n"
+"                 replay a policy whose tests fail\n"
 "\n"
 "Bytes outside printable ASCII are shown as \\xHH in text and as \\u00HH\n"
 "(one code point per byte) in JSON.\n"
 "\n"
+"A message with no recipient (no --rcpt, no To or Cc) is not replayed: its\n"
+"result is \"skipped\", with the reason, and the exit status 64.\n"
+"\n"
 "Exit status: the worst outcome over all messages:\n"
 "  0 delivered, 1 quarantined, 2 discarded, 3 rejected, 4 temporarily\n"
 "  failed (this includes policy errors under on_error = tempfail),\n"
-"  64 usage error, 66 a message could not be read, 78 config or script error.\n");
+"  64 usage error (a message without recipient too), 66 a message could not\n"
+"  be read, 78 config or script error (the policy's own tests failing too).\n");
 }
 
 /* parse_client - IP[:PORT] or [IPv6]:PORT into the address text and the
@@ -152,6 +164,7 @@ run_message(const struct replay_opts *ro, const struct message *m,
     env.nmacros = (size_t)ro->nmacros;
     snprintf(qid, sizeof qid, "REPLAY%05u", ++replay_seq);
     env.queue_id = qid;
+    env.need_rcpts = 1;                 /* nothing an MTA would filter */
     if (driver_open(&d, NULL, MODULE_REPLAY, &report_observer, r, err,
                     sizeof err) < 0 ||
         driver_message(&d, m, &env, err, sizeof err) < 0) {
@@ -164,7 +177,7 @@ run_message(const struct replay_opts *ro, const struct message *m,
 /* replay_file - replay one file and print its record */
 static int
 replay_file(const struct replay_opts *ro, const char *path, int *worst,
-            unsigned counts[5])
+            unsigned counts[NRESULTS])
 {
     size_t len = 0;
     unsigned char *buf;
@@ -188,9 +201,11 @@ replay_file(const struct replay_opts *ro, const char *path, int *worst,
     run_message(ro, &m, &r);
     report_end(&r);
     message_free(&m);
+    if (r.oc.reason != NULL)
+        fprintf(stderr, "luamilter replay: %s: %s\n", path, r.oc.reason);
     if (r.oc.code > *worst)
         *worst = r.oc.code;
-    counts[r.oc.code]++;
+    counts[r.oc.reason != NULL ? SKIPPED : r.oc.code]++;
     return 0;
 }
 
@@ -204,7 +219,7 @@ cmp_names(const void *a, const void *b)
 /* replay_path - a file, or every regular file of a directory (sorted) */
 static int
 replay_path(const struct replay_opts *ro, const char *path, int *worst,
-            unsigned counts[5])
+            unsigned counts[NRESULTS])
 {
     struct stat st;
     DIR *dir;
@@ -261,6 +276,7 @@ parse_opts(int argc, char **argv, struct replay_opts *ro)
         {"helo", required_argument, NULL, 'H'},
         {"macro", required_argument, NULL, 'm'},
         {"json", no_argument, NULL, 'j'},
+        {"no-tests", no_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}
     };
@@ -312,6 +328,7 @@ parse_opts(int argc, char **argv, struct replay_opts *ro)
             break;
         }
         case 'j': ro->json = 1; break;
+        case 'T': ro->no_tests = 1; break;
         case 'h': usage(stdout); exit(0);
         default: return -1;
         }
@@ -337,9 +354,10 @@ replay_main(int argc, char **argv)
     struct script_options so;
     struct script *s;
     char err[8192], *script_path = NULL;
-    unsigned counts[5] = {0, 0, 0, 0, 0};
-    static const char *const names[5] = {
-        "delivered", "quarantined", "discarded", "rejected", "tempfailed"
+    unsigned counts[NRESULTS] = {0, 0, 0, 0, 0, 0};
+    static const char *const names[NRESULTS] = {
+        "delivered", "quarantined", "discarded", "rejected", "tempfailed",
+        "skipped"
     };
     int worst = 0, i, rc = 0, total = 0;
 
@@ -378,9 +396,17 @@ replay_main(int argc, char **argv)
                 "thread; a callback stuck in a library call will not be "
                 "logged\n");
     script_options_init(&so, cfg, script_path);
+    if (ro.no_tests) {
+        engine_set_tester(NULL);
+        fprintf(stderr, "luamilter replay: warning: --no-tests: the policy's "
+                "own tests were not run\n");
+    }
     s = script_load(&so, err, sizeof err);
     if (s == NULL) {
         fprintf(stderr, "luamilter replay: %s\n", err);
+        if (!ro.no_tests && strstr(err, POLICYTEST_FAILED) != NULL)
+            fprintf(stderr, "luamilter replay: --no-tests replays it anyway, "
+                    "to see where it goes wrong\n");
         free(script_path);
         config_unref(cfg);
         return EXIT_CONFIG;
@@ -389,13 +415,14 @@ replay_main(int argc, char **argv)
     for (i = optind; i < argc; i++)
         if (replay_path(&ro, argv[i], &worst, counts) < 0)
             rc = EXIT_NOINPUT;
-    for (i = 0; i < 5; i++)
+    for (i = 0; i < NRESULTS; i++)
         total += (int)counts[i];
     if (total > 1 && !ro.json) {
         printf("summary: %d messages\n", total);
-        for (i = 0; i < 5; i++)
+        for (i = 0; i < NRESULTS; i++)
             if (counts[i] > 0)
-                printf("summary: %s %u\n", names[i], counts[i]);
+                printf("summary: %s %u%s\n", names[i], counts[i],
+                       i == SKIPPED ? " (no recipient)" : "");
     }
     free(script_path);
     config_unref(cfg);

@@ -224,17 +224,20 @@ on_result(void *ud, const struct driver_result *res)
 {
     struct report *r = ud;
 
+    if (res->skipped) {
+        r->oc.result = "skipped";
+        r->oc.verdict = NULL;
+        r->oc.code = REPORT_SKIPPED_CODE;
+        r->oc.reason = REPORT_NO_RCPT;
+        return;
+    }
     r->oc.result = res->result;
     r->oc.verdict = res->verdict;
     r->oc.code = strcmp(res->result, "quarantined") == 0 ? 1
                  : strcmp(res->result, "discarded") == 0 ? 2
                  : strcmp(res->result, "rejected") == 0  ? 3
                  : strcmp(res->result, "tempfailed") == 0 ? 4 : 0;
-    if (res->no_rcpts)
-        snprintf(r->oc.reply, sizeof r->oc.reply,
-                 "no recipients (give --rcpt or a To/Cc header)");
-    else
-        snprintf(r->oc.reply, sizeof r->oc.reply, "%s", res->reply);
+    snprintf(r->oc.reply, sizeof r->oc.reply, "%s", res->reply);
 }
 
 /* on_summary - the header block ("5 headers") or the body ("10 bytes in
@@ -279,6 +282,10 @@ report_end(struct report *r)
         json_cstr(&r->j, r->oc.verdict);
         json_key(&r->j, "result");
         json_cstr(&r->j, r->oc.result);
+        if (r->oc.reason != NULL) {
+            json_key(&r->j, "reason");
+            json_cstr(&r->j, r->oc.reason);
+        }
         json_key(&r->j, "reply");
         if (r->oc.reply[0] != '\0')
             json_cstr(&r->j, r->oc.reply);
@@ -290,7 +297,8 @@ report_end(struct report *r)
         putchar('\n');
         json_free(&r->j);
     } else {
-        printf("  result: %s (%s)", r->oc.result, r->oc.verdict);
+        printf("  result: %s (%s)", r->oc.result,
+               r->oc.reason != NULL ? r->oc.reason : r->oc.verdict);
         if (r->oc.reply[0] != '\0') {
             putchar(' ');
             print_ctext(r->oc.reply);

@@ -7,7 +7,8 @@
  * reject 550 5.7.1 text") with its actions below, "  result: ...".
  * JSON (the tree's writer in JSON_BYTES mode): {"file", "notes", "from",
  * "rcpts", "stages": [{"stage", "arg", "verdict", "reply", "actions"}],
- * "verdict", "result", "reply"}.  Bytes outside printable ASCII are
+ * "verdict", "result", "reason" (skipped only), "reply"}.  A message
+ * without recipient is not run: "skipped".  Bytes outside printable ASCII are
  * \xHH in text and \u00HH in JSON.
  */
 #ifndef LUAMILTER_REPLAY_REPORT_H
@@ -20,11 +21,17 @@ struct driver_observer;
 /* what became of one message */
 struct outcome {
     const char *result;     /* delivered quarantined discarded rejected
-                               tempfailed */
-    int code;               /* 0 delivered ... 4 tempfailed */
-    const char *verdict;    /* the deciding status, lower case */
+                               tempfailed, or skipped (not replayed) */
+    int code;               /* 0 delivered ... 4 tempfailed, 64 skipped */
+    const char *verdict;    /* the deciding status, lower case; NULL when
+                               skipped */
     char reply[1024];       /* reply text that went with it, if any */
+    const char *reason;     /* why it was skipped */
 };
+
+#define REPORT_NO_RCPT \
+    "no recipient: give --rcpt, or a To or Cc header in the message"
+#define REPORT_SKIPPED_CODE 64
 
 /* one message's report */
 struct report {

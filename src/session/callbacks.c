@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+static void (*negotiate_hook)(void);    /* callbacks_on_negotiate */
+
 /* conn_of - the context's connection, created on its first callback */
 static struct conn *
 conn_of(SMFICTX *ctx)
@@ -56,6 +58,8 @@ lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     const unsigned long offer[4] = {f0, f1, f2, f3};
 
     *pf2 = *pf3 = 0;
+    if (negotiate_hook != NULL)
+        negotiate_hook();
     if (c == NULL)
         return SMFIS_ALL_OPTS;
     return session_negotiate(c, offer, pf0, pf1);
@@ -183,6 +187,14 @@ lm_close(SMFICTX *ctx)
         session_close(c);
     }
     return SMFIS_CONTINUE;
+}
+
+/* callbacks_on_negotiate - fn runs first in every negotiate callback, on
+ * the thread that read the MTA's OPTNEG (NULL: nothing) */
+void
+callbacks_on_negotiate(void (*fn)(void))
+{
+    negotiate_hook = fn;
 }
 
 /* callbacks_fill - the filter description with every callback */

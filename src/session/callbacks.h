@@ -13,5 +13,6 @@
 #include <libmilter/mfapi.h>
 
 void callbacks_fill(struct smfiDesc *desc);
+void callbacks_on_negotiate(void (*fn)(void));
 
 #endif

@@ -13,20 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned long conn_counter;      /* connections: the MTA's, replay's */
-static unsigned long test_counter;      /* the contexts of in-policy tests */
-static long conn_live;
-static int conn_max;           /* max_connections, 0 = no limit */
-
-/* conn_set_max - refuse connections past this many (0: no limit) */
-void
-conn_set_max(int max)
-{
-    conn_max = max;
-}
+static unsigned long conn_counter;     /* connections (the MTA's, replay's),
+                                        * from 1 */
+static unsigned long test_counter;     /* test contexts: in-policy tests,
+                                        * milter.core's adopted classes */
+static long conn_live;                 /* the MTA's connections open now */
 
 /* conn_new - an MTA's connection on the current generation, with its Lua
- * state; past max_connections it is made overloaded (no state) */
+ * state, its actions going to mta */
 struct conn *
 conn_new(const struct mta *mta)
 {
@@ -34,14 +28,16 @@ conn_new(const struct mta *mta)
 }
 
 /* conn_new_on - a connection on generation s (NULL: the current one)
- * serving mode (enum module_mode), its actions going to mta; only live
- * connections count against max_connections, and the contexts of
- * in-policy tests are numbered apart from connections */
+ * serving mode (enum module_mode), its actions going to mta.  Only the
+ * MTA's connections are counted as open and in memory_total; the
+ * contexts of in-policy tests are numbered apart, so that they do not use
+ * up the numbers of live connections in the log */
 struct conn *
 conn_new_on(struct script *s, int mode, const struct mta *mta)
 {
     struct conn *c = calloc(1, sizeof *c);
     char err[4096];
+    int rc;
 
     if (c == NULL) {
         log_err("out of memory creating a connection");
@@ -50,38 +46,38 @@ conn_new_on(struct script *s, int mode, const struct mta *mta)
     c->lc.id = __atomic_add_fetch(mode == MODULE_TEST ? &test_counter
                                                       : &conn_counter,
                                   1, __ATOMIC_RELAXED);
-    c->lc.mta = *mta;
-    c->lc.mode = mode;
-    if (mode == MODULE_LIVE) {
-        if (conn_max > 0 && conn_count() >= conn_max) {
-            c->mode = CONN_OVERLOADED;
-            log_warn("conn#%lu: refused with 451 4.3.2: max_connections "
-                     "(%d) reached", c->lc.id, conn_max);
-            return c;
-        }
+    if (mode == MODULE_LIVE)
         __atomic_add_fetch(&conn_live, 1, __ATOMIC_RELAXED);
-    }
     lstate_watch(&c->lc);
+    c->lc.mta = *mta;
     c->lc.actions = NEGOTIATE_ALL_ACTIONS;
+    c->lc.mode = mode;
+    c->lc.mem_in_total = mode != MODULE_TEST;
     if (s != NULL)
         script_ref(s);
     c->lc.script = s != NULL ? s : script_current();
     c->on_error = c->lc.script != NULL ? c->lc.script->cfg->on_error
                                        : ONERR_TEMPFAIL;
+    c->on_error_reply = c->lc.script != NULL
+                            ? &c->lc.script->cfg->on_error_reply : NULL;
     if (c->lc.script == NULL) {
         log_err("conn#%lu: no policy script loaded", c->lc.id);
         c->mode = CONN_BROKEN;
+        c->broken_why = "no policy script is loaded";
         return c;
     }
-    if (mode == MODULE_TEST)
-        log_debug("conn#%lu: new test connection, script %s version %s",
-                  c->lc.id, c->lc.script->path, c->lc.script->hash);
-    else
-        log_info("conn#%lu: new connection, script %s version %s", c->lc.id,
-                 c->lc.script->path, c->lc.script->hash);
-    if (engine_open(&c->lc, err, sizeof err) < 0) {
-        log_err("conn#%lu: cannot start the policy: %s", c->lc.id, err);
+    rc = engine_open(&c->lc, err, sizeof err);
+    if (rc < 0) {
+        char tag[CONN_TAG_MAX], text[sizeof err + 32];
+        snprintf(tag, sizeof tag, "conn#%lu", c->lc.id);
+        snprintf(text, sizeof text, "cannot start the policy: %s", err);
+        log_block(LOGL_ERR, tag, text);
         c->mode = CONN_BROKEN;
+        c->broken_why = rc == ENGINE_NO_STATE
+                            ? "the policy could not start: no memory for a "
+                              "Lua state"
+                            : "the policy could not start: its top level "
+                              "failed";
     } else {
         log_debug("conn#%lu: Lua state ready, %zu bytes", c->lc.id,
                   c->lc.mem_used);
@@ -93,14 +89,15 @@ conn_new_on(struct script *s, int mode, const struct mta *mta)
  * actions going to mta (raises) */
 void
 conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error,
-           const struct mta *mta)
+           const struct fixed_reply *on_error_reply, const struct mta *mta)
 {
     memset(c, 0, sizeof *c);
-    c->lc.id = __atomic_add_fetch(&conn_counter, 1, __ATOMIC_RELAXED);
+    c->lc.id = __atomic_add_fetch(&test_counter, 1, __ATOMIC_RELAXED);
     c->lc.actions = NEGOTIATE_ALL_ACTIONS;
     c->lc.mta = *mta;
     c->lc.mode = MODULE_REPLAY;
     c->on_error = on_error;
+    c->on_error_reply = on_error_reply;
     c->lc.adopted = 1;
     c->lc.L = L;
     engine_bind(L, &c->lc, cls);
@@ -119,14 +116,22 @@ conn_free(struct conn *c)
     lstate_unwatch(&c->lc);
     engine_close(&c->lc);
     script_unref(c->lc.script);
-    if (c->lc.mode == MODULE_LIVE && c->mode != CONN_OVERLOADED)
+    if (c->lc.mode == MODULE_LIVE)
         __atomic_sub_fetch(&conn_live, 1, __ATOMIC_RELAXED);
     free(c);
 }
 
-/* conn_count - live connections open now */
+/* conn_count - the MTA's connections open now */
 long
 conn_count(void)
 {
     return __atomic_load_n(&conn_live, __ATOMIC_RELAXED);
+}
+
+/* conn_tag - how log lines name c: "conn#N", with the queue id once it
+ * is known ("conn#N QUEUEID"); written into buf */
+const char *
+conn_tag(struct conn *c, char *buf, size_t len)
+{
+    return lconn_tag(&c->lc, buf, len);
 }

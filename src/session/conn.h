@@ -16,6 +16,7 @@
 #include "lconn.h"
 #include "mta.h"
 
+struct fixed_reply;
 struct lua_State;
 struct script;
 
@@ -26,25 +27,38 @@ struct script;
 /* what a connection can do */
 enum conn_mode {
     CONN_SERVING = 0,       /* its policy runs */
-    CONN_BROKEN,            /* its Lua state could not be set up */
-    CONN_OVERLOADED         /* past max_connections: refused */
+    CONN_BROKEN             /* its Lua state could not be set up */
 };
 
 struct conn {
     struct lconn lc;            /* first: the Lua side (state, memory, time
                                  * budget, MTA backend, the call served) */
     int mode;                   /* enum conn_mode */
+    const char *broken_why;     /* ... why it is broken, for the log */
     unsigned long protocol;     /* negotiated SMFIP_* */
     int on_error;               /* enum on_error */
+    const struct fixed_reply *on_error_reply;   /* NULL: the default */
     int pending;                /* PENDING_* */
+    const char *pending_why;    /* what failed, for the log */
+    enum stage pending_stage;   /* ... and where */
+    int announced;              /* "new connection" was logged */
+    char client[128];           /* "host [ip]:port", for result lines */
+    struct {                    /* the current message, for its result
+                                 * line (outcome.c) */
+        char from[128];         /* the envelope sender */
+        int open;               /* between envfrom and eom or abort */
+        int decided;            /* its result was logged */
+        int rcpts_ok, rcpts_refused;
+    } story;
 };
 
 struct conn *conn_new(const struct mta *mta);
 struct conn *conn_new_on(struct script *s, int mode, const struct mta *mta);
 void conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error,
+                const struct fixed_reply *on_error_reply,
                 const struct mta *mta);
+const char *conn_tag(struct conn *c, char *buf, size_t len);
 void conn_free(struct conn *c);
 long conn_count(void);
-void conn_set_max(int max);
 
 #endif

@@ -198,7 +198,8 @@ prepare(struct driver *d, enum stage st, const struct event *ev,
 
     if (st == ST_CONNECT) {
         envelope_client_macros(d->rec, arg, ev->argc > 2 &&
-                               ev->argv[2].kind == EV_ADDR
+                               (ev->argv[2].kind == EV_ADDR ||
+                                ev->argv[2].kind == EV_ADDR6)
                                    ? ev->argv[2].s : NULL);
     } else if (st == ST_ENVFROM) {
         d->messages++;
@@ -213,14 +214,15 @@ prepare(struct driver *d, enum stage st, const struct event *ev,
     }
 }
 
-/* run - one callback (negotiating first if not done); the conn is freed
- * after close */
+/* run - one callback (negotiating first if not done, except for close);
+ * the conn is freed after close */
 static struct ran
 run(struct driver *d, enum stage st, const struct event *ev)
 {
     struct ran r;
 
-    ensure_negotiated(d);
+    if (st != ST_CLOSE)
+        ensure_negotiated(d);
     r.first = record_count(d->rec);
     if (st == ST_CLOSE) {
         session_close(d->c);
@@ -287,6 +289,7 @@ struct txn {
     int status;                 /* the deciding one */
     int no_rcpts;
     int quarantined;
+    int skipped;                /* not run: no recipient (need_rcpts) */
     char host[160];             /* connect's hostname, when made up */
 };
 
@@ -513,6 +516,7 @@ finish(struct txn *t)
     r.result = driver_result_word(t->status, t->quarantined);
     r.reply = t->d->reply;
     r.no_rcpts = t->no_rcpts;
+    r.skipped = t->skipped;
     r.rcpts = t->accepted;
     r.nrcpts = t->naccepted;
     if (t->d->obs != NULL && t->d->obs->result != NULL)
@@ -555,9 +559,14 @@ driver_message(struct driver *d, const struct message *m,
     if (d->obs != NULL && d->obs->envelope != NULL)
         d->obs->envelope(d->ud, t.ev.from, t.ev.rcpts, t.ev.nrcpts);
     user_macros(&t, -1);
-    if (!d->negotiated)
+    if (t.env->need_rcpts && t.ev.nrcpts == 0) {
+        t.skipped = t.no_rcpts = 1;
+    } else if (!d->negotiated) {
         driver_negotiate(d, DRIVER_OFFER_ACTIONS, DRIVER_OFFER_PROTOCOL);
-    if (d->refused) {
+    }
+    if (t.skipped) {
+        /* nothing runs */
+    } else if (d->refused) {
         t.status = SMFIS_TEMPFAIL;      /* the MTA's default for a milter
                                          * that refused it */
     } else if (open_connection(&t, &conn) && !message_stages(&t, m) &&

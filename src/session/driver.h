@@ -61,6 +61,8 @@ struct driver_env {
                              * first message, and so on */
     const struct driver_macro *macros;
     size_t nmacros;
+    int need_rcpts;         /* without a recipient nothing runs (replay:
+                             * nothing an MTA would filter) */
 };
 
 /* one callback as it ran, or a summary of several (header, body) */
@@ -83,6 +85,7 @@ struct driver_result {
     const char *verdict;    /* the status's name, lower case */
     const char *reply;      /* the last reply the client got, "" none */
     int no_rcpts;           /* the transaction had no recipient at all */
+    int skipped;            /* ... and need_rcpts: nothing ran */
     char *const *rcpts;     /* the recipients accepted */
     size_t nrcpts;
 };

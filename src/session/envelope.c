@@ -192,14 +192,14 @@ envelope_connect_event(struct event *ev, const struct driver_env *env,
     if (client == NULL)
         client = strcmp(family, "inet6") == 0 ? "::1" : "127.0.0.1";
     if (event_connect(ev, "", family, client,
-                      env->port != 0 ? env->port : 25025, why,
+                      env->port != 0 ? env->port : 25025, 0, 0, why,
                       sizeof why) < 0) {
         snprintf(err, errlen, "client '%s' (%s): %s", client, family, why);
         return -1;
     }
     if (env->hostname != NULL)
         snprintf(host, hostcap, "%s", env->hostname);
-    else if (ev->argv[2].kind != EV_ADDR ||
+    else if ((ev->argv[2].kind != EV_ADDR && ev->argv[2].kind != EV_ADDR6) ||
              strcmp(ev->text, "127.0.0.1") == 0 ||
              strcmp(ev->text, "::1") == 0)
         snprintf(host, hostcap, "localhost");

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -104,9 +105,11 @@ event_connect_sa(struct event *ev, const char *host, const struct sockaddr *sa)
         const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
         inet_ntop(AF_INET6, &in6->sin6_addr, ev->text, sizeof ev->text);
         str_arg(&ev->argv[1], "inet6");
-        ev->argv[2].kind = EV_ADDR;
+        ev->argv[2].kind = EV_ADDR6;
         ev->argv[2].s = ev->text;
         ev->argv[2].i = ntohs(in6->sin6_port);
+        ev->argv[2].flowinfo = ntohl(in6->sin6_flowinfo);
+        ev->argv[2].scope_id = in6->sin6_scope_id;
     } else if (sa->sa_family == AF_UNIX) {
         const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
         size_t n = strnlen(un->sun_path, sizeof un->sun_path);
@@ -120,11 +123,13 @@ event_connect_sa(struct event *ev, const char *host, const struct sockaddr *sa)
 }
 
 /* event_connect - connect(hostname, family, hostaddr) from words: family
- * "inet", "inet6", "unix" or "unknown", addr an IP address (its text as
- * libmilter would give it back) or a socket path; 0, or -1 and why */
+ * "inet", "inet6" (with its flow info and scope id), "unix" or "unknown",
+ * addr an IP address (its text as libmilter would give it back) or a
+ * socket path; 0, or -1 and why */
 int
 event_connect(struct event *ev, const char *host, const char *family,
-              const char *addr, long port, char *err, size_t errlen)
+              const char *addr, long port, unsigned long flowinfo,
+              unsigned long scope_id, char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
     struct sockaddr_in *in = (struct sockaddr_in *)&ss;
@@ -146,6 +151,8 @@ event_connect(struct event *ev, const char *host, const char *family,
     } else if (strcmp(family, "inet6") == 0) {
         in6->sin6_family = AF_INET6;
         in6->sin6_port = htons((unsigned short)port);
+        in6->sin6_flowinfo = htonl((uint32_t)flowinfo);
+        in6->sin6_scope_id = (uint32_t)scope_id;
         if (addr == NULL || inet_pton(AF_INET6, addr, &in6->sin6_addr) != 1) {
             snprintf(err, errlen, "not an IPv6 address");
             return -1;

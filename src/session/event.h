@@ -24,6 +24,7 @@ void event_negotiate(struct event *ev, const unsigned long offer[4]);
 void event_connect_sa(struct event *ev, const char *host,
                       const struct sockaddr *sa);
 int event_connect(struct event *ev, const char *host, const char *family,
-                  const char *addr, long port, char *err, size_t errlen);
+                  const char *addr, long port, unsigned long flowinfo,
+                  unsigned long scope_id, char *err, size_t errlen);
 
 #endif

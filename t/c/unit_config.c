@@ -29,7 +29,8 @@ test_defaults(void **state)
 
     (void)state;
     config_init(&c);
-    assert_int_equal(c.socket_mode, 0666);
+    assert_int_equal(c.socket_mode, 0660);
+    assert_null(c.socket_group);
     assert_int_equal(c.on_error, ONERR_TEMPFAIL);
     assert_int_equal(c.timeout, 7210);
     assert_int_equal(c.log_level, LOGL_INFO);
@@ -38,6 +39,8 @@ test_defaults(void **state)
     assert_null(c.script);
     assert_true(c.callback_timeout > 0 && c.callback_timeout < 30);
     assert_int_equal(c.shutdown_grace, 30);
+    assert_true(c.negotiate_timeout == 10);
+    assert_int_equal(c.memory_total, (size_t)1 << 30);
     config_free(&c);
 }
 
@@ -51,7 +54,8 @@ test_good_file(void **state)
         "# a comment\n"
         "\n"
         "socket = unix:/run/x.sock   # trailing comment\n"
-        "socket_mode = 0660\n"
+        "socket_mode = 0600\n"
+        "socket_group = postfix\n"
         "script = \"/etc/luamilter/policy #1.lua\"\n"
         "lua_path = /etc/luamilter/lib/?.lua\n"
         "on_error = reject\n"
@@ -62,13 +66,16 @@ test_good_file(void **state)
         "pidfile = /run/luamilter.pid\n"
         "callback_timeout = 2.5\n"
         "memory_limit = 32M\n"
+        "memory_total = 512M\n"
         "lua_allow = io, os\n"
-        "max_connections = 100\n";
+        "max_connections = 100\n"
+        "negotiate_timeout = 500ms\n";
 
     (void)state;
     assert_int_equal(parse(&c, text, err, sizeof err), 0);
     assert_string_equal(c.socket, "unix:/run/x.sock");
-    assert_int_equal(c.socket_mode, 0660);
+    assert_int_equal(c.socket_mode, 0600);
+    assert_string_equal(c.socket_group, "postfix");
     assert_string_equal(c.script, "/etc/luamilter/policy #1.lua");
     assert_string_equal(c.lua_path, "/etc/luamilter/lib/?.lua");
     assert_int_equal(c.on_error, ONERR_REJECT);
@@ -79,8 +86,10 @@ test_good_file(void **state)
     assert_string_equal(c.pidfile, "/run/luamilter.pid");
     assert_true(c.callback_timeout == 2.5);
     assert_int_equal(c.memory_limit, 32u << 20);
+    assert_int_equal(c.memory_total, 512u << 20);
     assert_int_equal(c.lua_allow, CONFIG_ALLOW_IO | CONFIG_ALLOW_OS);
     assert_int_equal(c.max_connections, 100);
+    assert_true(c.negotiate_timeout == 0.5);
     config_free(&c);
 }
 
@@ -110,8 +119,11 @@ test_bad_values(void **state)
     expect_error("socket = inet:0@localhost\n", 1, "out of range");
     expect_error("socket = inet:70000\n", 1, "out of range");
     expect_error("socket = unix:\n", 1, "empty path");
+    expect_error("socket = unix:run/m.sock\n", 1, "must be absolute");
+    expect_error("socket = local:m.sock\n", 1, "must be absolute");
     expect_error("socket_mode = 0999\n", 1, "socket_mode");
     expect_error("socket_mode = rw\n", 1, "socket_mode");
+    expect_error("socket_group =\n", 1, "socket_group: empty group name");
     expect_error("on_error = ignore\n", 1, "on_error");
     expect_error("timeout = 0\n", 1, "timeout");
     expect_error("timeout = -5\n", 1, "timeout");
@@ -126,9 +138,12 @@ test_bad_values(void **state)
     expect_error("script = \"unterminated\n", 1, "unbalanced");
     expect_error("callback_timeout = forever\n", 1, "callback_timeout");
     expect_error("memory_limit = 12Q\n", 1, "memory_limit");
+    expect_error("memory_total = 1K\n", 1, "memory_total: '1K' is not a size");
     expect_error("lua_allow = io, network\n", 1, "network");
     expect_error("breaker_mode = panic\n", 1, "breaker_mode");
     expect_error("allow_root = maybe\n", 1, "allow_root");
+    expect_error("negotiate_timeout = -1\n", 1, "negotiate_timeout");
+    expect_error("negotiate_timeout = 1h\n", 1, "negotiate_timeout");
 }
 
 /* size_is - memory_limit = text parses to want bytes */
@@ -182,8 +197,71 @@ test_units(void **state)
     config_free(&c);
     /* a key given twice is an error naming both lines */
     expect_error("allow_root = yes\n\nallow_root = off\n", 3,
-                 "allow_root: given twice, first on line 1");
+                 "allow_root: already set at line 1");
     expect_error("callback_timeout = nan\n", 1, "callback_timeout");
+}
+
+/* test_duplicate_key - a key set twice is an error naming both lines,
+ * whatever the values; -p style overrides (config_set) are not lines */
+static void
+test_duplicate_key(void **state)
+{
+    struct config c;
+    char err[512];
+
+    (void)state;
+    expect_error("socket = unix:/a.sock\n# note\nsocket = unix:/b.sock\n", 3,
+                 "socket: already set at line 1");
+    expect_error("allow_root = yes\nallow_root = yes\n", 2,
+                 "allow_root: already set at line 1");
+    expect_error("lua_allow = io\n\n\nlua_allow = os\n", 4,
+                 "already set at line 1");
+    assert_int_equal(parse(&c, "socket = unix:/a.sock\n", err, sizeof err), 0);
+    assert_int_equal(config_set(&c, "socket", "unix:/b.sock", err,
+                                sizeof err), 0);
+    assert_string_equal(c.socket, "unix:/b.sock");
+    config_free(&c);
+}
+
+/* test_on_error_reply - code, extended code and literal text, its class
+ * checked against on_error wherever in the file either key is */
+static void
+test_on_error_reply(void **state)
+{
+    struct config c;
+    char err[512];
+
+    (void)state;
+    config_init(&c);
+    assert_string_equal(c.on_error_reply.rcode, "");        /* default */
+    config_free(&c);
+    assert_int_equal(parse(&c, "on_error_reply = 451 4.7.1 Policy check "
+                           "failed, 100% temporary   \n", err, sizeof err), 0);
+    assert_string_equal(c.on_error_reply.rcode, "451");
+    assert_string_equal(c.on_error_reply.xcode, "4.7.1");
+    assert_string_equal(c.on_error_reply.text,
+                        "Policy check failed, 100% temporary");
+    config_free(&c);
+    assert_int_equal(parse(&c, "on_error_reply = \"554 5.7.0 No\"\n"
+                           "on_error = reject\n", err, sizeof err), 0);
+    assert_string_equal(c.on_error_reply.text, "No");
+    config_free(&c);
+    assert_int_equal(parse(&c, "on_error = reject\non_error_reply = 550\n",
+                           err, sizeof err), 0);
+    assert_string_equal(c.on_error_reply.xcode, "");
+    assert_string_equal(c.on_error_reply.text, "");
+    config_free(&c);
+    expect_error("\non_error_reply = 554 5.3.0 Failure\n", 2,
+                 "on_error_reply: 554 is a 5xx reply, but on_error = tempfail "
+                 "answers with a 4xx one");
+    expect_error("on_error_reply = 451 4.3.0 x\n\non_error = reject\n", 1,
+                 "on_error = reject answers with a 5xx one");
+    expect_error("on_error = accept\non_error_reply = 451 4.3.0 x\n", 2,
+                 "on_error = accept sends no reply");
+    expect_error("on_error_reply = 250 ok\n", 1, "not a 4xx or 5xx");
+    expect_error("on_error_reply = 451 5.3.0 x\n", 1, "must look like 4.X.Y");
+    expect_error("on_error_reply = 451 4.3 x\n", 1, "class.subject.detail");
+    expect_error("on_error_reply =\n", 1, "on_error_reply");
 }
 
 /* test_load_files - missing file, NUL byte, very long line */
@@ -279,9 +357,11 @@ main(void)
         cmocka_unit_test(test_good_file),
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_units),
+        cmocka_unit_test(test_duplicate_key),
         cmocka_unit_test(test_load_files),
         cmocka_unit_test(test_reload_timeout),
         cmocka_unit_test(test_not_regular),
+        cmocka_unit_test(test_on_error_reply),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,7 @@
 #include "dispatch.h"
 #include "event.h"
 #include "log.h"
+#include "memtotal.h"
 #include "mta_fake.h"
 #include "script.h"
 
@@ -301,6 +302,28 @@ test_misuse_and_errors(void **state)
     finish();
 }
 
+/* test_reply_percent - reply text is literal: a lone '%' goes to
+ * libmilter doubled, as sendmail and Postfix expect */
+static void
+test_reply_percent(void **state)
+{
+    const struct fake_call *c;
+
+    (void)state;
+    use("local P = {}\n"
+        "function P:envrcpt(to)\n"
+        "  self:setreply('550', '5.1.1', 'user%relay@host: 100% unknown')\n"
+        "  return 'reject'\n"
+        "end\n"
+        "return P\n", NULL);
+    assert_int_equal(envrcpt(argv1("<user%relay@host>")), SMFIS_REJECT);
+    c = fake_find(&fake, "setreply");
+    assert_non_null(c);
+    assert_string_equal(c->a, "550");
+    assert_string_equal(c->b, "5.1.1 user%%relay@host: 100%% unknown");
+    finish();
+}
+
 /* test_bad_returns - an invalid return value is an error; names work */
 static void
 test_bad_returns(void **state)
@@ -363,7 +386,8 @@ test_negotiation_shape(void **state)
     use("local P = {}\nfunction P:eom() end\nreturn P\n", &proto);
     assert_true(proto & SMFIP_NOBODY);
     assert_true(proto & SMFIP_NOHDRS);
-    assert_true(proto & SMFIP_NOCONNECT);
+    assert_false(proto & SMFIP_NOCONNECT);  /* sent for the log's client, */
+    assert_true(proto & SMFIP_NR_CONN);     /* without a reply */
     assert_true(proto & SMFIP_NORCPT);
     finish();
 }
@@ -397,6 +421,54 @@ setup(void **state)
     return 0;
 }
 
+static const char *HOLD_POLICY =
+    "local milter = require 'milter'\n"
+    "local P = milter.Base:extend()\n"
+    "function P:envfrom()\n"
+    "  self.held = {}\n"
+    "  for i = 1, 48 do self.held[i] = string.rep('x', 65528) .. string.format('%08d', i) end\n"
+    "  collectgarbage()\n"
+    "end\n"
+    "return P\n";
+
+/* test_memory_total - two connections holding 3 MiB each pass a 4 MiB
+ * memory_total: the second one's envfrom fails, not the first's; closing
+ * gives every reserved byte back */
+static void
+test_memory_total(void **state)
+{
+    static struct fake_mta fake2;
+    const unsigned long offer[4] = {0x1ff, 0x1fffff, 0, 0};
+    unsigned long p0, p1;
+    const struct fake_call *reply;
+    struct conn *conn2;
+    struct event ev;
+    struct mta m;
+
+    (void)state;
+    memtotal_set_limit(4u << 20);
+    use(HOLD_POLICY, NULL);
+    assert_true(memtotal_reserved() > 0);     /* the first state counts */
+    assert_int_equal(envfrom(argv1("<a@x>")), SMFIS_CONTINUE);
+    assert_true(memtotal_reserved() >= 3u << 20);
+    fake_reset(&fake2);
+    m = fake_mta_of(&fake2);
+    conn2 = conn_new(&m);
+    assert_non_null(conn2);
+    assert_int_equal(session_negotiate(conn2, offer, &p0, &p1),
+                     SMFIS_CONTINUE);
+    event_argv(&ev, argv1("<a@x>"));
+    assert_int_equal(session_stage(conn2, ST_ENVFROM, &ev), SMFIS_TEMPFAIL);
+    reply = fake_find(&fake2, "setreply");
+    assert_non_null(reply);
+    assert_string_equal(reply->a, "451");
+    assert_true(memtotal_reserved() <= 4u << 20);
+    session_close(conn2);
+    finish();
+    assert_int_equal(memtotal_reserved(), 0);
+    memtotal_set_limit(0);
+}
+
 /* main - run the engine tests */
 int
 main(void)
@@ -405,10 +477,12 @@ main(void)
         cmocka_unit_test(test_actions),
         cmocka_unit_test(test_eom_actions),
         cmocka_unit_test(test_misuse_and_errors),
+        cmocka_unit_test(test_reply_percent),
         cmocka_unit_test(test_bad_returns),
         cmocka_unit_test(test_noreply_failure),
         cmocka_unit_test(test_negotiation_shape),
         cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_memory_total),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);

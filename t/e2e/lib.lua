@@ -95,6 +95,17 @@ function lib.until_envfrom(helo, ip)
   return conn, mt.getreply(conn)
 end
 
+--- After envfrom: one recipient, a Subject, a short body and eom, which
+--- must be answered CONTINUE.
+function lib.rest_of_message(conn, subject)
+  lib.step(mt.rcptto(conn, "<b@example.org>"), "rcpt")
+  lib.step(mt.header(conn, "Subject", subject), "header")
+  lib.step(mt.eoh(conn), "eoh")
+  lib.step(mt.bodystring(conn, "body\r\n"), "body")
+  lib.step(mt.eom(conn), "eom")
+  lib.reply(conn, SMFIR_CONTINUE, "eom of '" .. subject .. "'")
+end
+
 --- Seconds since an arbitrary point (wall clock, for coarse checks).
 function lib.now()
   local p = io.popen("date +%s.%N")

@@ -1,0 +1,43 @@
+/*
+ * redis_config.h - the config keys of the Redis client, each declared once.
+ *
+ *   redis = URL               where Redis is (redis_url.h); unset: the
+ *                             module answers "redis is not configured"
+ *   redis_timeout = 0.25      seconds (s or ms suffix), 0.01 to 60: bounds
+ *                             connect and each call
+ *   redis_connections = 16    most connections the pool holds, 1 to 1024
+ *   redis_max_reply = 1M      most a call may read, 1K to 512M (K, M, G)
+ *
+ * All of them may change on SIGHUP: the caller builds a new pool for the
+ * new config (redis_pool_new) and lets the old one drain by reference.
+ */
+#ifndef LUAMILTER_REDIS_CONFIG_H
+#define LUAMILTER_REDIS_CONFIG_H
+
+#include <stddef.h>
+
+#include "redis_url.h"
+
+#define REDIS_DEFAULT_TIMEOUT 0.25
+#define REDIS_DEFAULT_CONNECTIONS 16
+#define REDIS_DEFAULT_MAX_REPLY (1u << 20)
+
+struct redis_config {
+    char *url;                  /* the redis line as given, NULL if unset */
+    struct redis_target target; /* url parsed */
+    double timeout;             /* redis_timeout, seconds */
+    int connections;            /* redis_connections */
+    size_t max_reply;           /* redis_max_reply, bytes */
+};
+
+/* the keys redis_config_set takes, NULL-terminated */
+extern const char *const redis_config_keys[];
+
+void redis_config_init(struct redis_config *rc);
+void redis_config_free(struct redis_config *rc);
+int redis_config_set(struct redis_config *rc, const char *key,
+                     const char *value, char *err, size_t errlen);
+int redis_config_same(const struct redis_config *a,
+                      const struct redis_config *b);
+
+#endif
