@@ -46,15 +46,19 @@ end
 -- opts.on_error and opts.on_error_reply (the reply on_error sends, as the
 -- config key: "451 4.3.0 Try later") only.  opts.macros: {name = value}
 -- set before the first stage, kept over luamilter's default macros.
+-- opts.NAME, for a module milter.NAME answering from stubs (dns): its
+-- stub (plain data for a script path).
 function M.new(policy, opts)
   opts = opts or {}
   local ctx
+  local stubs = {}
+  for name in pairs(core.stub_modules) do stubs[name] = opts[name] end
   if type(policy) == "table" then
     ctx = core.context(policy, opts.on_error, opts.on_error_reply)
   elseif type(policy) == "string" then
     local copts = {}
     for k, v in pairs(opts) do
-      if k ~= "macros" then copts[k] = v end
+      if k ~= "macros" and not core.stub_modules[k] then copts[k] = v end
     end
     ctx = core.open(policy, copts, libdir())
   else
@@ -69,6 +73,7 @@ function M.new(policy, opts)
     errors = {},      -- policy errors logged, in order
   }, Context)
   for name, value in pairs(opts.macros or {}) do ctx:macro(name, value) end
+  for name, value in pairs(stubs) do ctx:stub(name, value) end
   return t
 end
 

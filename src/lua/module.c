@@ -143,22 +143,32 @@ module_check_stage(lua_State *L, const struct module *m, int stage)
                stage > ST_NONE ? stage_name((enum stage)stage) : "");
 }
 
-/* modules_set_stubs - for each module of list answering from stubs
- * (MODULE_STUB), require name "milter.NAME": registry["luamilter.stub.
- * NAME"] = t.NAME of the table at idx, read raw (nil clears it) */
+/* module_stub_name - NAME for a module answering from stubs (MODULE_STUB,
+ * require name "milter.NAME"), else NULL */
+const char *
+module_stub_name(const struct module *m)
+{
+    static const char prefix[] = "milter.";
+
+    if ((m->flags & MODULE_STUB) == 0 ||
+        strncmp(m->name, prefix, sizeof prefix - 1) != 0)
+        return NULL;
+    return m->name + sizeof prefix - 1;
+}
+
+/* modules_set_stubs - for each module of list answering from stubs, NAME
+ * its module_stub_name: registry["luamilter.stub.NAME"] = t.NAME of the
+ * table at idx, read raw (nil clears it) */
 void
 modules_set_stubs(lua_State *L, int idx, struct module *const *list)
 {
-    static const char prefix[] = "milter.";
     struct module *const *m;
+    const char *name;
 
     idx = lua_absindex(L, idx);
     for (m = list; *m != NULL; m++) {
-        const char *name = (*m)->name;
-        if (((*m)->flags & MODULE_STUB) == 0 ||
-            strncmp(name, prefix, sizeof prefix - 1) != 0)
+        if ((name = module_stub_name(*m)) == NULL)
             continue;
-        name += sizeof prefix - 1;
         lua_pushstring(L, name);
         lua_rawget(L, idx);
         lua_pushfstring(L, "%s%s", MODULE_STUB_PREFIX, name);

@@ -85,6 +85,7 @@ void modules_preload(struct lua_State *L, const struct module_env *env,
 const struct module_env *module_env(struct lua_State *L);
 void module_check_stage(struct lua_State *L, const struct module *m,
                         int stage);
+const char *module_stub_name(const struct module *m);
 void modules_set_stubs(struct lua_State *L, int idx,
                        struct module *const *list);
 

@@ -25,6 +25,8 @@
  *   ctx:message(text | {file = path} [, env]) -> result (lresult.h)
  *   ctx:stages(list) -> result of the last stage
  *   ctx:test(vector [, dir]) -> result: an in-policy test vector's run
+ *   ctx:stub(name, value): what module milter.NAME answers from
+ *   core.stub_modules -> {NAME = true} of the modules answering from stubs
  *   ctx:self() -> the policy object (the class form), ctx:negotiated()
  *   core.parse_message(bytes) -> { headers = {{name, value}...}, body = }
  *   core.read_file(path) -> bytes
@@ -315,8 +317,97 @@ l_message(lua_State *L)
     return run_vector(L, k, &a, &v);
 }
 
+/* the stub for module NAME to put in a policy state of its own */
+struct stub_copy {
+    lua_State *from;            /* the caller's state, value at idx */
+    int idx;
+    const char *name;
+};
+
+/* copy_stub - (protected, in the policy's state) registry["luamilter.
+ * stub.NAME"] = a copy of the caller's value */
+static int
+copy_stub(lua_State *L)
+{
+    struct stub_copy *sc = lua_touserdata(L, 1);
+
+    lua_pushfstring(L, "%s%s", MODULE_STUB_PREFIX, sc->name);
+    lenv_copy(sc->from, sc->idx, L, 0);
+    lua_rawset(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+/* is_stub_name - whether a module answers from a stub of this name */
+static int
+is_stub_name(const char *name)
+{
+    struct module *const *m;
+    const char *n;
+
+    for (m = module_registry; *m != NULL; m++)
+        if ((n = module_stub_name(*m)) != NULL && strcmp(n, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* set_stub - the stub of module NAME, the caller's value at idx: in the
+ * caller's registry for the class form, copied (plain data) into the
+ * policy's own state otherwise */
+static void
+set_stub(lua_State *L, struct lcore_ctx *k, const char *name, int idx)
+{
+    struct stub_copy sc;
+    char err[512];
+
+    idx = lua_absindex(L, idx);
+    if (k->is_adopted) {
+        lua_pushfstring(L, "%s%s", MODULE_STUB_PREFIX, name);
+        lua_pushvalue(L, idx);
+        lua_rawset(L, LUA_REGISTRYINDEX);
+        return;
+    }
+    sc.from = L;
+    sc.idx = idx;
+    sc.name = name;
+    if (engine_protected(&k->d.c->lc, ST_NONE, copy_stub, &sc, err,
+                         sizeof err) < 0)
+        luaL_error(L, "stub %s: %s", name, err);
+}
+
+/* l_stub - ctx:stub(name, value): what module milter.NAME answers from
+ * (nil clears it) */
+static int
+l_stub(lua_State *L)
+{
+    struct lcore_ctx *k = check_ctx(L);
+    const char *name = luaL_checkstring(L, 2);
+
+    luaL_argcheck(L, is_stub_name(name), 2, "no module milter.NAME answers "
+                  "from stubs under that name");
+    lua_settop(L, 3);
+    set_stub(L, k, name, 3);
+    return 0;
+}
+
+/* set_vector_stubs - each stub field of test vector tc */
+static void
+set_vector_stubs(lua_State *L, struct lcore_ctx *k, int tc)
+{
+    struct module *const *m;
+    const char *name;
+
+    for (m = module_registry; *m != NULL; m++) {
+        if ((name = module_stub_name(*m)) == NULL)
+            continue;
+        lua_pushstring(L, name);
+        lua_rawget(L, tc);
+        set_stub(L, k, name, -1);
+        lua_pop(L, 1);
+    }
+}
+
 /* l_test - ctx:test(tc [, dir]): a test vector (message, file relative
- * to dir, or stages; its environment and on_error) */
+ * to dir, or stages; its environment, on_error and module stubs) */
 static int
 l_test(lua_State *L)
 {
@@ -327,6 +418,7 @@ l_test(lua_State *L)
     char err[512];
 
     luaL_checktype(L, 2, LUA_TTABLE);
+    set_vector_stubs(L, k, 2);
     lanchor_open(&a, L);
     if (lvector_read(&a, 2, dir, 0, &v, err, sizeof err) < 0) {
         lanchor_close(&a);
@@ -622,6 +714,7 @@ static const luaL_Reg ctx_methods[] = {
     {"negotiated", l_negotiated},
     {"self", l_self},
     {"stages", l_stages},
+    {"stub", l_stub},
     {"test", l_test},
     {"unknown", l_unknown},
     {NULL, NULL}
@@ -640,6 +733,8 @@ static const luaL_Reg core_funcs[] = {
 int
 luaopen_milter_core(lua_State *L)
 {
+    struct module *const *m;
+    const char *name;
     char err[512];
 
     if (modules_init(err, sizeof err) < 0)
@@ -654,6 +749,14 @@ luaopen_milter_core(lua_State *L)
     }
     lua_pop(L, 1);
     luaL_newlib(L, core_funcs);
+    lua_newtable(L);                            /* stub_modules */
+    for (m = module_registry; *m != NULL; m++) {
+        if ((name = module_stub_name(*m)) == NULL)
+            continue;
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, name);
+    }
+    lua_setfield(L, -2, "stub_modules");
     return 1;
 }
 

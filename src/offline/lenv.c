@@ -351,3 +351,51 @@ lenv_stage(struct lanchor *a, enum stage st, int first, int n,
         return 0;
     }
 }
+
+/* lenv_copy - push into J a copy of L's value at idx: nil, booleans,
+ * numbers, strings and tables of them, read raw (functions and the like,
+ * and tables nested past LENV_COPY_DEPTH, become nil); nothing runs or
+ * raises in L, J may raise when out of memory */
+void
+lenv_copy(lua_State *L, int idx, lua_State *J, int depth)
+{
+    size_t len;
+    const char *s;
+
+    idx = lua_absindex(L, idx);
+    switch (lua_type(L, idx)) {
+    case LUA_TBOOLEAN:
+        lua_pushboolean(J, lua_toboolean(L, idx));
+        return;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx))
+            lua_pushinteger(J, lua_tointeger(L, idx));
+        else
+            lua_pushnumber(J, lua_tonumber(L, idx));
+        return;
+    case LUA_TSTRING:
+        s = lua_tolstring(L, idx, &len);
+        lua_pushlstring(J, s, len);
+        return;
+    case LUA_TTABLE:
+        if (depth < LENV_COPY_DEPTH && lua_checkstack(L, 3) &&
+            lua_checkstack(J, 4)) {
+            lua_newtable(J);
+            lua_pushnil(L);
+            while (lua_next(L, idx) != 0) {
+                lenv_copy(L, -2, J, depth + 1);
+                lenv_copy(L, -1, J, depth + 1);
+                if (lua_isnil(J, -2))
+                    lua_pop(J, 2);
+                else
+                    lua_rawset(J, -3);
+                lua_pop(L, 1);
+            }
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    lua_pushnil(J);
+}

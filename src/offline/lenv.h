@@ -7,7 +7,8 @@
  * will use is kept alive in an anchor table held in the registry, so that
  * the policy (which may reach a test vector of its own class) cannot free
  * a string the driver is reading by changing the table meanwhile.
- * Nothing here raises: errors come back as text.
+ * Bad input never raises: errors come back as text.  lenv_copy copies
+ * plain data from one state into another (test expectations, stubs).
  */
 #ifndef LUAMILTER_LENV_H
 #define LUAMILTER_LENV_H
@@ -22,6 +23,7 @@ struct lua_State;
 #define LENV_MAX_RCPTS 256
 #define LENV_MAX_MACROS 64
 #define LENV_MAX_ARGS 32
+#define LENV_COPY_DEPTH 16  /* how deep lenv_copy copies tables */
 
 /* strings kept alive while the driver runs */
 struct lanchor {
@@ -52,5 +54,6 @@ int lenv_read(struct lanchor *a, int idx, struct lenv *e, char *err,
 int lenv_stage(struct lanchor *a, enum stage st, int first, int n,
                struct lstep *out, char *err, size_t errlen);
 int lenv_stage_by_name(const char *name);
+void lenv_copy(struct lua_State *L, int idx, struct lua_State *J, int depth);
 
 #endif

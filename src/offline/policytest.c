@@ -31,8 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EXPECT_DEPTH 16     /* how deep an expect table is copied */
-
 /* the whole run */
 struct test_run {
     struct lconn *check;        /* the checked state, which lists them */
@@ -122,53 +120,6 @@ list_tests(lua_State *L)
     return 0;
 }
 
-/* copy_value - push into J a copy of L's value at idx: nil, booleans,
- * numbers, strings and tables of them, read raw (functions and the like,
- * and tables nested past EXPECT_DEPTH, become nil) */
-static void
-copy_value(lua_State *L, int idx, lua_State *J, int depth)
-{
-    size_t len;
-    const char *s;
-
-    idx = lua_absindex(L, idx);
-    switch (lua_type(L, idx)) {
-    case LUA_TBOOLEAN:
-        lua_pushboolean(J, lua_toboolean(L, idx));
-        return;
-    case LUA_TNUMBER:
-        if (lua_isinteger(L, idx))
-            lua_pushinteger(J, lua_tointeger(L, idx));
-        else
-            lua_pushnumber(J, lua_tonumber(L, idx));
-        return;
-    case LUA_TSTRING:
-        s = lua_tolstring(L, idx, &len);
-        lua_pushlstring(J, s, len);
-        return;
-    case LUA_TTABLE:
-        if (depth < EXPECT_DEPTH && lua_checkstack(L, 3) &&
-            lua_checkstack(J, 4)) {
-            lua_newtable(J);
-            lua_pushnil(L);
-            while (lua_next(L, idx) != 0) {
-                copy_value(L, -2, J, depth + 1);
-                copy_value(L, -1, J, depth + 1);
-                if (lua_isnil(J, -2))
-                    lua_pop(J, 2);
-                else
-                    lua_rawset(J, -3);
-                lua_pop(L, 1);
-            }
-            return;
-        }
-        break;
-    default:
-        break;
-    }
-    lua_pushnil(J);
-}
-
 /* copy_expect - (protected, in the judge) push the copy of the test's
  * expect, the table on top of the test state */
 static int
@@ -177,7 +128,7 @@ copy_expect(lua_State *J)
     struct test_load *tl = lua_touserdata(J, 1);
     lua_State *L = tl->anchor.L;
 
-    copy_value(L, -1, J, 0);
+    lenv_copy(L, -1, J, 0);
     if (!lua_istable(J, -1)) {
         lua_pop(J, 1);
         lua_newtable(J);

@@ -122,6 +122,21 @@ function P:eom() self:addheader("X-J", self:getsymval("j")) end]]), { macros = {
     assert.are.equal("mx.example", t:message(MSG).actions[1].value)
   end)
 
+  it("gives a module its stub: opts.dns reaches milter.dns in the policy's state", function()
+    local listed = { ["2.2.0.192.zen.spamhaus.org/A"] = { "127.0.0.3" } }
+    local t = mt.new("lua/examples/dnsbl.lua", { dns = listed })
+    t:connect("c.example", "inet", "192.0.2.2", 25)
+    t:envfrom("<a@example.com>")
+    local v, actions = t:envrcpt("<b@example.org>")
+    assert.are.equal("reject", v)
+    assert.matches("zen.spamhaus.org", actions[1].text)
+    local u = mt.new("lua/examples/dnsbl.lua")
+    u:connect("c.example", "inet", "192.0.2.2", 25)
+    u:envfrom("<a@example.com>")
+    assert.are.equal("continue", (u:envrcpt("<b@example.org>")))
+    assert.has_error(function() t.ctx:stub("nosuch", {}) end)
+  end)
+
   it("has no policy object in the caller's state", function()
     assert.is_nil(mt.new(policy("")):self())
   end)
