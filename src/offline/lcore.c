@@ -200,7 +200,8 @@ static int
 l_negotiate(lua_State *L)
 {
     struct lcore_ctx *k = check_ctx(L);
-    unsigned long f0 = (unsigned long)luaL_optinteger(L, 2, DRIVER_OFFER_ACTIONS);
+    unsigned long f0 = (unsigned long)luaL_optinteger(L, 2,
+                                                      DRIVER_OFFER_ACTIONS);
     unsigned long f1 = (unsigned long)luaL_optinteger(L, 3,
                                                       DRIVER_OFFER_PROTOCOL);
     struct routing rt;
