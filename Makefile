@@ -49,7 +49,7 @@ endif
 # and the accept, close and read wrappers count connections (src/daemon/gate.c)
 MILTER_LIBS := -Wl,--wrap=sigwait,--wrap=accept,--wrap=close,--wrap=read \
 	-l:libmilter.a -pthread
-LIBS = $(MILTER_LIBS) $(MODULE_LIBS) $(LUA_LIBS) -lm -ldl
+LIBS = $(MILTER_LIBS) $(MODULE_LIBS) $(LUA_LIBS) -lsystemd -lm -ldl
 
 # src/ is in layers, each including only the layers before it in LAYERS
 # (checked by `make layers`); headers are found by name, as in nginx; the
