@@ -4,9 +4,11 @@
  * and its docs (docs/modules.md).
  */
 #include "lib_milter.h"
+#include "metrics.h"
 #include "module.h"
 
 struct module *const module_registry[] = {
     &lib_milter_module,         /* milter: the library policies build on */
+    &metrics_module,            /* milter.metrics: Prometheus, HTTP */
     NULL
 };
