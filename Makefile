@@ -67,7 +67,7 @@ DAEMON_SRCS := $(CORE_SRCS) milter/mta.c milter/record.c base/message.c \
 	daemon/privs.c daemon/listen.c daemon/reload.c daemon/main.c
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
-C_TESTS := unit_config unit_checks unit_engine unit_json unit_sandbox unit_reload
+C_TESTS := unit_config unit_checks unit_engine unit_json unit_sandbox unit_reload unit_metrics
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) daemon/privs.o) $(BUILD)/t/mta_fake.o
 

@@ -173,8 +173,8 @@ mtext_histogram(struct mtext *t, const char *name,
     mtext_sample_u(t, name, "_count", lb, cum);
 }
 
-/* mtext_double - v in the shortest form that reads back exactly (Go's
- * strconv 'g' -1, as Prometheus clients print), +Inf, -Inf or NaN */
+/* mtext_double - v in the shortest form that reads back exactly (and
+ * whole numbers below 1e15 without an exponent), +Inf, -Inf or NaN */
 char *
 mtext_double(char *out, size_t len, double v)
 {
@@ -193,5 +193,7 @@ mtext_double(char *out, size_t len, double v)
         if (strtod(out, NULL) == v)
             break;
     }
+    if (strchr(out, 'e') != NULL && v == floor(v) && fabs(v) < 1e15)
+        snprintf(out, len, "%.0f", v);      /* 10, not 1e+01 */
     return out;
 }

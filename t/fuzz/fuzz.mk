@@ -22,8 +22,14 @@ FUZZ_SRC_bridge := $(addprefix src/,lua/actions.c base/arena.c session/breaker.c
 	lua/budget.c lua/lstate.c session/callbacks.c base/config.c base/config_keys.c session/conn.c lua/engine.c \
 	base/fileio.c base/log.c milter/negotiate.c base/paths.c base/reply.c \
 	lua/package_view.c lua/sandbox.c lua/script.c base/sockspec.c milter/stage.c milter/verdict.c \
-	milter/mta.c milter/record.c lua/lib_milter.c lua/module.c) \
+	milter/mta.c milter/record.c lua/lib_milter.c lua/module.c base/json.c) \
 	$(sort $(wildcard src/modules/*.c))
+# alone (make -f t/fuzz/fuzz.mk), the modules' link flags come from their
+# own src/modules/*.mk as in the top-level Makefile
+ifndef MODULE_SRCS
+MODULE_LIBS :=
+-include $(sort $(wildcard src/modules/*.mk))
+endif
 FUZZ_LIBS_bridge = $(FUZZ_LUA_LIBS) $(MODULE_LIBS) -lmilter -pthread -lm -ldl
 
 # FUZZ_PICK - shell: the sources (src) and libraries (libs) of harness $h
