@@ -15,6 +15,7 @@
 #include "metrics_policy.h"
 #include "metrics_registry.h"
 #include "config.h"
+#include "paths.h"
 #include "script.h"
 
 #include <grp.h>
@@ -23,6 +24,7 @@
 #include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct metrics_conf {
@@ -54,7 +56,7 @@ static const struct config_key metrics_keys[] = {
     {"metrics_file", CT_STRING, F(file), NULL, 0, 0, NULL,
      CK_EMPTY_UNSETS | CK_RELOAD, NULL,
      "a file the metrics are written to (node-exporter's textfile "
-     "collector); unset: none"},
+     "collector), relative to this file; unset: none"},
     {"metrics_file_interval", CT_SECONDS, F(file_interval), "15", 0.1, 86400,
      NULL, CK_RELOAD | CK_POSITIVE, NULL,
      "seconds between two writes of metrics_file"},
@@ -101,15 +103,19 @@ start_file(const struct config *cfg, const struct metrics_conf *mc,
            char *err, size_t errlen)
 {
     char where[4200], why[4400];
+    char *path = paths_relative_to(cfg->file, mc->file);
+    int rc = 0;
 
-    if (metrics_file_check(mc->file, why, sizeof why) < 0 ||
-        metrics_file_start(mc->file, mc->file_interval, why,
-                           sizeof why) < 0) {
+    if (path == NULL || metrics_file_check(path, why, sizeof why) < 0 ||
+        metrics_file_start(path, mc->file_interval, why, sizeof why) < 0) {
+        if (path == NULL)
+            snprintf(why, sizeof why, "out of memory");
         where_key(cfg, "metrics_file", where, sizeof where);
         snprintf(err, errlen, "%s%s", where, why);
-        return -1;
+        rc = -1;
     }
-    return 0;
+    free(path);
+    return rc;
 }
 
 /* metrics_start - before the privilege drop: the listener, the file */

@@ -1,0 +1,19 @@
+-- metrics-v2-gauge.lua: metrics-v1 with greylist turned into a gauge,
+-- which a reload must refuse (a metric keeps its type until restart).
+local milter = require "milter"
+local metrics = require "milter.metrics"
+local P = milter.Base:extend()
+P.metrics = {
+  greylist = { type = "gauge", help = "Greylisting outcomes", labels = { "outcome" } },
+}
+metrics.declare(P)
+function P:eom() self:addheader("X-Policy", "v2") end
+-- every callback miltertest drives
+function P:connect() end
+function P:hello() end
+function P:envfrom() end
+function P:envrcpt() end
+function P:header() end
+function P:eoh() end
+function P:body() end
+return P
