@@ -3,7 +3,7 @@
 -- them.  It also tries a label value that is not UTF-8.
 local milter = require "milter"
 local metrics = require "milter.metrics"
-local P = milter.Base:extend()
+local P = milter.Milter:extend()   -- every callback, so miltertest may drive each
 P.metrics = {
   helos = { type = "counter", help = "Messages by HELO name (do not do this)", labels = { "helo" } },
 }
@@ -11,11 +11,4 @@ metrics.declare(P)
 P.metric = metrics.metric
 function P:hello(name) self.helo = name end
 function P:eom() self:metric("helos", 1, { helo = self.helo }) end
--- every callback miltertest drives
-function P:connect() end
-function P:envfrom() end
-function P:envrcpt() end
-function P:header() end
-function P:eoh() end
-function P:body() end
 return P

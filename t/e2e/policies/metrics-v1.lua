@@ -3,7 +3,7 @@
 -- a histogram of a score (the body length) and a gauge; X-Policy: v1.
 local milter = require "milter"
 local metrics = require "milter.metrics"
-local P = milter.Base:extend()
+local P = milter.Milter:extend()   -- every callback, so miltertest may drive each
 
 P.metrics = {
   greylist = { type = "counter", help = "Greylisting outcomes", labels = { "outcome" } },
@@ -23,9 +23,4 @@ function P:eom()
   self:metric("inflight", 0)
   self:addheader("X-Policy", "v1")
 end
--- every callback miltertest drives
-function P:connect() end
-function P:envrcpt() end
-function P:header() end
-function P:eoh() end
 return P
