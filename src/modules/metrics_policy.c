@@ -482,7 +482,8 @@ metrics_policy_metric(lua_State *L, int mode)
     double v;
 
     if (nlen <= METRICS_POLICY_NAME_MAX && memchr(name, '\0', nlen) == NULL) {
-        snprintf(full, sizeof full, "%s%s", METRICS_POLICY_PREFIX, name);
+        memcpy(full, METRICS_POLICY_PREFIX, sizeof METRICS_POLICY_PREFIX - 1);
+        memcpy(full + sizeof METRICS_POLICY_PREFIX - 1, name, nlen + 1);
         f = metrics_family_find(full);
     }
     if (f == NULL || (mode == MODULE_LIVE &&

@@ -190,6 +190,7 @@ new_family(const struct metric_def *d, int state, const char *owner)
         return NULL;
     }
     f->def.help = NULL;
+    f->seed = fnv(2166136261u, f->def.name, strlen(f->def.name));
     f->state = state;
     snprintf(f->owner, sizeof f->owner, "%s", owner != NULL ? owner : "");
     return f;
@@ -334,9 +335,7 @@ metrics_family_register(const struct metric_def *d, char *err, size_t errlen)
 static uint32_t
 series_hash(const struct metric_family *f, const char *key, size_t keylen)
 {
-    uint32_t h = fnv(2166136261u, f->def.name, strlen(f->def.name));
-
-    return fnv(h, key, keylen);
+    return fnv(f->seed, key, keylen);
 }
 
 /* chain_find - the series of f with key in the chain starting at s */

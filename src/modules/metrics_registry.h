@@ -56,6 +56,7 @@ struct metric_family {
     int state;                  /* atomic: METRIC_TENTATIVE, _COMMITTED */
     char owner[16];             /* the script version that declared it */
     struct metric_series *series;   /* atomic: newest first */
+    uint32_t seed;              /* the hash of its name, for its series */
     int drop_logged;
 };
 
