@@ -78,6 +78,10 @@ metrics_http_start(const char *spec, uid_t uid, gid_t gid, char *err,
     sigset_t all, old;
     int fd;
 
+    if (http_daemon != NULL) {
+        snprintf(err, errlen, "already serving on %s", http_where);
+        return -1;
+    }
     if (metrics_listen_parse(spec, &a, err, errlen) < 0)
         return -1;
     fd = metrics_listen_open(&a, uid, gid, http_where, sizeof http_where,

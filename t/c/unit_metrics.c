@@ -688,6 +688,8 @@ static void
 test_http(void **state)
 {
     char err[512], dir[] = "/tmp/unit-metrics.XXXXXX", spec[200], *resp;
+    char where[160];
+    struct http_addr a;
     struct sockaddr_un sun;
     int port, fd, before = blocked_threads();
 
@@ -723,9 +725,14 @@ test_http(void **state)
     assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof sun), 0);
     resp = http_exchange(fd, "GET /healthz HTTP/1.0\r\n\r\n");
     assert_non_null(strstr(resp, "\r\n\r\n"));
-    /* a second listener on the same socket is refused */
+    /* a second listener on the same socket is refused, in this process
+     * or any other */
     assert_int_equal(metrics_http_start(spec, (uid_t)-1, (gid_t)-1, err,
                                         sizeof err), -1);
+    assert_non_null(strstr(err, "already serving"));
+    assert_int_equal(metrics_listen_parse(spec, &a, err, sizeof err), 0);
+    assert_int_equal(metrics_listen_open(&a, (uid_t)-1, (gid_t)-1, where,
+                                         sizeof where, err, sizeof err), -1);
     assert_non_null(strstr(err, "another process is listening"));
     metrics_http_stop();
     assert_int_equal(access(sun.sun_path, F_OK), -1);
