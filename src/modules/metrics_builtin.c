@@ -8,6 +8,7 @@
 #include "metrics_registry.h"
 #include "metrics_text.h"
 #include "metrics_value.h"
+#include "script.h"
 #include "version.h"
 
 #include <pthread.h>
@@ -190,7 +191,8 @@ metrics_count_decision_dropped(void)
     mv_inc(&decision_dropped, 1);
 }
 
-/* metrics_builtin_state - the daemon's state, for /healthz and /status */
+/* metrics_builtin_state - the daemon's state, for /healthz and /status
+ * (the script serving as the daemon reported it, or as published) */
 void
 metrics_builtin_state(struct metrics_state *st)
 {
@@ -211,6 +213,14 @@ metrics_builtin_state(struct metrics_state *st)
     st->connections_refused = mv_get(&conn_refused);
     st->breaker_open = __atomic_load_n(&breaker_is_open, __ATOMIC_RELAXED);
     st->draining = __atomic_load_n(&draining, __ATOMIC_RELAXED);
+    if (st->script[0] == '\0') {        /* not reported: the one published */
+        struct script *s = script_current();
+        if (s != NULL) {
+            snprintf(st->script, sizeof st->script, "%s", s->hash);
+            st->generation = s->serial;
+        }
+        script_unref(s);
+    }
 }
 
 /* render_by_word - a counter family with one label from a word list */
@@ -280,19 +290,17 @@ render_info(struct mtext *t)
     const char *names[1] = {"version"};
     const char *vals[1];
     struct mlabels lb = {1, names, vals};
-    char version[16];
+    struct metrics_state st;
 
     mtext_family(t, "luamilter_build_info", "gauge",
                  "luamilter's version, always 1");
     vals[0] = LUAMILTER_VERSION;
     mtext_sample_u(t, "luamilter_build_info", NULL, &lb, 1);
-    pthread_mutex_lock(&state_lock);
-    snprintf(version, sizeof version, "%s", script_version);
-    pthread_mutex_unlock(&state_lock);
+    metrics_builtin_state(&st);
     mtext_family(t, "luamilter_script_info", "gauge",
                  "The policy script version new connections use, always 1");
-    if (version[0] != '\0') {
-        vals[0] = version;
+    if (st.script[0] != '\0') {
+        vals[0] = st.script;
         mtext_sample_u(t, "luamilter_script_info", NULL, &lb, 1);
     }
 }

@@ -8,7 +8,6 @@
 #include "metrics_registry.h"
 #include "metrics_text.h"
 #include "json.h"
-#include "script.h"
 #include "version.h"
 
 #include <stdio.h>
@@ -75,23 +74,6 @@ take_json(struct mpage *p, struct json *j)
     return p->body != NULL ? 0 : -1;
 }
 
-/* serving_script - the version and generation serving: as the daemon
- * reported it, or as the script registry has it */
-static void
-serving_script(struct metrics_state *st)
-{
-    struct script *s;
-
-    if (st->script[0] != '\0')
-        return;
-    s = script_current();
-    if (s == NULL)
-        return;
-    snprintf(st->script, sizeof st->script, "%s", s->hash);
-    st->generation = s->serial;
-    script_unref(s);
-}
-
 /* health - NULL when serving, else why not */
 static const char *
 health(const struct metrics_state *st)
@@ -114,7 +96,6 @@ page_healthz(struct mpage *p)
     char line[256];
 
     metrics_builtin_state(&st);
-    serving_script(&st);
     why = health(&st);
     if (why == NULL)
         return set_text(p, 200, "ok\n");
@@ -147,7 +128,6 @@ page_status(struct mpage *p)
     const char *why;
 
     metrics_builtin_state(&st);
-    serving_script(&st);
     why = health(&st);
     json_init(&j, JSON_UTF8, PAGE_JSON_MAX);
     json_obj_begin(&j);

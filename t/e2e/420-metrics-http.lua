@@ -24,6 +24,9 @@ lib.run(function()
     "the stage histogram starts at 50 µs")
   lib.check(M.value(text, 'luamilter_stage_duration_seconds_bucket{stage="eom",le="10"}') ~= nil,
     "the stage histogram ends at 10 s")
+  local version = lib.log():match("starting: script [^\n]* version (%x+)")
+  lib.check(M.value(text, 'luamilter_script_info{version="' .. version .. '"}') == 1,
+    "the script version serving")
   lib.check(M.value(text, "process_open_fds") > 3, "open descriptors are counted")
   lib.check(M.value(text, "process_resident_memory_bytes") > 1e6, "RSS is read")
   local start = M.value(text, "process_start_time_seconds")
