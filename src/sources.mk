@@ -28,5 +28,6 @@ LCORE_SRCS := offline/lcore.c offline/lenv.c offline/lresult.c offline/lvector.c
 LIBMILTER_SRCS := milter/mta_libmilter.c session/callbacks.c daemon/milterlib.c
 DAEMON_SRCS := $(CORE_SRCS) $(LCORE_SRCS) $(LIBMILTER_SRCS) \
 	offline/replay.c offline/replay_report.c offline/policytest.c daemon/signals.c \
-	daemon/privs.c daemon/listen.c daemon/gate.c daemon/reload.c daemon/main.c
+	daemon/privs.c daemon/listen.c daemon/gate.c daemon/reload.c daemon/sdnotify.c \
+	daemon/main.c
 endif
