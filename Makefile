@@ -64,6 +64,19 @@ C_TESTS := unit_config unit_sockspec unit_reply unit_verdict unit_negotiate \
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) daemon/privs.o) $(BUILD)/t/mta_fake.o
 
+# unit tests of the Lua layer write and load policies with t/c/policy_kit.c;
+# unit_budget runs policies' own tests too (policytest, milter.core), so it
+# links the real mta.c seam and drives its connections on the recording MTA
+KIT_OBJ := $(BUILD)/t/policy_kit.o
+C_TESTS += unit_budget
+C_TEST_BINS += $(BUILD)/t/unit_budget
+$(BUILD)/t/unit_sandbox: $(KIT_OBJ)
+RECORDING_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) milter/mta.o \
+	milter/record.o base/message.o offline/lcore.o offline/policytest.o)
+$(BUILD)/t/unit_budget: $(BUILD)/t/unit_budget.o $(KIT_OBJ) $(RECORDING_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka -l:libmilter.a $(MODULE_LIBS) \
+		$(LUA_LIBS) -pthread -lm -ldl
+
 # shared dictionaries (src/modules/shdict*, issue 11): self-contained units,
 # not linked into the daemon until the module registry (issue 10) wires them
 SHDICT_SRCS := shdict.c shdict_hash.c shdict_heap.c shdict_keeper.c \
