@@ -26,6 +26,7 @@ static char files[KIT_FILES][64];
 static int nfiles;
 static char logbuf[1 << 16];    /* captured log lines, one per line */
 static size_t loglen;
+static int logworst = LOGL_DEBUG + 1;   /* the most severe level captured */
 static char bound_msg[256];     /* what kit_bound is timing, as said */
 
 /* kit_setup - quiet logs and a scratch directory /tmp/lm-unit-NAME-PID */
@@ -153,8 +154,9 @@ capture(int level, const char *line, void *ud)
 {
     size_t n = strlen(line);
 
-    (void)level;
     (void)ud;
+    if (level < logworst)
+        logworst = level;
     if (loglen + n + 2 > sizeof logbuf)
         return;
     memcpy(logbuf + loglen, line, n);
@@ -170,6 +172,7 @@ kit_log_capture(void)
 {
     loglen = 0;
     logbuf[0] = '\0';
+    logworst = LOGL_DEBUG + 1;
     log_set_hook(capture, NULL, NULL, NULL);
 }
 
@@ -186,6 +189,15 @@ kit_log_has(const char *text)
 {
     if (strstr(logbuf, text) == NULL)
         fail_msg("the log lacks \"%s\"; it has:\n%.2000s", text, logbuf);
+}
+
+/* kit_log_none_at - fail if a line at level or more severe was captured */
+void
+kit_log_none_at(int level)
+{
+    if (logworst <= level)
+        fail_msg("the log has a line at %s or worse:\n%.2000s",
+                 log_level_name(level), logbuf);
 }
 
 /* on_alarm - a bounded test ran out of time: say which, and stop */

@@ -35,6 +35,7 @@ char **kit_argv1(const char *a);
 void kit_log_capture(void);
 const char *kit_log(void);
 void kit_log_has(const char *text);
+void kit_log_none_at(int level);
 void kit_bound(unsigned seconds, const char *what);
 
 #endif
