@@ -38,13 +38,15 @@ kit_setup(const char *name)
     return mkdir(dir, 0700);
 }
 
-/* kit_teardown - remove the files written and the scratch directory */
+/* kit_teardown - remove the files written and the scratch directory (a
+ * cmocka group teardown) */
 int
-kit_teardown(void)
+kit_teardown(void **state)
 {
     char path[160];
     int i;
 
+    (void)state;
     for (i = 0; i < nfiles; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         unlink(path);

@@ -24,7 +24,7 @@ struct kit_limits {
 };
 
 int kit_setup(const char *name);
-int kit_teardown(void);
+int kit_teardown(void **state);
 const char *kit_dir(void);
 const char *kit_write(const char *file, const char *text);
 struct script *kit_load(const char *src, const struct kit_limits *lim,

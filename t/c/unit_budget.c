@@ -402,14 +402,6 @@ setup(void **state)
     return kit_setup("budget");
 }
 
-/* teardown - remove the scratch directory */
-static int
-teardown(void **state)
-{
-    (void)state;
-    return kit_teardown();
-}
-
 /* main - run the budget tests */
 int
 main(void)
@@ -429,5 +421,5 @@ main(void)
         cmocka_unit_test(test_coroutine_across_tests),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, kit_teardown);
 }

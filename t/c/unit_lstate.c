@@ -96,14 +96,6 @@ setup(void **state)
     return kit_setup("lstate");
 }
 
-/* teardown - remove the scratch directory */
-static int
-teardown(void **state)
-{
-    (void)state;
-    return kit_teardown();
-}
-
 /* main - run the allocator tests */
 int
 main(void)
@@ -114,5 +106,5 @@ main(void)
         cmocka_unit_test(test_caught_then_absorbed),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, kit_teardown);
 }

@@ -264,14 +264,6 @@ setup(void **state)
     return kit_setup("sandbox");
 }
 
-/* teardown - remove the scratch directory */
-static int
-teardown(void **state)
-{
-    (void)state;
-    return kit_teardown();
-}
-
 /* main - run the sandbox tests */
 int
 main(void)
@@ -286,5 +278,5 @@ main(void)
         cmocka_unit_test(test_kept_meanings),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, kit_teardown);
 }
