@@ -22,7 +22,7 @@
 #define KIT_FILES 16            /* files one test program may write */
 
 static char dir[64];            /* the scratch directory */
-static char files[KIT_FILES][64];
+static char files[KIT_FILES][160];     /* their paths */
 static int nfiles;
 static char logbuf[1 << 16];    /* captured log lines, one per line */
 static size_t loglen;
@@ -43,14 +43,11 @@ kit_setup(const char *name)
 int
 kit_teardown(void **state)
 {
-    char path[160];
     int i;
 
     (void)state;
-    for (i = 0; i < nfiles; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-        unlink(path);
-    }
+    for (i = 0; i < nfiles; i++)
+        unlink(files[i]);
     nfiles = 0;
     return rmdir(dir);
 }
@@ -62,30 +59,31 @@ kit_dir(void)
     return dir;
 }
 
-/* remember - note a file name for kit_teardown, once */
-static void
+/* remember - dir/file, noted once for kit_teardown; its path */
+static const char *
 remember(const char *file)
 {
+    char path[sizeof files[0]];
     int i;
 
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
+        fail_msg("policy_kit: file name too long (%s)", file);
     for (i = 0; i < nfiles; i++)
-        if (strcmp(files[i], file) == 0)
-            return;
-    if (nfiles == KIT_FILES || strlen(file) >= sizeof files[0])
-        fail_msg("policy_kit: too many or too long file names (%s)", file);
-    snprintf(files[nfiles++], sizeof files[0], "%s", file);
+        if (strcmp(files[i], path) == 0)
+            return files[i];
+    if (nfiles == KIT_FILES)
+        fail_msg("policy_kit: more than %d files", KIT_FILES);
+    memcpy(files[nfiles], path, sizeof path);
+    return files[nfiles++];
 }
 
-/* kit_write - dir/file with this text; its path (valid until the next
- * call) */
+/* kit_write - dir/file with this text; its path */
 const char *
 kit_write(const char *file, const char *text)
 {
-    static char path[160];
+    const char *path = remember(file);
     FILE *f;
 
-    remember(file);
-    snprintf(path, sizeof path, "%s/%s", dir, file);
     f = fopen(path, "w");
     if (f == NULL)
         fail_msg("cannot write %s", path);
@@ -202,7 +200,8 @@ kit_log_none_at(int level)
                  log_level_name(level), logbuf);
 }
 
-/* on_alarm - a bounded test ran out of time: say which, and stop */
+/* on_alarm - a bounded test ran out of time: say which, remove the
+ * scratch directory, and stop */
 static void
 on_alarm(int sig)
 {
@@ -211,6 +210,7 @@ on_alarm(int sig)
     (void)sig;
     w = write(STDERR_FILENO, bound_msg, strlen(bound_msg));
     (void)w;
+    kit_teardown(NULL);
     _exit(1);
 }
 
