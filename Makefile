@@ -59,8 +59,8 @@ ALL_CFLAGS += $(INCLUDES)
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
 C_TESTS := unit_config unit_sockspec unit_reply unit_verdict unit_negotiate \
-	unit_privs unit_log unit_engine unit_json unit_sandbox unit_reload \
-	unit_dns
+	unit_privs unit_log unit_arena unit_stage unit_engine unit_json \
+	unit_sandbox unit_reload unit_dns
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) daemon/privs.o) $(BUILD)/t/mta_fake.o
 
