@@ -59,10 +59,13 @@ ALL_CFLAGS += $(INCLUDES)
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
 C_TESTS := unit_config unit_sockspec unit_reply unit_verdict unit_negotiate \
-	unit_privs unit_log unit_arena unit_stage unit_engine unit_json \
-	unit_sandbox unit_reload unit_dns
+	unit_privs unit_log unit_arena unit_stage unit_message unit_record \
+	unit_engine unit_json unit_sandbox unit_reload unit_dns
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) daemon/privs.o) $(BUILD)/t/mta_fake.o
+# units outside the core, tested on their own
+$(BUILD)/t/unit_message: $(BUILD)/base/message.o
+$(BUILD)/t/unit_record: $(BUILD)/milter/record.o
 
 # unit tests of the Lua layer write and load policies with t/c/policy_kit.c;
 # unit_budget runs policies' own tests too (policytest, milter.core), so it
