@@ -29,12 +29,14 @@ static size_t loglen;
 static int logworst = LOGL_DEBUG + 1;   /* the most severe level captured */
 static char bound_msg[256];     /* what kit_bound is timing, as said */
 
-/* kit_setup - quiet logs and a scratch directory /tmp/lm-unit-NAME-PID */
+/* kit_setup - quiet logs and a scratch directory /tmp/lm-unit-kit-PID (a
+ * cmocka group setup) */
 int
-kit_setup(const char *name)
+kit_setup(void **state)
 {
+    (void)state;
     log_setup(0, -1);
-    snprintf(dir, sizeof dir, "/tmp/lm-unit-%s-%ld", name, (long)getpid());
+    snprintf(dir, sizeof dir, "/tmp/lm-unit-kit-%ld", (long)getpid());
     return mkdir(dir, 0700);
 }
 

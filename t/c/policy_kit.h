@@ -23,7 +23,7 @@ struct kit_limits {
     const char *lua_path;       /* NULL: none */
 };
 
-int kit_setup(const char *name);
+int kit_setup(void **state);
 int kit_teardown(void **state);
 const char *kit_dir(void);
 const char *kit_write(const char *file, const char *text);

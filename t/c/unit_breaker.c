@@ -151,14 +151,6 @@ test_last_good(void **state)
     breaker_reset();
 }
 
-/* setup - quiet logs, a scratch directory */
-static int
-setup(void **state)
-{
-    (void)state;
-    return kit_setup("breaker");
-}
-
 /* main - run the breaker tests */
 int
 main(void)
@@ -170,5 +162,5 @@ main(void)
         cmocka_unit_test(test_last_good),
     };
 
-    return cmocka_run_group_tests(tests, setup, kit_teardown);
+    return cmocka_run_group_tests(tests, kit_setup, kit_teardown);
 }

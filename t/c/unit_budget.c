@@ -391,18 +391,8 @@ test_coroutine_across_tests(void **state)
         "return P\n", "test two: ok");
 }
 
-/* setup - a scratch directory, the library from the tree, the recording
- * MTA for this thread's connections */
-static int
-setup(void **state)
-{
-    (void)state;
-    setenv("LUAMILTER_LIBDIR", "lua", 1);
-    mta_use(&record_backend);
-    return kit_setup("budget");
-}
-
-/* main - run the budget tests */
+/* main - run the budget tests with the library from the tree and this
+ * thread's connections on the recording MTA */
 int
 main(void)
 {
@@ -421,5 +411,7 @@ main(void)
         cmocka_unit_test(test_coroutine_across_tests),
     };
 
-    return cmocka_run_group_tests(tests, setup, kit_teardown);
+    setenv("LUAMILTER_LIBDIR", "lua", 1);
+    mta_use(&record_backend);
+    return cmocka_run_group_tests(tests, kit_setup, kit_teardown);
 }

@@ -88,14 +88,6 @@ test_caught_then_absorbed(void **state)
         "  return milter.ACCEPT"), SMFIS_TEMPFAIL);
 }
 
-/* setup - quiet logs, a scratch directory */
-static int
-setup(void **state)
-{
-    (void)state;
-    return kit_setup("lstate");
-}
-
 /* main - run the allocator tests */
 int
 main(void)
@@ -106,5 +98,5 @@ main(void)
         cmocka_unit_test(test_caught_then_absorbed),
     };
 
-    return cmocka_run_group_tests(tests, setup, kit_teardown);
+    return cmocka_run_group_tests(tests, kit_setup, kit_teardown);
 }

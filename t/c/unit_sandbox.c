@@ -256,14 +256,6 @@ test_kept_meanings(void **state)
     kit_log_none_at(LOGL_WARN);
 }
 
-/* setup - quiet logs, a scratch directory */
-static int
-setup(void **state)
-{
-    (void)state;
-    return kit_setup("sandbox");
-}
-
 /* main - run the sandbox tests */
 int
 main(void)
@@ -278,5 +270,5 @@ main(void)
         cmocka_unit_test(test_kept_meanings),
     };
 
-    return cmocka_run_group_tests(tests, setup, kit_teardown);
+    return cmocka_run_group_tests(tests, kit_setup, kit_teardown);
 }
