@@ -71,10 +71,11 @@ $(BUILD)/t/unit_record: $(BUILD)/milter/record.o
 # unit_budget runs policies' own tests too (policytest, milter.core), so it
 # links the real mta.c seam and drives its connections on the recording MTA
 KIT_OBJ := $(BUILD)/t/policy_kit.o
-C_TESTS += unit_budget unit_lstate unit_breaker
-C_TEST_BINS += $(BUILD)/t/unit_budget $(BUILD)/t/unit_lstate \
-	$(BUILD)/t/unit_breaker
-$(BUILD)/t/unit_sandbox $(BUILD)/t/unit_lstate $(BUILD)/t/unit_breaker: $(KIT_OBJ)
+KIT_TESTS := unit_sandbox unit_lstate unit_breaker unit_conn
+C_TESTS += unit_budget unit_lstate unit_breaker unit_conn
+C_TEST_BINS += $(addprefix $(BUILD)/t/,unit_budget unit_lstate unit_breaker \
+	unit_conn)
+$(addprefix $(BUILD)/t/,$(KIT_TESTS)): $(KIT_OBJ)
 RECORDING_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) milter/mta.o \
 	milter/record.o base/message.o offline/lcore.o offline/policytest.o)
 $(BUILD)/t/unit_budget: $(BUILD)/t/unit_budget.o $(KIT_OBJ) $(RECORDING_OBJS)

@@ -120,19 +120,29 @@ kit_load(const char *src, const struct kit_limits *lim, char *err,
     return s;
 }
 
-/* kit_use - load and publish a policy, then open a connection on ctx (a
- * fresh context of the MTA the test links) and negotiate it */
-void
-kit_use(const char *src, const struct kit_limits *lim, struct smfiDesc *desc,
-        SMFICTX *ctx)
+/* kit_publish - load a policy (or fail) and make it the current script;
+ * it stays valid while it is current */
+struct script *
+kit_publish(const char *src, const struct kit_limits *lim)
 {
     char err[4096];
     struct script *s = kit_load(src, lim, err, sizeof err);
-    unsigned long p0, p1, p2, p3;
 
     if (s == NULL)
         fail_msg("policy did not load: %s", err);
     script_publish(s);
+    return s;
+}
+
+/* kit_use - publish a policy, then open a connection on ctx (a fresh
+ * context of the MTA the test links) and negotiate it */
+void
+kit_use(const char *src, const struct kit_limits *lim, struct smfiDesc *desc,
+        SMFICTX *ctx)
+{
+    unsigned long p0, p1, p2, p3;
+
+    kit_publish(src, lim);
     callbacks_fill(desc);
     assert_int_equal(desc->xxfi_negotiate(ctx, 0x1ff, 0x1fffff, 0, 0, &p0,
                                           &p1, &p2, &p3), SMFIS_CONTINUE);

@@ -29,6 +29,7 @@ const char *kit_dir(void);
 const char *kit_write(const char *file, const char *text);
 struct script *kit_load(const char *src, const struct kit_limits *lim,
                         char *err, size_t errlen);
+struct script *kit_publish(const char *src, const struct kit_limits *lim);
 void kit_use(const char *src, const struct kit_limits *lim,
              struct smfiDesc *desc, SMFICTX *ctx);
 char **kit_argv1(const char *a);

@@ -16,6 +16,8 @@
 #include "policy_kit.h"
 #include "script.h"
 
+static const struct kit_limits limits = {2, 16u << 20, 0, NULL};
+
 /* errors - count n script errors */
 static void
 errors(int n)
@@ -97,20 +99,6 @@ test_window(void **state)
     breaker_reset();
 }
 
-/* publish - load and publish a policy */
-static struct script *
-publish(const char *src)
-{
-    struct kit_limits lim = {2, 16u << 20, 0, NULL};
-    char err[4096];
-    struct script *s = kit_load(src, &lim, err, sizeof err);
-
-    if (s == NULL)
-        fail_msg("policy did not load: %s", err);
-    script_publish(s);
-    return s;
-}
-
 /* is_current - whether s is the script new connections get */
 static int
 is_current(const struct script *s)
@@ -131,8 +119,9 @@ test_last_good(void **state)
     struct script *good, *bad;
 
     (void)state;
-    good = publish("return {}\n");
-    bad = publish("return { eom = function() error('x') end }\n");
+    good = kit_publish("return {}\n", &limits);
+    bad = kit_publish("return { eom = function() error('x') end }\n",
+                      &limits);
     assert_true(is_current(bad));
     kit_log_capture();
     breaker_setup(2, 60, BREAKER_LAST_GOOD);
