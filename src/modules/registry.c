@@ -5,10 +5,12 @@
  */
 #include "dns.h"
 #include "lib_milter.h"
+#include "metrics.h"
 #include "module.h"
 
 struct module *const module_registry[] = {
     &lib_milter_module,         /* milter: the library policies build on */
     &dns_module,                /* milter.dns: DNS lookups */
+    &metrics_module,            /* milter.metrics: Prometheus, HTTP */
     NULL
 };
