@@ -64,25 +64,18 @@ C_TESTS := unit_config unit_sockspec unit_reply unit_verdict unit_negotiate \
 	unit_engine unit_driver unit_json unit_sandbox unit_reload unit_dns unit_metrics
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) daemon/privs.o) $(BUILD)/t/mta_fake.o
-# units outside the core, tested on their own
-$(BUILD)/t/unit_message: $(BUILD)/base/message.o
-$(BUILD)/t/unit_record: $(BUILD)/milter/record.o
-
-# unit tests of the Lua layer write and load policies with t/c/policy_kit.c;
-# unit_budget runs policies' own tests too (policytest, milter.core), so it
-# links the real mta.c seam and drives its connections on the recording MTA
+# unit tests of the Lua layer write and load policies with t/c/policy_kit.c
+# and drive connections through the session's entry points; unit_budget
+# runs policies' own tests too (policytest, milter.core), its connections
+# on the recording MTA (record.c, in the core)
 KIT_OBJ := $(BUILD)/t/policy_kit.o
-KIT_TESTS := unit_sandbox unit_lstate unit_breaker unit_conn
+KIT_TESTS := unit_sandbox unit_lstate unit_breaker unit_conn unit_budget
 C_TESTS += unit_budget unit_lstate unit_breaker unit_conn
 C_TEST_BINS += $(addprefix $(BUILD)/t/,unit_budget unit_lstate unit_breaker \
 	unit_conn)
 $(addprefix $(BUILD)/t/,$(KIT_TESTS)): $(KIT_OBJ)
-RECORDING_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) milter/mta.o \
-	milter/record.o base/message.o offline/lcore.o offline/policytest.o \
-	offline/lenv.o offline/lresult.o offline/lvector.o)
-$(BUILD)/t/unit_budget: $(BUILD)/t/unit_budget.o $(KIT_OBJ) $(RECORDING_OBJS)
-	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka -l:libmilter.a $(MODULE_LIBS) \
-		$(LUA_LIBS) -pthread -lm -ldl
+$(BUILD)/t/unit_budget: $(addprefix $(BUILD)/,$(LCORE_SRCS:.c=.o) \
+	offline/policytest.o)
 
 # shared dictionaries (src/modules/shdict*, issue 11): self-contained units,
 # not linked into the daemon until the module registry (issue 10) wires them

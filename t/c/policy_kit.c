@@ -13,8 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "callbacks.h"
 #include "config.h"
+#include "conn.h"
+#include "dispatch.h"
+#include "event.h"
 #include "log.h"
 #include "policy_kit.h"
 #include "script.h"
@@ -134,30 +136,66 @@ kit_publish(const char *src, const struct kit_limits *lim)
     return s;
 }
 
-/* kit_use - publish a policy, then open a connection on ctx (a fresh
- * context of the MTA the test links) and negotiate it */
-void
-kit_use(const char *src, const struct kit_limits *lim, struct smfiDesc *desc,
-        SMFICTX *ctx)
+/* kit_use - publish a policy, then open a connection on it whose actions
+ * go to mta, and negotiate it with Postfix's offer; the connection */
+struct conn *
+kit_use(const char *src, const struct kit_limits *lim, struct mta mta)
 {
-    unsigned long p0, p1, p2, p3;
+    const unsigned long offer[4] = {0x1ff, 0x1fffff, 0, 0};
+    unsigned long actions, protocol;
+    struct conn *c;
 
     kit_publish(src, lim);
-    callbacks_fill(desc);
-    assert_int_equal(desc->xxfi_negotiate(ctx, 0x1ff, 0x1fffff, 0, 0, &p0,
-                                          &p1, &p2, &p3), SMFIS_CONTINUE);
+    c = conn_new(&mta);
+    if (c == NULL)
+        fail_msg("out of memory");
+    assert_int_equal(session_negotiate(c, offer, &actions, &protocol),
+                     SMFIS_CONTINUE);
+    return c;
 }
 
-/* kit_argv1 - a one-element argv, as envfrom and envrcpt take (valid
- * until the next call) */
-char **
-kit_argv1(const char *a)
+/* one_arg - a stage given one argument, as envfrom and envrcpt are */
+static int
+one_arg(struct conn *c, enum stage st, const char *a)
 {
-    static char *v[2];
+    char *argv[2];
+    struct event ev;
 
-    v[0] = (char *)a;
-    v[1] = NULL;
-    return v;
+    argv[0] = (char *)a;
+    argv[1] = NULL;
+    event_argv(&ev, argv);
+    return session_stage(c, st, &ev);
+}
+
+/* kit_envfrom - envfrom(from) on c; its status */
+int
+kit_envfrom(struct conn *c, const char *from)
+{
+    return one_arg(c, ST_ENVFROM, from);
+}
+
+/* kit_envrcpt - envrcpt(rcpt) on c; its status */
+int
+kit_envrcpt(struct conn *c, const char *rcpt)
+{
+    return one_arg(c, ST_ENVRCPT, rcpt);
+}
+
+/* kit_bare - a stage without arguments (eom, abort, ...) on c; its status */
+int
+kit_bare(struct conn *c, enum stage st)
+{
+    struct event ev;
+
+    event_none(&ev);
+    return session_stage(c, st, &ev);
+}
+
+/* kit_close - close c (its close callback runs) and free it */
+void
+kit_close(struct conn *c)
+{
+    session_close(c);
 }
 
 /* capture - the log hook: keep the line */

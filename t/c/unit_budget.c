@@ -1,5 +1,5 @@
 /* unit_budget.c - the time budget (budget.c) of a real policy state,
- * driven through the real callbacks on the recording MTA, with
+ * driven through the session's entry points on the recording MTA, with
  * callback_timeout 0.5 s (0.2 s where the script must be stopped): slow
  * library calls, in a loop, inside a coroutine, and one followed by
  * nothing but a return; a coroutine an overrun killed, closed in a later
@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "engine.h"
 #include "mta.h"
 #include "policy_kit.h"
@@ -32,26 +33,32 @@ static const struct kit_limits budget = {0.5, 16u << 20, 0, NULL};
 static const struct kit_limits short_budget = {0.2, 16u << 20, 0, NULL};
 /* for a library call of about 0.3 s of CPU that no hook interrupts */
 static const struct kit_limits tight = {0.05, 16u << 20, 0, NULL};
-static struct smfiDesc desc;
 
-/* open_with - a recording context negotiated with this policy, loaded
- * with these limits */
-static SMFICTX *
+/* one connection on the recording MTA */
+struct rconn {
+    struct record *rec;
+    struct conn *c;
+};
+
+/* open_with - a connection on a new recorder, negotiated with this
+ * policy, loaded with these limits */
+static struct rconn
 open_with(const char *src, const struct kit_limits *lim)
 {
-    SMFICTX *ctx = record_new();
+    struct rconn rc;
 
-    assert_non_null(ctx);
-    kit_use(src, lim, &desc, ctx);
-    return ctx;
+    rc.rec = record_new();
+    assert_non_null(rc.rec);
+    rc.c = kit_use(src, lim, record_mta(rc.rec));
+    return rc;
 }
 
-/* close_conn - close the connection and free its context */
+/* close_conn - close the connection and free its recorder */
 static void
-close_conn(SMFICTX *ctx)
+close_conn(struct rconn rc)
 {
-    desc.xxfi_close(ctx);
-    record_free(ctx);
+    kit_close(rc.c);
+    record_free(rc.rec);
 }
 
 /* eom_with - the eom verdict of one message from <a@x> to <b@x> under
@@ -59,16 +66,16 @@ close_conn(SMFICTX *ctx)
 static int
 eom_with(const char *name, const struct kit_limits *lim, const char *src)
 {
-    SMFICTX *ctx;
+    struct rconn rc;
     int st;
 
     kit_bound(CASE_SECONDS, name);
-    ctx = open_with(src, lim);
-    assert_int_equal(desc.xxfi_envfrom(ctx, kit_argv1("<a@x>")), SMFIS_CONTINUE);
-    assert_int_equal(desc.xxfi_envrcpt(ctx, kit_argv1("<b@x>")), SMFIS_CONTINUE);
-    st = desc.xxfi_eom(ctx);
+    rc = open_with(src, lim);
+    assert_int_equal(kit_envfrom(rc.c, "<a@x>"), SMFIS_CONTINUE);
+    assert_int_equal(kit_envrcpt(rc.c, "<b@x>"), SMFIS_CONTINUE);
+    st = kit_bare(rc.c, ST_EOM);
     kit_bound(0, name);
-    close_conn(ctx);
+    close_conn(rc);
     return st;
 }
 
@@ -86,16 +93,16 @@ stopped_eom(const char *name, const char *src)
     return eom_with(name, &short_budget, src);
 }
 
-/* reply_of - the last reply recorded on ctx, "rcode xcode" */
+/* reply_of - the last reply recorded on rec, "rcode xcode" */
 static const char *
-reply_of(SMFICTX *ctx)
+reply_of(const struct record *rec)
 {
     static char buf[64];
     size_t i;
 
     buf[0] = '\0';
-    for (i = 0; i < record_count(ctx); i++) {
-        const struct record_action *a = record_get(ctx, i);
+    for (i = 0; i < record_count(rec); i++) {
+        const struct record_action *a = record_get(rec, i);
         if (strcmp(a->op, "setreply") == 0)
             snprintf(buf, sizeof buf, "%s %s", a->name,
                      a->xcode != NULL ? a->xcode : "");
@@ -208,11 +215,11 @@ test_slow_library_coroutine(void **state)
 static void
 test_killed_coroutine_closed_later(void **state)
 {
-    SMFICTX *ctx;
+    struct rconn rc;
 
     (void)state;
     kit_bound(CASE_SECONDS, "killed_close");
-    ctx = open_with(
+    rc = open_with(
         "local milter = require 'milter'\n"
         "local P = milter.Base:extend()\n"
         "local co\n"
@@ -228,15 +235,15 @@ test_killed_coroutine_closed_later(void **state)
         "  assert(not coroutine.close(co))\n"
         "end\n"
         "return P\n", &short_budget);
-    assert_int_equal(desc.xxfi_envfrom(ctx, kit_argv1("<s@x>")), SMFIS_CONTINUE);
-    assert_int_equal(desc.xxfi_envrcpt(ctx, kit_argv1("<a@x>")), SMFIS_TEMPFAIL);
-    assert_string_equal(reply_of(ctx), "451 4.3.0");
-    record_clear(ctx);
-    assert_int_equal(desc.xxfi_envrcpt(ctx, kit_argv1("<b@x>")), SMFIS_CONTINUE);
-    assert_string_equal(reply_of(ctx), "");
-    assert_int_equal(desc.xxfi_eom(ctx), SMFIS_CONTINUE);
+    assert_int_equal(kit_envfrom(rc.c, "<s@x>"), SMFIS_CONTINUE);
+    assert_int_equal(kit_envrcpt(rc.c, "<a@x>"), SMFIS_TEMPFAIL);
+    assert_string_equal(reply_of(rc.rec), "451 4.3.0");
+    record_clear(rc.rec);
+    assert_int_equal(kit_envrcpt(rc.c, "<b@x>"), SMFIS_CONTINUE);
+    assert_string_equal(reply_of(rc.rec), "");
+    assert_int_equal(kit_bare(rc.c, ST_EOM), SMFIS_CONTINUE);
     kit_bound(0, "killed_close");
-    close_conn(ctx);
+    close_conn(rc);
 }
 
 /* test_wrap_close_loop - a coroutine.wrap coroutine dies of the overrun
@@ -306,11 +313,11 @@ test_self_resume(void **state)
 static void
 test_symlist_loop(void **state)
 {
-    SMFICTX *ctx;
+    struct rconn rc;
 
     (void)state;
     kit_bound(CASE_SECONDS, "symlist_loop");
-    ctx = open_with(
+    rc = open_with(
         "local milter = require 'milter'\n"
         "local P = milter.Base:extend()\n"
         "local armed = false\n"
@@ -321,10 +328,10 @@ test_symlist_loop(void **state)
         "end})\n"
         "function P:eom() return milter.ACCEPT end\n"
         "return P\n", &short_budget);
-    assert_int_equal(desc.xxfi_envfrom(ctx, kit_argv1("<a@x>")), SMFIS_TEMPFAIL);
-    assert_string_equal(reply_of(ctx), "451 4.3.0");
+    assert_int_equal(kit_envfrom(rc.c, "<a@x>"), SMFIS_TEMPFAIL);
+    assert_string_equal(reply_of(rc.rec), "451 4.3.0");
     kit_bound(0, "symlist_loop");
-    close_conn(ctx);
+    close_conn(rc);
 }
 
 /* load_with_tests - load a policy whose own tests run (as at -t and
@@ -395,8 +402,8 @@ test_coroutine_across_tests(void **state)
         "return P\n", "test two: ok");
 }
 
-/* main - run the budget tests with the library from the tree and this
- * thread's connections on the recording MTA */
+/* main - run the budget tests with the library from the tree, each
+ * connection on a recorder of its own */
 int
 main(void)
 {
@@ -416,6 +423,5 @@ main(void)
     };
 
     setenv("LUAMILTER_LIBDIR", "lua", 1);
-    mta_use(&record_backend);
     return cmocka_run_group_tests(tests, kit_setup, kit_teardown);
 }

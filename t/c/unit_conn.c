@@ -18,6 +18,16 @@
 #include "script.h"
 
 static const struct kit_limits limits = {2, 16u << 20, 0, NULL};
+static struct fake_mta fake;
+
+/* new_conn - a connection whose actions go to the fake MTA */
+static struct conn *
+new_conn(void)
+{
+    struct mta m = fake_mta_of(&fake);
+
+    return conn_new(&m);
+}
 
 /* test_no_script - before any script is published: broken, named why,
  * answered with the default on_error */
@@ -25,7 +35,7 @@ static void
 test_no_script(void **state)
 {
     long before = conn_count();
-    struct conn *c = conn_new();
+    struct conn *c = new_conn();
 
     (void)state;
     assert_non_null(c);
@@ -60,8 +70,8 @@ test_serving(void **state)
 
     (void)state;
     s->cfg->on_error = ONERR_REJECT;
-    a = conn_new();
-    b = conn_new();
+    a = new_conn();
+    b = new_conn();
     assert_non_null(a);
     assert_non_null(b);
     assert_int_equal(a->mode, CONN_SERVING);
@@ -91,7 +101,7 @@ test_policy_cannot_start(void **state)
     (void)state;
     setenv("LM_UNIT_CONN_FAIL", "1", 1);
     kit_log_capture();
-    c = conn_new();
+    c = new_conn();
     unsetenv("LM_UNIT_CONN_FAIL");
     assert_non_null(c);
     assert_int_equal(c->mode, CONN_BROKEN);
@@ -108,14 +118,14 @@ test_policy_cannot_start(void **state)
 static void
 test_tag(void **state)
 {
-    struct smfi_str ctx;
-    struct conn *c = conn_new();
+    struct conn *c;
     char want[64], buf[CONN_TAG_MAX];
 
     (void)state;
-    fake_reset(&ctx);
-    fake_macro(&ctx, "i", "4XyZ1");
-    c->lc.ctx = &ctx;
+    fake_reset(&fake);
+    fake_macro(&fake, "i", "4XyZ1");
+    c = new_conn();
+    assert_non_null(c);
     c->lc.stage = ST_CONNECT;
     snprintf(want, sizeof want, "conn#%lu", c->lc.id);
     assert_string_equal(conn_tag(c, buf, sizeof buf), want);
@@ -125,7 +135,6 @@ test_tag(void **state)
     c->lc.stage = ST_CLOSE;
     snprintf(want, sizeof want, "conn#%lu", c->lc.id);
     assert_string_equal(conn_tag(c, buf, sizeof buf), want);
-    c->lc.ctx = NULL;
     conn_free(c);
 }
 

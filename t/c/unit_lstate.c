@@ -1,8 +1,9 @@
 /* unit_lstate.c - a connection state's allocator (lstate.c) under
- * memory_limit = 2M, driven through the real callbacks on the fake MTA: a
- * refusal the script catches still fails the callback, and says so; a
- * growth that Lua's emergency collection makes room for is no refusal; a
- * caught refusal followed by growth the collection absorbs still fails. */
+ * memory_limit = 2M, driven through the session's entry points on the
+ * fake MTA: a refusal the script catches still fails the callback, and
+ * says so; a growth that Lua's emergency collection makes room for is no
+ * refusal; a caught refusal followed by growth the collection absorbs
+ * still fails. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,8 +15,8 @@
 #include "policy_kit.h"
 
 static const struct kit_limits two_mib = {10, 2u << 20, 0, NULL};
-static struct smfiDesc desc;
-static struct smfi_str ctx;
+static struct fake_mta fake;
+static struct conn *conn;
 
 /* eom_of - the eom verdict of one message on a policy (called name) with
  * these eom lines, under memory_limit = 2M; the log captured meanwhile */
@@ -30,17 +31,16 @@ eom_of(const char *name, const char *eom_body)
              "local P = milter.Base:extend()\n"
              "function P:eom()\n%s\nend\n"
              "return P\n", eom_body);
-    fake_reset(&ctx);
-    kit_use(src, &two_mib, &desc, &ctx);
+    fake_reset(&fake);
+    conn = kit_use(src, &two_mib, fake_mta_of(&fake));
     kit_log_capture();
     kit_bound(30, name);
-    assert_int_equal(desc.xxfi_envfrom(&ctx, kit_argv1("<a@x>")),
-                     SMFIS_CONTINUE);
-    assert_int_equal(desc.xxfi_envrcpt(&ctx, kit_argv1("<b@x>")),
-                     SMFIS_CONTINUE);
-    st = desc.xxfi_eom(&ctx);
+    assert_int_equal(kit_envfrom(conn, "<a@x>"), SMFIS_CONTINUE);
+    assert_int_equal(kit_envrcpt(conn, "<b@x>"), SMFIS_CONTINUE);
+    st = kit_bare(conn, ST_EOM);
     kit_bound(0, name);
-    desc.xxfi_close(&ctx);
+    kit_close(conn);
+    conn = NULL;
     log_set_hook(NULL, NULL, NULL, NULL);
     return st;
 }

@@ -1,9 +1,10 @@
 /* unit_sandbox.c - the standard library of a policy's state, built the way
  * the daemon builds it (script_load): require finds every library the
  * policy has, and the module search path comes from the config alone;
- * in a callback (the real callbacks on the fake MTA) every refusal names
- * the lua_allow word that lifts it, io's file metatable is locked, and
- * setmetatable, xpcall and coroutine.wrap keep their meaning. */
+ * in a callback (through the session's entry points, on the fake MTA)
+ * every refusal names the lua_allow word that lifts it, io's file
+ * metatable is locked, and setmetatable, xpcall and coroutine.wrap keep
+ * their meaning. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,8 +19,8 @@
 #include "policy_kit.h"
 #include "script.h"
 
-static struct smfiDesc desc;
-static struct smfi_str ctx;
+static struct fake_mta fake;
+static struct conn *conn;
 
 /* load - compile and check a policy run with lua_path and lua_allow; NULL
  * and err if its top level fails */
@@ -174,8 +175,8 @@ use_in_envfrom(const char *body, unsigned allow)
              "local P = milter.Base:extend()\n"
              "function P:envfrom()\n%s\nend\n"
              "return P\n", body);
-    fake_reset(&ctx);
-    kit_use(src, &lim, &desc, &ctx);
+    fake_reset(&fake);
+    conn = kit_use(src, &lim, fake_mta_of(&fake));
     kit_log_capture();
 }
 
@@ -183,9 +184,10 @@ use_in_envfrom(const char *body, unsigned allow)
 static int
 envfrom_status(void)
 {
-    int st = desc.xxfi_envfrom(&ctx, kit_argv1("<a@x>"));
+    int st = kit_envfrom(conn, "<a@x>");
 
-    desc.xxfi_close(&ctx);
+    kit_close(conn);
+    conn = NULL;
     log_set_hook(NULL, NULL, NULL, NULL);
     return st;
 }
