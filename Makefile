@@ -56,7 +56,7 @@ ALL_CFLAGS += $(INCLUDES)
 BASE_SRCS := base/arena.c base/config.c base/config_keys.c base/fileio.c base/log.c base/paths.c \
 	base/json.c base/reply.c base/sockspec.c base/testvec.c
 MILTER_SRCS := milter/negotiate.c milter/stage.c milter/verdict.c
-LUA_SRCS := lua/actions.c lua/budget.c lua/engine.c lua/lib_milter.c lua/lstate.c \
+LUA_SRCS := lua/actions.c lua/budget.c lua/clock.c lua/engine.c lua/lib_milter.c lua/lstate.c \
 	lua/memtotal.c lua/module.c lua/package_view.c lua/sandbox.c lua/script.c
 # every .c in src/modules is built in; a module that links a library says
 # so in its own src/modules/NAME.mk (MODULE_LIBS += -lfoo)
@@ -74,8 +74,8 @@ C_TESTS := unit_config unit_checks unit_engine unit_json unit_sandbox unit_reloa
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) daemon/privs.o) $(BUILD)/t/mta_fake.o
 
-# shared dictionaries (src/modules/shdict*, issue 11): self-contained units,
-# not linked into the daemon until the module registry (issue 10) wires them
+# shared dictionaries (src/modules/shdict*, issue 11): the core's own units,
+# for its unit test and microbench (the module is in MODULE_SRCS)
 SHDICT_SRCS := shdict.c shdict_hash.c shdict_heap.c shdict_keeper.c \
 	shdict_lua.c shdict_region.c shdict_set.c
 SHDICT_OBJS := $(addprefix $(BUILD)/modules/,$(SHDICT_SRCS:.c=.o))
@@ -91,21 +91,18 @@ CORE_SO := lua/milter/core.so
 
 all: $(BIN) $(CORE_SO)
 
-# --- Redis client (src/modules/redis_*, issue 11): built and tested on its
-# own until the module registry wires it into the daemon
-REDIS_SRCS := redis_url.c redis_config.c redis_cmd.c redis_wire.c \
-	redis_pool.c redis_args.c redis_reply.c redis_lua.c sha1.c
-REDIS_OBJS := $(addprefix $(BUILD)/modules/,$(REDIS_SRCS:.c=.o))
-REDIS_LIBS := -lhiredis $(LUA_LIBS) -pthread -lm -ldl
+# --- Redis client (src/modules/redis_*, issue 11): its unit test against a
+# scripted RESP peer, and the driver of the real-server tier (t/redis/run)
 C_TESTS += unit_redis
 C_TEST_BINS += $(BUILD)/t/unit_redis
+REDIS_TEST_LIBS := $(MODULE_LIBS) $(LUA_LIBS) -pthread -lm -ldl
 
 $(BUILD)/t/unit_redis: $(BUILD)/t/unit_redis.o $(BUILD)/t/resp_peer.o \
-		$(BUILD)/t/redis_kit.o $(REDIS_OBJS)
-	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(REDIS_LIBS)
+		$(BUILD)/t/redis_kit.o $(TEST_CORE_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(REDIS_TEST_LIBS)
 
-$(BUILD)/t/redis-%: $(BUILD)/t/redis_%.o $(BUILD)/t/redis_kit.o $(REDIS_OBJS)
-	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(REDIS_LIBS)
+$(BUILD)/t/redis-%: $(BUILD)/t/redis_%.o $(BUILD)/t/redis_kit.o $(TEST_CORE_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(REDIS_TEST_LIBS)
 
 $(BUILD)/t/redis_%.o: t/redis/redis_%.c | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -Isrc -Isrc/modules -It/c -c -o $@ $<

@@ -133,6 +133,8 @@ value_free(const struct config_key *k, void *p)
     if (p == NULL)
         return;
     if (k->type == CT_STRING) {
+        if ((k->flags & CK_SECRET) && *(char **)p != NULL)
+            memset(*(char **)p, 0, strlen(*(char **)p));
         free(*(char **)p);
         *(char **)p = NULL;
     } else if (k->type == CT_LIST) {
@@ -251,10 +253,11 @@ size_text(unsigned long long n, char *out, size_t len)
         snprintf(out, len, "%llu%c", n, units[i]);
 }
 
-/* parse_size - bytes with an optional K, M or G suffix in [lo, hi], or 0 */
+/* parse_size - bytes with an optional K, M or G suffix in [lo, hi], or 0
+ * if zero_ok */
 static int
-parse_size(const char *v, double lo, double hi, size_t *out, char *err,
-           size_t errlen)
+parse_size(const char *v, double lo, double hi, int zero_ok, size_t *out,
+           char *err, size_t errlen)
 {
     char *end, los[32], his[32];
     unsigned long long n, mult;
@@ -264,11 +267,13 @@ parse_size(const char *v, double lo, double hi, size_t *out, char *err,
     mult = end != v ? size_suffix(end) : 0;
     if (v[0] == '-' || mult == 0 || errno != 0 ||
         n > (unsigned long long)hi / mult ||
-        (n != 0 && n * mult < (unsigned long long)lo)) {
+        (n != 0 && n * mult < (unsigned long long)lo) ||
+        (n == 0 && !zero_ok)) {
         size_text((unsigned long long)lo, los, sizeof los);
         size_text((unsigned long long)hi, his, sizeof his);
         snprintf(err, errlen, "'%s' is not a size from %s to %s (bytes, or "
-                 "with a K, M or G suffix), or 0 for no limit", v, los, his);
+                 "with a K, M or G suffix)%s", v, los, his,
+                 zero_ok ? ", or 0 for no limit" : "");
         return -1;
     }
     *out = (size_t)(n * mult);
@@ -391,8 +396,7 @@ store(const struct config_key *k, void *p, const char *v, int line,
             return -1;
         }
         if (v[0] == '\0' && (k->flags & CK_EMPTY_UNSETS)) {
-            free(*(char **)p);
-            *(char **)p = NULL;
+            value_free(k, p);
             return 0;
         }
         copy = strdup(v);
@@ -400,7 +404,7 @@ store(const struct config_key *k, void *p, const char *v, int line,
             snprintf(err, errlen, "out of memory");
             return -1;
         }
-        free(*(char **)p);
+        value_free(k, p);
         *(char **)p = copy;
         return 0;
     case CT_INT:
@@ -420,7 +424,8 @@ store(const struct config_key *k, void *p, const char *v, int line,
         *(double *)p = d;
         return 0;
     case CT_SIZE:
-        if (parse_size(v, k->lo, k->hi, &z, err, errlen) < 0)
+        if (parse_size(v, k->lo, k->hi, !(k->flags & CK_POSITIVE), &z, err,
+                       errlen) < 0)
             return -1;
         *(size_t *)p = z;
         return 0;
@@ -689,6 +694,20 @@ parse_line(struct config *cfg, char *line, int lineno, char *err,
     return set_key(cfg, key, value, lineno, err, errlen);
 }
 
+/* check_sections - each section's check of its values together */
+static int
+check_sections(const struct config *cfg, const char *name, char *err,
+               size_t errlen)
+{
+    size_t i;
+
+    for (i = 1; i < nsections; i++)
+        if (sections[i]->check != NULL && cfg->section[i] != NULL &&
+            sections[i]->check(cfg->section[i], name, err, errlen) < 0)
+            return -1;
+    return 0;
+}
+
 /* config_parse - parse a whole file's text; name is used in messages */
 int
 config_parse(struct config *cfg, const char *name, const char *text,
@@ -717,7 +736,7 @@ config_parse(struct config *cfg, const char *name, const char *text,
         }
         p += len + (nl != NULL);
     }
-    return 0;
+    return check_sections(cfg, name, err, errlen);
 }
 
 /* config_load - read and parse a file, remembering its path */

@@ -110,7 +110,9 @@ enum config_type {
 #define CK_RELOAD 0x01      /* SIGHUP may change it (else: next restart) */
 #define CK_NONEMPTY 0x02    /* a string that may not be empty */
 #define CK_EMPTY_UNSETS 0x04    /* an empty string means unset (NULL) */
-#define CK_POSITIVE 0x08    /* seconds: 0 is not allowed */
+#define CK_POSITIVE 0x08    /* seconds, sizes: 0 is not allowed */
+#define CK_SECRET 0x10      /* a string holding a password: wiped when
+                             * freed */
 
 struct config_key {
     const char *name;
@@ -130,6 +132,11 @@ struct config_section {
     const struct config_key *keys;
     size_t nkeys;
     size_t size;            /* of the block; 0 for the core (struct config) */
+    /* the block's values together, once a file is parsed (e.g. a name
+     * declared on two lines); err is the whole message, "FILE:LINE: ..."
+     * (file is the name config_parse was given); NULL: nothing to check */
+    int (*check)(const void *block, const char *file, char *err,
+                 size_t errlen);
 };
 
 int config_add_section(const struct config_section *sec);

@@ -112,5 +112,5 @@ static const struct config_key core_keys[] = {
 };
 
 const struct config_section config_core_section = {
-    "core", core_keys, sizeof core_keys / sizeof core_keys[0], 0
+    "core", core_keys, sizeof core_keys / sizeof core_keys[0], 0, NULL
 };

@@ -444,12 +444,18 @@ engine_check(struct script *s, char *err, size_t errlen)
     memset(&tmp, 0, sizeof tmp);
     tmp.script = s;
     tmp.mode = MODULE_TEST;
+    tmp.run = module_run_new();         /* its own dictionaries and clock */
+    if (tmp.run == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     lstate_watch(&tmp);                 /* the watchdog sees it stuck */
     rc = engine_open(&tmp, err, errlen);
     if (rc == 0 && engine_test_runner != NULL)
         rc = engine_test_runner(tmp.L, &tmp, s, err, errlen);
     engine_close(&tmp);
     lstate_unwatch(&tmp);
+    module_run_free(tmp.run);
     return rc;
 }
 

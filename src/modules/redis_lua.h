@@ -33,7 +33,9 @@
  * the running callback's budget (callback_timeout; L may be a coroutine of
  * the state); NULL, or HUGE_VAL, when no budget runs.  For in-policy tests
  * the stub is the function at idx (nil clears it):
- * redis_lua_set_stub(L, idx).  It is called as stub(cmd, arg...) with the
+ * redis_lua_set_stub(L, idx), which stores it in the registry under
+ * REDIS_LUA_STUB_KEY ("luamilter.stub.redis", where a test driver may set
+ * it directly); it is looked up at each call.  It is called as stub(cmd, arg...) with the
  * arguments as the bytes that would be sent (redis.eval as
  * stub("EVAL", script, nkeys, key..., arg...)), and its results are the
  * call's; in a pipeline each command calls it, a nil, err answer becomes
@@ -48,6 +50,7 @@
 #include "redis_pool.h"
 
 #define REDIS_MIN_LEFT 0.010    /* seconds: less left gives "budget" */
+#define REDIS_LUA_STUB_KEY "luamilter.stub.redis"  /* registry: the stub */
 
 struct redis_lua_env {
     struct redis_pool *pool;    /* NULL: redis is not configured */

@@ -5,8 +5,12 @@
  */
 #include "lib_milter.h"
 #include "module.h"
+#include "redis_module.h"
+#include "shdict_module.h"
 
 struct module *const module_registry[] = {
     &lib_milter_module,         /* milter: the library policies build on */
+    &shdict_module,             /* milter.shared: shared dictionaries */
+    &redis_module,              /* milter.redis: a Redis for several hosts */
     NULL
 };

@@ -978,6 +978,7 @@ replay_main(int argc, char **argv)
     struct config *cfg;
     struct script_options so;
     struct script *s;
+    struct module_run *run;
     char err[8192], *script_path = NULL;
     unsigned counts[5] = {0, 0, 0, 0, 0};
     static const char *const names[5] = {
@@ -1030,6 +1031,13 @@ replay_main(int argc, char **argv)
     script_publish(s);
     mta_use(&record_backend);
     conn_set_mode(MODULE_REPLAY);
+    run = module_run_new();     /* one clock and set of dictionaries for
+                                 * all the messages */
+    if (run == NULL) {
+        fprintf(stderr, "luamilter replay: out of memory\n");
+        return EXIT_CONFIG;
+    }
+    conn_set_run(run);
     for (i = optind; i < argc; i++)
         if (replay_path(&ro, argv[i], &worst, counts) < 0)
             rc = EXIT_NOINPUT;
@@ -1041,6 +1049,8 @@ replay_main(int argc, char **argv)
             if (counts[i] > 0)
                 printf("summary: %s %u\n", names[i], counts[i]);
     }
+    conn_set_run(NULL);
+    module_run_free(run);
     free(script_path);
     config_unref(cfg);
     return rc != 0 ? rc : worst;

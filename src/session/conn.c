@@ -15,6 +15,7 @@
 
 static unsigned long conn_counter;
 static int conn_default_mode;  /* enum module_mode of new conns */
+static struct module_run *conn_default_run;    /* ... and their test run */
 static long conn_live;
 /* conn_set_mode - what new conns' states serve (enum module_mode): replay
  * sets MODULE_REPLAY for its whole process */
@@ -22,6 +23,14 @@ void
 conn_set_mode(int mode)
 {
     conn_default_mode = mode;
+}
+
+/* conn_set_run - the test run new conns' states are part of (replay's:
+ * its clock and dictionaries span all its messages); NULL: none */
+void
+conn_set_run(struct module_run *run)
+{
+    conn_default_run = run;
 }
 
 /* conn_new - a connection on the current generation, with its Lua state */
@@ -47,6 +56,7 @@ conn_new_on(struct script *s)
     lstate_watch(&c->lc);
     c->lc.actions = NEGOTIATE_ALL_ACTIONS;
     c->lc.mode = conn_default_mode;
+    c->lc.run = conn_default_run;
     c->lc.mem_in_total = 1;
     if (s != NULL)
         script_ref(s);

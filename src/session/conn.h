@@ -43,5 +43,6 @@ void conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error);
 void conn_free(struct conn *c);
 long conn_count(void);
 void conn_set_mode(int mode);
+void conn_set_run(struct module_run *run);
 
 #endif
