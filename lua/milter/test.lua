@@ -79,6 +79,12 @@ function Context:self() return self.ctx:self() end
 --- macro(name, value): a macro the policy can read with getsymval
 function Context:macro(name, value) self.ctx:macro(name, value) end
 
+--- advance(seconds): move the clock of this test run forward: milter.now()
+-- and the expiry of the run's shared dictionaries follow it
+function Context:advance(seconds)
+  core.advance(seconds)
+end
+
 --- negotiate([actions, protocol]) -> verdict, actions, protocol
 function Context:negotiate(actions, protocol)
   local v, a, p = self.ctx:negotiate(actions, protocol)
@@ -263,10 +269,15 @@ function Context:stages(list)
   local v, a = "continue", {}
   for i, step in ipairs(list) do
     local name = step[1]
+    if name == "advance" then
+      self:advance(step[2])
+      goto next
+    end
     if type(self[name]) ~= "function" or name == "message" then
       error("stages: entry " .. i .. " names no stage: " .. tostring(name), 2)
     end
     v, a = self[name](self, table.unpack(step, 2))
+    ::next::
   end
   return { verdict = v, result = results[v] or "delivered", actions = a or {},
     reply = reply_of(v, a), rcpts = {} }
@@ -339,7 +350,12 @@ end
 
 --- run_tests(class [, dir]) -> results, failed.
 -- Runs class.tests; each test: name, message (text) or file (path, relative
--- to dir), from, rcpt, client, family, helo, macros, on_error, expect.
+-- to dir), from, rcpt, client, family, helo, macros, on_error, expect; or
+-- stages (entries {stage, args...}, and {"advance", seconds}); or messages
+-- (a list of such message tests, each on a new connection, and
+-- {advance = seconds} entries between them).  Module stubs: a field named
+-- as the module (redis = function(cmd, ...) ... end).  Each test starts
+-- with fresh shared dictionaries.
 -- The daemon passes no dir: its core.read_file resolves test files against
 -- the script's directory and refuses any outside it.
 -- results: { {name=, ok=, why=}, ... }; failed: how many failed.
@@ -349,9 +365,36 @@ function M.run_tests(class, dir)
   if type(class.tests) ~= "table" then
     return { { name = "tests", ok = false, why = "tests must be a list of tables" } }, 1
   end
+  -- one_message: a message test (tc: its vector) on a new connection
+  local function one_message(tc)
+    local t = M.new(class, { on_error = tc.on_error, macros = tc.macros })
+    local msg = tc.message
+    if msg == nil and tc.file then
+      local path = tc.file
+      if dir and not path:find("^/") then path = dir .. "/" .. path end
+      msg = { file = path }
+    end
+    if msg == nil then error("test has no message, file or stages") end
+    local r = t:message(msg, tc)
+    t:close()
+    return M.check(r, tc.expect or {}, t.errors)
+  end
   for i, tc in ipairs(class.tests) do
     local name = tc.name or ("test " .. i)
+    core.fresh()
+    core.stubs(tc)
     local ok, res, why = pcall(function()
+      if tc.messages then
+        for j, m in ipairs(tc.messages) do
+          if m.advance then
+            core.advance(m.advance)
+          else
+            local good, whynot = one_message(m)
+            if not good then return nil, "message " .. j .. ": " .. whynot end
+          end
+        end
+        return true
+      end
       local t = M.new(class, { on_error = tc.on_error, macros = tc.macros })
       if tc.stages then
         local r = t:stages(tc.stages)
@@ -369,6 +412,7 @@ function M.run_tests(class, dir)
       t:close()
       return M.check(r, tc.expect or {}, t.errors)
     end)
+    core.fresh()
     if not ok then why = tostring(res) res = nil end
     if not res then failed = failed + 1 end
     results[#results + 1] = { name = name, ok = res and true or false, why = why }

@@ -11,6 +11,7 @@
 #include <lua.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* modules_init - register every module's config keys (once, before the
  * first config is made) */
@@ -152,7 +153,8 @@ module_run_new(void)
     return calloc(1, sizeof(struct module_run));
 }
 
-/* module_run_free - drop what the modules kept for r, then r */
+/* module_run_free - drop what the modules kept for r, then r (after the
+ * last state of the run is closed) */
 void
 module_run_free(struct module_run *r)
 {
@@ -164,6 +166,19 @@ module_run_free(struct module_run *r)
         if (r->slot[i].m != NULL && r->slot[i].drop != NULL)
             r->slot[i].drop(r->slot[i].data);
     free(r);
+}
+
+/* module_run_fresh - make what the modules keep for r as new (a set of
+ * dictionaries empties; states of the run may still hold it); the clock
+ * stays */
+void
+module_run_fresh(struct module_run *r)
+{
+    int i;
+
+    for (i = 0; r != NULL && i < MODULE_RUN_SLOTS; i++)
+        if (r->slot[i].m != NULL && r->slot[i].fresh != NULL)
+            r->slot[i].fresh(r->slot[i].data);
 }
 
 /* module_run_get - what m keeps for run r, NULL if nothing yet */
@@ -178,10 +193,11 @@ module_run_get(const struct module_run *r, const struct module *m)
     return NULL;
 }
 
-/* module_run_put - keep data for m in r, dropped with r; -1 if r is full */
+/* module_run_put - keep data for m in r: fresh makes it as new
+ * (module_run_fresh), drop frees it with r; -1 if r is full */
 int
 module_run_put(struct module_run *r, const struct module *m, void *data,
-               void (*drop)(void *data))
+               void (*fresh)(void *data), void (*drop)(void *data))
 {
     int i;
 
@@ -189,6 +205,7 @@ module_run_put(struct module_run *r, const struct module *m, void *data,
         if (r->slot[i].m == NULL) {
             r->slot[i].m = m;
             r->slot[i].data = data;
+            r->slot[i].fresh = fresh;
             r->slot[i].drop = drop;
             return 0;
         }
@@ -204,4 +221,30 @@ module_run_of(lua_State *L)
     struct lconn *c = lstate_owner(L);
 
     return c != NULL ? c->run : NULL;
+}
+
+/* modules_set_stubs - a test's module stubs into L's registry: for each
+ * policy module milter.NAME, the function t[NAME] of the table at idx (0:
+ * none, clearing them) goes to "luamilter.stub.NAME", where the module
+ * looks it up at each call (redis = function(cmd, ...) ... end) */
+void
+modules_set_stubs(lua_State *L, int idx)
+{
+    struct module *const *m;
+    char key[128];
+
+    idx = idx != 0 ? lua_absindex(L, idx) : 0;
+    for (m = module_registry; *m != NULL; m++) {
+        const char *name = strncmp((*m)->name, "milter.", 7) == 0
+                           ? (*m)->name + 7 : NULL;
+        if (name == NULL || !((*m)->flags & MODULE_POLICY))
+            continue;
+        if (idx == 0 || lua_getfield(L, idx, name) != LUA_TFUNCTION) {
+            if (idx != 0)
+                lua_pop(L, 1);
+            lua_pushnil(L);
+        }
+        snprintf(key, sizeof key, "luamilter.stub.%s", name);
+        lua_setfield(L, LUA_REGISTRYINDEX, key);
+    }
 }

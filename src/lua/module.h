@@ -57,6 +57,7 @@ struct module_run {
     struct module_run_slot {
         const struct module *m;
         void *data;
+        void (*fresh)(void *data);
         void (*drop)(void *data);
     } slot[MODULE_RUN_SLOTS];
 };
@@ -102,9 +103,11 @@ void module_check_stage(struct lua_State *L, const struct module *m,
 
 struct module_run *module_run_new(void);
 void module_run_free(struct module_run *r);
+void module_run_fresh(struct module_run *r);
 void *module_run_get(const struct module_run *r, const struct module *m);
 int module_run_put(struct module_run *r, const struct module *m, void *data,
-                   void (*drop)(void *data));
+                   void (*fresh)(void *data), void (*drop)(void *data));
 struct module_run *module_run_of(struct lua_State *L);
+void modules_set_stubs(struct lua_State *L, int idx);
 
 #endif

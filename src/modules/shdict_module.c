@@ -171,6 +171,17 @@ run_now(void *ud)
     return clock_mono(ud);
 }
 
+/* empty_set - module_run's fresh of a run's set: every entry goes */
+static void
+empty_set(void *data)
+{
+    struct shdict *d;
+    size_t i;
+
+    for (i = 0; (d = shdict_set_at(data, i)) != NULL; i++)
+        shdict_flush_all(d);
+}
+
 /* drop_set - module_run's drop of a run's set */
 static void
 drop_set(void *data)
@@ -193,7 +204,7 @@ run_set(lua_State *L, struct module_run *r, const struct config *cfg)
     if (s == NULL)
         luaL_error(L, "milter.shared: out of memory");
     if (apply(s, cfg, err, sizeof err) < 0 ||
-        module_run_put(r, &shdict_module, s, drop_set) < 0) {
+        module_run_put(r, &shdict_module, s, empty_set, drop_set) < 0) {
         shdict_set_free(s);
         luaL_error(L, "milter.shared: %s", err);
     }

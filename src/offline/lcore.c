@@ -25,6 +25,7 @@
 #include "lcore.h"
 #include "actions.h"
 #include "callbacks.h"
+#include "clock.h"
 #include "config.h"
 #include "conn.h"
 #include "engine.h"
@@ -519,7 +520,48 @@ static const luaL_Reg ctx_methods[] = {
     {NULL, NULL}
 };
 
+/* l_advance - core.advance(seconds): move the clock of the calling
+ * state's test run (milter.now, shared dictionaries' expiry) */
+static int
+l_advance(lua_State *L)
+{
+    struct module_run *r = module_run_of(L);
+    lua_Number s = luaL_checknumber(L, 1);
+
+    if (r == NULL)
+        return luaL_error(L, "advance: this state is not part of a test run "
+                          "(its clock is the real one)");
+    if (clock_advance(r, (double)s) < 0)
+        return luaL_argerror(L, 1, "seconds from 0 to 100 years");
+    return 0;
+}
+
+/* l_fresh - core.fresh(): a fresh start for the calling state's test run:
+ * its dictionaries emptied and its module stubs cleared; the clock stays
+ * where it is (time never goes back) */
+static int
+l_fresh(lua_State *L)
+{
+    module_run_fresh(module_run_of(L));
+    modules_set_stubs(L, 0);
+    return 0;
+}
+
+/* l_stubs - core.stubs(t): the module stubs of a test table t (a field
+ * named as a module, e.g. redis = function(cmd, ...) ... end) for the
+ * calling state */
+static int
+l_stubs(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    modules_set_stubs(L, 1);
+    return 0;
+}
+
 static const luaL_Reg core_funcs[] = {
+    {"advance", l_advance},
+    {"fresh", l_fresh},
+    {"stubs", l_stubs},
     {"context", l_context},
     {"parse_message", l_parse_message},
     {"read_file", l_read_file},
