@@ -395,22 +395,13 @@ function M.run_tests(class, dir)
         end
         return true
       end
-      local t = M.new(class, { on_error = tc.on_error, macros = tc.macros })
       if tc.stages then
+        local t = M.new(class, { on_error = tc.on_error, macros = tc.macros })
         local r = t:stages(tc.stages)
         t:close()
         return M.check(r, tc.expect or {}, t.errors)
       end
-      local msg = tc.message
-      if msg == nil and tc.file then
-        local path = tc.file
-        if dir and not path:find("^/") then path = dir .. "/" .. path end
-        msg = { file = path }
-      end
-      if msg == nil then error("test has no message, file or stages") end
-      local r = t:message(msg, tc)
-      t:close()
-      return M.check(r, tc.expect or {}, t.errors)
+      return one_message(tc)
     end)
     core.fresh()
     if not ok then why = tostring(res) res = nil end
