@@ -148,7 +148,7 @@ t/tools/rawmilter: t/tools/rawmilter.c
 t/tools/silent: t/tools/silent.c t/tools/mproto.h
 	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O2 -o $@ $<
 
-tools: t/tools/rawmilter t/tools/silent build/stress
+tools: t/tools/rawmilter t/tools/silent build/stress build/perf-client
 
 build/stress: t/stress/stress.c t/tools/mproto.h
 	@mkdir -p build
