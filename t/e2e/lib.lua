@@ -229,4 +229,28 @@ function lib.start_daemon(name, lines)
   return "unix:" .. dir .. ".sock", dir .. "/log"
 end
 
+--- A new connection (to sock, default the daemon's) from ip, up to RCPT
+--- TO for rcpt (or only MAIL FROM when rcpt is nil); the last reply and
+--- how long that last command took.
+function lib.envelope(ip, rcpt, sock)
+  local conn = mt.connect(sock or socket, 40, 0.05)
+  if conn == nil then error("mt.connect(" .. tostring(sock or socket) .. ") failed", 2) end
+  lib.step(mt.conninfo(conn, "client.example", ip), "conninfo")
+  local t0 = lib.now()
+  lib.step(mt.mailfrom(conn, "<a@example.com>"), "mailfrom")
+  if rcpt then
+    t0 = lib.now()
+    lib.step(mt.rcptto(conn, rcpt), "rcpt")
+  end
+  local took = lib.now() - t0
+  local r = mt.getreply(conn)
+  mt.disconnect(conn)
+  return r, took
+end
+
+--- Whether a reply is a temporary failure (greylisted, rate limited)
+function lib.deferred(r)
+  return r == SMFIR_REPLYCODE or r == SMFIR_TEMPFAIL
+end
+
 return lib
