@@ -47,27 +47,11 @@ MILTER_LIBS := -Wl,--wrap=sigwait,--wrap=accept,--wrap=close,--wrap=read \
 	-l:libmilter.a -pthread
 LIBS = $(MILTER_LIBS) $(MODULE_LIBS) $(LUA_LIBS) -lm -ldl
 
-# src/ is in layers, each including only the layers before it in this list
-# (checked by `make layers`); headers are found by name, as in nginx
-LAYERS := base milter lua modules session offline daemon
-INCLUDES := $(addprefix -Isrc/,$(LAYERS))
+# src/ is in layers, each including only the layers before it in LAYERS
+# (checked by `make layers`); headers are found by name, as in nginx; the
+# source lists are in src/sources.mk, shared with t/fuzz/fuzz.mk
+include src/sources.mk
 ALL_CFLAGS += $(INCLUDES)
-
-BASE_SRCS := base/arena.c base/config.c base/config_keys.c base/fileio.c base/log.c base/paths.c \
-	base/json.c base/reply.c base/sockspec.c base/testvec.c
-MILTER_SRCS := milter/negotiate.c milter/stage.c milter/verdict.c
-LUA_SRCS := lua/actions.c lua/budget.c lua/clock.c lua/engine.c lua/lib_milter.c lua/lstate.c \
-	lua/memtotal.c lua/module.c lua/package_view.c lua/sandbox.c lua/script.c
-# every .c in src/modules is built in; a module that links a library says
-# so in its own src/modules/NAME.mk (MODULE_LIBS += -lfoo)
-MODULE_SRCS := $(patsubst src/%,%,$(sort $(wildcard src/modules/*.c)))
-MODULE_LIBS :=
--include $(sort $(wildcard src/modules/*.mk))
-SESSION_SRCS := session/breaker.c session/callbacks.c session/conn.c session/watchdog.c
-CORE_SRCS := $(BASE_SRCS) $(MILTER_SRCS) $(LUA_SRCS) $(MODULE_SRCS) $(SESSION_SRCS)
-DAEMON_SRCS := $(CORE_SRCS) milter/mta.c milter/record.c base/message.c \
-	offline/replay.c offline/lcore.c offline/policytest.c daemon/signals.c \
-	daemon/privs.c daemon/listen.c daemon/gate.c daemon/reload.c daemon/main.c
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
 C_TESTS := unit_config unit_checks unit_engine unit_json unit_sandbox unit_reload

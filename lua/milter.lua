@@ -8,6 +8,14 @@
 
 local M = {}
 
+-- what the C core gives this library when the daemon loads it; elsewhere
+-- (busted) the same functions come from milter.core
+local native = select(2, ...)
+if type(native) ~= "table" then
+  local ok, core = pcall(require, "milter.core")
+  native = ok and core or {}
+end
+
 -- callback results (libmilter's SMFIS_* values)
 M.CONTINUE = 0
 M.REJECT = 1
@@ -28,15 +36,23 @@ setmetatable(M, {
   end,
 })
 
---- now() -> the current Unix time in seconds, with fractions.  luamilter
--- replaces this with its clock (which test runs move: t:advance); this
--- fallback, for the library loaded outside luamilter, has whole seconds.
-M.now = os.time
+--- now() -> the current Unix time in seconds, with fractions: the clock
+-- of the state's test run (which t:advance moves) or the wall clock;
+-- without the C core, whole seconds
+M.now = native.now or os.time
 
 --- Base: the silent base class.  It defines no callback, so a class built
 -- on it asks the MTA only for the stages it defines.
 local Base = {}
 M.Base = Base
+
+--- Policy:protocol_mask(): the SMFIP_* protocol bits luamilter clears from
+-- the MTA's offer for this class (pymilter's protocol_mask()): all but the
+-- SMFIP_NO* of the callbacks the class lacks, the SMFIP_NR_* of those it
+-- declares noreply (and of connect when it lacks it), P_SKIP, and
+-- P_HDR_LEADSPC / P_RCPT_REJ when declared.  The negotiated word is the
+-- offer with these bits cleared; a class may define its own.
+Base.protocol_mask = native.protocol_mask
 
 --- Make a subclass: local P = milter.Base:extend() (or milter.Milter:extend()).
 -- Fields of t (if given) become the subclass's own.

@@ -47,13 +47,14 @@ end
 
 --- new(policy [, opts]) -> context.  policy: a class or a script path.
 -- opts.macros: {name = value} set before the first stage; opts.on_error:
--- "tempfail" (default), "reject", "continue" or "accept".
+-- "tempfail" (default), "reject", "continue" or "accept"; opts.on_error_reply:
+-- the reply on_error sends, as the config key ("451 4.3.0 Try later").
 function M.new(policy, opts)
   opts = opts or {}
   local class = load_class(policy)
   local t = setmetatable({
     class = class,
-    ctx = core.context(class, opts.on_error),
+    ctx = core.context(class, opts.on_error, opts.on_error_reply),
     history = {},     -- { {stage=, verdict=, actions=, errors=}, ... }
     actions = {},     -- actions of the last stage
     errors = {},      -- policy errors logged, in order
@@ -349,25 +350,38 @@ function M.check(res, expect, errors)
 end
 
 --- run_tests(class [, dir]) -> results, failed.
--- Runs class.tests; each test: name, message (text) or file (path, relative
--- to dir), from, rcpt, client, family, helo, macros, on_error, expect; or
--- stages (entries {stage, args...}, and {"advance", seconds}); or messages
--- (a list of such message tests, each on a new connection, and
--- {advance = seconds} entries between them).  Module stubs: a field named
--- as the module (redis = function(cmd, ...) ... end).  Each test starts
--- with fresh shared dictionaries.
--- The daemon passes no dir: its core.read_file resolves test files against
--- the script's directory and refuses any outside it.
+-- Runs class.tests: a list, or a function returning one (called only here,
+-- so that big vectors are built only where tests run); each test: name,
+-- message (text) or file (path, relative to dir), from, rcpt, client,
+-- family, helo, macros, on_error, on_error_reply, expect; or stages
+-- (entries {stage, args...}, and {"advance", seconds}); or messages (a list
+-- of such message tests, each on a new connection, and {advance =
+-- seconds} entries between them).  Module stubs: a field named as the
+-- module (redis = function(cmd, ...) ... end).  Each test starts with
+-- fresh shared dictionaries.  The daemon passes no dir: its core.read_file
+-- resolves test files against the script's directory and refuses any
+-- outside it.
 -- results: { {name=, ok=, why=}, ... }; failed: how many failed.
 function M.run_tests(class, dir)
   local results, failed = {}, 0
-  if class.tests == nil then return results, 0 end
-  if type(class.tests) ~= "table" then
-    return { { name = "tests", ok = false, why = "tests must be a list of tables" } }, 1
+  local tests = class.tests
+  if tests == nil then return results, 0 end
+  if type(tests) == "function" then
+    local ok, list = pcall(tests, class)
+    if not ok then
+      return { { name = "tests", ok = false,
+        why = "the tests function failed: " .. tostring(list) } }, 1
+    end
+    tests = list
+  end
+  if type(tests) ~= "table" then
+    return { { name = "tests", ok = false, why = "tests must be a list of "
+      .. "tables, or a function returning one; got " .. type(tests) } }, 1
   end
   -- one_message: a message test (tc: its vector) on a new connection
   local function one_message(tc)
-    local t = M.new(class, { on_error = tc.on_error, macros = tc.macros })
+    local t = M.new(class, { on_error = tc.on_error,
+      on_error_reply = tc.on_error_reply, macros = tc.macros })
     local msg = tc.message
     if msg == nil and tc.file then
       local path = tc.file
@@ -379,7 +393,7 @@ function M.run_tests(class, dir)
     t:close()
     return M.check(r, tc.expect or {}, t.errors)
   end
-  for i, tc in ipairs(class.tests) do
+  for i, tc in ipairs(tests) do
     local name = tc.name or ("test " .. i)
     core.fresh()
     core.stubs(tc)
@@ -396,7 +410,8 @@ function M.run_tests(class, dir)
         return true
       end
       if tc.stages then
-        local t = M.new(class, { on_error = tc.on_error, macros = tc.macros })
+        local t = M.new(class, { on_error = tc.on_error,
+          on_error_reply = tc.on_error_reply, macros = tc.macros })
         local r = t:stages(tc.stages)
         t:close()
         return M.check(r, tc.expect or {}, t.errors)

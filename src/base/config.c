@@ -350,6 +350,35 @@ parse_bool(const char *v, int *out, char *err, size_t errlen)
     return -1;
 }
 
+/* first_word - the length of v's first word, after leading blanks (*at) */
+static size_t
+first_word(const char *v, const char **at)
+{
+    while (*v == ' ' || *v == '\t')
+        v++;
+    *at = v;
+    return strcspn(v, " \t");
+}
+
+/* list_unique - a CK_UNIQUE list does not hold v's name yet */
+static int
+list_unique(const struct config_list *l, const char *v, char *err,
+            size_t errlen)
+{
+    const char *name, *other;
+    size_t n = first_word(v, &name), i;
+
+    for (i = 0; i < l->n; i++) {
+        if (first_word(l->items[i].value, &other) == n &&
+            memcmp(name, other, n) == 0) {
+            snprintf(err, errlen, "'%.*s' is declared twice (first at line "
+                     "%d)", (int)(n > 80 ? 80 : n), name, l->items[i].line);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* list_append - add one line's value to a list */
 static int
 list_append(struct config_list *l, const char *v, int line, char *err,
@@ -453,7 +482,11 @@ store(const struct config_key *k, void *p, const char *v, int line,
         }
         *(int *)p = i;
         return 0;
+    case CT_REPLY:
+        return reply_parse(v, p, err, errlen);
     case CT_LIST:
+        if ((k->flags & CK_UNIQUE) && list_unique(p, v, err, errlen) < 0)
+            return -1;
         return list_append(p, v, line, err, errlen);
     }
     snprintf(err, errlen, "unknown key type");
@@ -694,17 +727,25 @@ parse_line(struct config *cfg, char *line, int lineno, char *err,
     return set_key(cfg, key, value, lineno, err, errlen);
 }
 
-/* check_sections - each section's check of its values together */
+/* check_sections - each section's checks across keys, once a file is
+ * read; the error names the line of the key it is about */
 static int
 check_sections(const struct config *cfg, const char *name, char *err,
                size_t errlen)
 {
+    char sub[600];
+    const char *key;
     size_t i;
 
-    for (i = 1; i < nsections; i++)
-        if (sections[i]->check != NULL && cfg->section[i] != NULL &&
-            sections[i]->check(cfg->section[i], name, err, errlen) < 0)
+    for (i = 0; i < nsections; i++) {
+        key = NULL;
+        if (sections[i]->check != NULL &&
+            sections[i]->check(cfg, sub, sizeof sub, &key) < 0) {
+            snprintf(err, errlen, "%s:%d: %s", name,
+                     key != NULL ? config_key_line(cfg, key) : 0, sub);
             return -1;
+        }
+    }
     return 0;
 }
 
@@ -847,6 +888,14 @@ config_format(const struct config *cfg, const struct config_section *sec,
     case CT_LEVEL:
         snprintf(out, outlen, "%s", log_level_name(*(const int *)p));
         return 0;
+    case CT_REPLY: {
+        const struct fixed_reply *r = p;
+        if (r->rcode[0] == '\0')
+            return 1;
+        snprintf(out, outlen, "%s%s%s%s%s", r->rcode, r->xcode[0] ? " " : "",
+                 r->xcode, r->text[0] ? " " : "", r->text);
+        return 0;
+    }
     case CT_LIST:
         return -1;
     }
@@ -918,6 +967,8 @@ same_value(const struct config_key *k, const void *a, const void *b)
         return *(const size_t *)a == *(const size_t *)b;
     case CT_FLAGS:
         return *(const unsigned *)a == *(const unsigned *)b;
+    case CT_REPLY:
+        return memcmp(a, b, sizeof(struct fixed_reply)) == 0;
     case CT_LIST:
         if (la->n != lb->n)
             return 0;
@@ -961,6 +1012,9 @@ copy_value(const struct config_key *k, void *dst, const void *src)
         return 0;
     case CT_FLAGS:
         *(unsigned *)dst = *(const unsigned *)src;
+        return 0;
+    case CT_REPLY:
+        memcpy(dst, src, sizeof(struct fixed_reply));
         return 0;
     default:
         *(int *)dst = *(const int *)src;

@@ -23,6 +23,8 @@
 
 #include <stddef.h>
 
+#include "reply.h"
+
 enum on_error {
     ONERR_TEMPFAIL = 0,
     ONERR_REJECT,
@@ -50,6 +52,7 @@ struct config {
     char *script;       /* policy script path */
     char *lua_path;     /* prepended to package.path, may be NULL */
     int on_error;       /* enum on_error */
+    struct fixed_reply on_error_reply;  /* rcode "" = the default */
     int timeout;        /* smfi_settimeout seconds */
     int backlog;        /* listen backlog, 0 = libmilter default */
     int log_syslog;     /* 1 = syslog, 0 = stderr */
@@ -103,6 +106,7 @@ enum config_type {
     CT_FLAGS,       /* unsigned: a bit per word of a comma/space list */
     CT_BOOL,        /* int: yes/no, true/false, on/off, 1/0 (any case) */
     CT_LEVEL,       /* int: a log level (log_level_parse) */
+    CT_REPLY,       /* struct fixed_reply: "CODE [X.Y.Z] TEXT" */
     CT_LIST         /* struct config_list: every line of the key */
 };
 
@@ -113,6 +117,8 @@ enum config_type {
 #define CK_POSITIVE 0x08    /* seconds, sizes: 0 is not allowed */
 #define CK_SECRET 0x10      /* a string holding a password: wiped when
                              * freed */
+#define CK_UNIQUE 0x20      /* a list whose items start with a name that
+                             * may be given once (shared_dict NAME SIZE) */
 
 struct config_key {
     const char *name;
@@ -132,11 +138,10 @@ struct config_section {
     const struct config_key *keys;
     size_t nkeys;
     size_t size;            /* of the block; 0 for the core (struct config) */
-    /* the block's values together, once a file is parsed (e.g. a name
-     * declared on two lines); err is the whole message, "FILE:LINE: ..."
-     * (file is the name config_parse was given); NULL: nothing to check */
-    int (*check)(const void *block, const char *file, char *err,
-                 size_t errlen);
+    /* checks across keys once a whole file is read (may be NULL): -1
+     * with the message, and in *key the key whose line it names */
+    int (*check)(const struct config *cfg, char *err, size_t errlen,
+                 const char **key);
 };
 
 int config_add_section(const struct config_section *sec);
@@ -156,6 +161,8 @@ int config_set(struct config *cfg, const char *key, const char *value,
                char *err, size_t errlen);
 const char *config_on_error_name(int on_error);
 const char *config_allow_name(unsigned bit);
+int config_check_on_error_reply(int on_error, const struct fixed_reply *r,
+                                char *err, size_t errlen);
 
 /* config_format - the value of key in cfg as written in a file */
 int config_format(const struct config *cfg, const struct config_section *sec,

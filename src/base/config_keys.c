@@ -69,6 +69,10 @@ static const struct config_key core_keys[] = {
     {"on_error", CT_WORD, F(on_error), "tempfail", 0, 0,
      config_on_error_words, CK_RELOAD, NULL,
      "the answer when the policy fails"},
+    {"on_error_reply", CT_REPLY, F(on_error_reply), NULL, 0, 0, NULL,
+     CK_RELOAD, NULL,
+     "CODE [X.Y.Z] TEXT answered when the policy fails (4xx for tempfail, "
+     "5xx for reject)"},
     {"timeout", CT_INT, F(timeout), "7210", 1, 86400 * 7, NULL, 0, NULL,
      "seconds libmilter waits for the MTA"},
     {"backlog", CT_INT, F(backlog), NULL, 1, 65535, NULL, 0, NULL,
@@ -111,6 +115,43 @@ static const struct config_key core_keys[] = {
      "keep running as root when no user is set"},
 };
 
+/* config_check_on_error_reply - an on_error_reply (r) fits on_error: a
+ * 4xx for tempfail, a 5xx for reject, none for the verdicts that send no
+ * reply; an unset one (rcode "") always fits */
+int
+config_check_on_error_reply(int on_error, const struct fixed_reply *r,
+                            char *err, size_t errlen)
+{
+    char want;
+
+    if (r->rcode[0] == '\0')
+        return 0;
+    if (on_error != ONERR_TEMPFAIL && on_error != ONERR_REJECT) {
+        snprintf(err, errlen, "on_error_reply: on_error = %s sends no reply; "
+                 "on_error_reply needs on_error = tempfail or reject",
+                 config_on_error_name(on_error));
+        return -1;
+    }
+    want = on_error == ONERR_TEMPFAIL ? '4' : '5';
+    if (r->rcode[0] != want) {
+        snprintf(err, errlen, "on_error_reply: %s is a %cxx reply, but "
+                 "on_error = %s answers with a %cxx one", r->rcode,
+                 r->rcode[0], config_on_error_name(on_error), want);
+        return -1;
+    }
+    return 0;
+}
+
+/* check_core - the core's checks across keys */
+static int
+check_core(const struct config *cfg, char *err, size_t errlen,
+           const char **key)
+{
+    *key = "on_error_reply";
+    return config_check_on_error_reply(cfg->on_error, &cfg->on_error_reply,
+                                       err, errlen);
+}
+
 const struct config_section config_core_section = {
-    "core", core_keys, sizeof core_keys / sizeof core_keys[0], 0, NULL
+    "core", core_keys, sizeof core_keys / sizeof core_keys[0], 0, check_core
 };

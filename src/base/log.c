@@ -275,47 +275,14 @@ emit(int level, const char *line, size_t len)
     pthread_mutex_unlock(&log_qlock);
 }
 
-/* log_vmsg - format and write one log line */
-void
-log_vmsg(int level, const char *fmt, va_list ap)
+/* refresh_stamp - this thread's time stamp, one localtime_r per second */
+static void
+refresh_stamp(void)
 {
-    char raw[8192];
-    char line[8192 + 128];
-    char clean[8192];
-    size_t n;
     struct tm tm;
-    time_t now;
-    int len;
+    time_t now = time(NULL);
 
-    if (!log_enabled(level))
-        return;
-    vsnprintf(raw, sizeof raw, fmt, ap);
-    if (log_hook != NULL) {
-        log_hook(level, raw, log_hook_ud);
-        return;
-    }
-    if (level == LOGL_ERR || level == LOGL_DEBUG) {
-        /* tracebacks keep their newlines; each line is escaped alone */
-        n = 0;
-        {
-            char *save = NULL, *tok;
-            clean[0] = '\0';
-            for (tok = strtok_r(raw, "\n", &save); tok != NULL;
-                 tok = strtok_r(NULL, "\n", &save)) {
-                if (n > 0 && n + 1 < sizeof clean)
-                    clean[n++] = '\n';
-                n += log_escape(clean + n, sizeof clean - n, tok);
-            }
-        }
-    } else {
-        log_escape(clean, sizeof clean, raw);
-    }
-    if (log_use_syslog) {
-        syslog(log_syslog_prio[level], "%s", clean);
-        return;
-    }
-    now = time(NULL);
-    if (now != stamp_time) {            /* one localtime_r per second */
+    if (now != stamp_time) {
         localtime_r(&now, &tm);
         snprintf(stamp, sizeof stamp, "%04d-%02d-%02d %02d:%02d:%02d",
                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
@@ -325,27 +292,125 @@ log_vmsg(int level, const char *fmt, va_list ap)
     if (log_prefix_pid[0] == '\0')
         snprintf(log_prefix_pid, sizeof log_prefix_pid, " luamilter[%ld]: ",
                  (long)getpid());
-    {
-        /* stamp, prefix, level, ": ", text, newline, without printf */
-        const char *parts[5];
-        size_t i, k, used = 0;
+}
 
+/* append_parts - copy NULL-terminated parts into out (cap bytes, one kept
+ * for the newline); returns the new length */
+static size_t
+append_parts(char *out, size_t used, size_t cap, const char *const *parts)
+{
+    size_t k;
+
+    for (; *parts != NULL; parts++) {
+        k = strlen(*parts);
+        if (k > cap - 1 - used)
+            k = cap - 1 - used;
+        memcpy(out + used, *parts, k);
+        used += k;
+    }
+    return used;
+}
+
+/*
+ * write_lines - write text as log lines: one per line of text, each with
+ * the stamp, the level and prefix (if any), control bytes escaped; with
+ * split 0 the whole text is one line (newlines escaped too).  For stderr
+ * the lines go out in one piece, so no other line falls between them.
+ */
+static void
+write_lines(int level, const char *prefix, char *text, int split)
+{
+    char out[16384], clean[8192];
+    const char *parts[7];
+    char *save = NULL, *tok;
+    size_t used = 0, mark;
+
+    for (tok = split ? strtok_r(text, "\n", &save) : text; tok != NULL;
+         tok = split ? strtok_r(NULL, "\n", &save) : NULL) {
+        log_escape(clean, sizeof clean, tok);
+        if (log_use_syslog) {
+            syslog(log_syslog_prio[level], "%s%s%s", prefix ? prefix : "",
+                   prefix ? ": " : "", clean);
+            continue;
+        }
+        refresh_stamp();
         parts[0] = stamp;
         parts[1] = log_prefix_pid;
         parts[2] = log_names[level];
         parts[3] = ": ";
-        parts[4] = clean;
-        for (i = 0; i < 5; i++) {
-            k = strlen(parts[i]);
-            if (k > sizeof line - 2 - used)
-                k = sizeof line - 2 - used;
-            memcpy(line + used, parts[i], k);
-            used += k;
+        parts[4] = prefix ? prefix : "";
+        parts[5] = prefix ? ": " : "";
+        parts[6] = NULL;
+        if (used + strlen(clean) + 128 > sizeof out && used > 0) {
+            emit(level, out, used);             /* a very long block */
+            used = 0;
         }
-        line[used++] = '\n';
-        len = (int)used;
+        mark = append_parts(out, used, sizeof out, parts);
+        parts[0] = clean;
+        parts[1] = NULL;
+        used = append_parts(out, mark, sizeof out, parts);
+        out[used++] = '\n';
     }
-    emit(level, line, (size_t)len);
+    if (used > 0)
+        emit(level, out, used);
+}
+
+/* hook_lines - give the log hook the text, prefix ahead of every line */
+static void
+hook_lines(int level, const char *prefix, const char *text)
+{
+    char buf[16384];
+    size_t used = 0;
+    const char *p = text;
+
+    if (prefix == NULL) {
+        log_hook(level, text, log_hook_ud);
+        return;
+    }
+    while (*p != '\0' && used + 1 < sizeof buf) {
+        size_t n = strcspn(p, "\n");
+        used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s: %.*s",
+                                 used > 0 ? "\n" : "", prefix, (int)n, p);
+        if (used >= sizeof buf)
+            used = sizeof buf - 1;
+        p += n + (p[n] == '\n');
+    }
+    buf[used] = '\0';
+    log_hook(level, buf, log_hook_ud);
+}
+
+/* log_block - log text whose every line is about the same thing (an error
+ * and its traceback): each line becomes a log line starting "prefix: " */
+void
+log_block(int level, const char *prefix, const char *text)
+{
+    char raw[8192];
+
+    if (!log_enabled(level))
+        return;
+    if (log_hook != NULL) {
+        hook_lines(level, prefix, text);
+        return;
+    }
+    snprintf(raw, sizeof raw, "%s", text);
+    write_lines(level, prefix, raw, 1);
+}
+
+/* log_vmsg - format and write one log line (errors and debug lines keep
+ * their line breaks: each line becomes a log line of its own) */
+void
+log_vmsg(int level, const char *fmt, va_list ap)
+{
+    char raw[8192];
+
+    if (!log_enabled(level))
+        return;
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    if (log_hook != NULL) {
+        log_hook(level, raw, log_hook_ud);
+        return;
+    }
+    write_lines(level, NULL, raw, level == LOGL_ERR || level == LOGL_DEBUG);
 }
 
 /* log_msg - printf-style front end of log_vmsg */

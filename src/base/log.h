@@ -3,7 +3,9 @@
  *
  * One line per call, written with a single write(2) so lines from worker
  * threads never interleave.  Control bytes in messages are escaped, so a
- * header value cannot forge log lines.
+ * header value cannot forge log lines.  An error's traceback becomes one
+ * log line per line, each with the stamp and (log_block) the same prefix,
+ * so that grep on a connection or queue id finds all of it.
  */
 #ifndef LUAMILTER_LOG_H
 #define LUAMILTER_LOG_H
@@ -33,6 +35,7 @@ const char *log_level_name(int level);
 int log_enabled(int level);
 void log_msg(int level, const char *fmt, ...) LM_PRINTF(2, 3);
 void log_vmsg(int level, const char *fmt, va_list ap);
+void log_block(int level, const char *prefix, const char *text);
 void log_flush(void);
 
 /* a per-thread receiver of log lines (replaces writing them), or NULL */

@@ -59,17 +59,24 @@ reply_check_code(const char *rcode, const char *xcode, char *err,
     return 0;
 }
 
-/* reply_check_line - validate one line of reply text */
+/* reply_escaped_len - the length of text once every '%' is doubled */
+size_t
+reply_escaped_len(const char *text, size_t len)
+{
+    size_t i, n = len;
+
+    for (i = 0; i < len; i++)
+        if (text[i] == '%')
+            n++;
+    return n;
+}
+
+/* reply_check_line - validate one line of reply text, taken literally */
 int
 reply_check_line(const char *text, size_t len, char *err, size_t errlen)
 {
     size_t i;
 
-    if (len > REPLY_MAX_LINE) {
-        snprintf(err, errlen, "reply text longer than %d bytes",
-                 REPLY_MAX_LINE);
-        return -1;
-    }
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)text[i];
 
@@ -83,14 +90,79 @@ reply_check_line(const char *text, size_t len, char *err, size_t errlen)
             snprintf(err, errlen, "reply text contains a NUL byte");
             return -1;
         }
-        if (c == '%') {
-            if (i + 1 < len && text[i + 1] == '%') {
-                i++;
-                continue;
-            }
-            snprintf(err, errlen, "reply text has a lone '%%' (write '%%%%')");
-            return -1;
-        }
     }
+    if (reply_escaped_len(text, len) > REPLY_MAX_LINE) {
+        snprintf(err, errlen, "reply text longer than %d bytes (a '%%' "
+                 "counts twice: it is doubled for libmilter)", REPLY_MAX_LINE);
+        return -1;
+    }
+    return 0;
+}
+
+/* reply_escape - copy text with every '%' doubled into out, which holds
+ * reply_escaped_len(text, len) + 1 bytes; returns the length written */
+size_t
+reply_escape(const char *text, size_t len, char *out)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < len; i++) {
+        out[n++] = text[i];
+        if (text[i] == '%')
+            out[n++] = '%';
+    }
+    out[n] = '\0';
+    return n;
+}
+
+/* reply_unescape - undo reply_escape in place ("%%" becomes "%"), as the
+ * MTA does before the client sees the text */
+void
+reply_unescape(char *text)
+{
+    char *r = text, *w = text;
+
+    while (*r != '\0') {
+        *w++ = *r;
+        r += (r[0] == '%' && r[1] == '%') ? 2 : 1;
+    }
+    *w = '\0';
+}
+
+/* reply_parse - "CODE [X.Y.Z] [TEXT]" into out, each part checked as
+ * setreply checks it; -1 and a message if it is not a valid reply */
+int
+reply_parse(const char *spec, struct fixed_reply *out, char *err,
+            size_t errlen)
+{
+    const char *p = spec, *text;
+    size_t n;
+
+    memset(out, 0, sizeof *out);
+    n = strcspn(p, " \t");
+    if (n >= sizeof out->rcode) {
+        snprintf(err, errlen, "reply code '%.*s' is not a 4xx or 5xx SMTP "
+                 "code (expected CODE [X.Y.Z] [TEXT])", (int)(n > 20 ? 20 : n),
+                 p);
+        return -1;
+    }
+    memcpy(out->rcode, p, n);
+    p += n + strspn(p + n, " \t");
+    n = strcspn(p, " \t");
+    if (isdigit((unsigned char)p[0]) && p[1] == '.' && n < sizeof out->xcode) {
+        memcpy(out->xcode, p, n);               /* looks like an X.Y.Z */
+        p += n + strspn(p + n, " \t");
+    }
+    if (reply_check_code(out->rcode, out->xcode[0] ? out->xcode : NULL, err,
+                         errlen) < 0)
+        return -1;
+    text = p;
+    n = strlen(text);
+    while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t'))
+        n--;
+    if (reply_check_line(text, n, err, errlen) < 0)
+        return -1;
+    memcpy(out->text, text, n);
+    out->text[n] = '\0';
     return 0;
 }

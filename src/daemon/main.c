@@ -24,11 +24,13 @@
 #include "script.h"
 #include "signals.h"
 #include "sockspec.h"
+#include "verdict.h"
 #include "version.h"
 #include "watchdog.h"
 
 #include <errno.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <lua.h>
@@ -41,6 +43,7 @@
 #include <unistd.h>
 
 #define DEFAULT_CONFIG "/etc/luamilter/milter.conf"
+#define MMAP_THRESHOLD (256 * 1024)
 
 struct options {
     const char *config;
@@ -735,6 +738,11 @@ main(int argc, char **argv)
     long nofile, nofile_was;
     int rc;
 
+    /* blocks of 256 KiB and more are mapped and unmapped one by one: a
+     * state that built big strings and freed them (a tests table, a whole
+     * message) gives the memory back, instead of glibc raising its
+     * threshold and keeping them in each worker thread's arena */
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
     engine_set_tester(policytest_run);      /* scripts' own tests, -t/HUP */
     if (modules_init(err, sizeof err) < 0) {
         fprintf(stderr, "luamilter: %s\n", err);
@@ -798,9 +806,15 @@ main(int argc, char **argv)
         return 1;
     }
     script_publish(s);
-    log_notice("luamilter %s starting: script %s version %s, socket %s, "
-               "on_error %s", LUAMILTER_VERSION, s->path, s->hash,
-               main_cfg->socket, config_on_error_name(main_cfg->on_error));
+    {
+        char reply[REPLY_MAX_LINE + 32];
+        verdict_on_error_reply(main_cfg->on_error, &main_cfg->on_error_reply,
+                               reply, sizeof reply);
+        log_notice("luamilter %s starting: script %s version %s, socket %s, "
+                   "on_error %s%s%s", LUAMILTER_VERSION, s->path, s->hash,
+                   main_cfg->socket, config_on_error_name(main_cfg->on_error),
+                   reply[0] ? " replying " : "", reply);
+    }
     if (nofile > 0 && nofile != nofile_was)
         log_info("file descriptor limit: %ld (raised from %ld)", nofile,
                  nofile_was);

@@ -185,7 +185,24 @@ l_getsymval(lua_State *L)
     return 1;
 }
 
-/* l_setreply - self:setreply(rcode, xcode, msg, ...) */
+/* escaped_line - reply text s (len bytes) with every '%' doubled for
+ * libmilter, pushed (s itself when it has none) */
+static const char *
+escaped_line(lua_State *L, const char *s, size_t len)
+{
+    luaL_Buffer b;
+    char *p;
+
+    if (memchr(s, '%', len) == NULL) {
+        lua_pushlstring(L, s, len);
+        return lua_tostring(L, -1);
+    }
+    p = luaL_buffinitsize(L, &b, reply_escaped_len(s, len) + 1);
+    luaL_pushresultsize(&b, reply_escape(s, len, p));
+    return lua_tostring(L, -1);
+}
+
+/* l_setreply - self:setreply(rcode, xcode, msg, ...); msg is literal */
 static int
 l_setreply(lua_State *L)
 {
@@ -193,7 +210,7 @@ l_setreply(lua_State *L)
     const char *lines[REPLY_MAX_LINES];
     const char *rcode, *xcode = NULL;
     char err[256];
-    int i, n = lua_gettop(L) - 3;
+    int i, rc, n = lua_gettop(L) - 3;
 
     if (lua_type(L, 2) == LUA_TNUMBER)
         lua_tostring(L, 2);                     /* 550 -> "550" in place */
@@ -205,18 +222,19 @@ l_setreply(lua_State *L)
     if (n > REPLY_MAX_LINES)
         return luaL_error(L, "setreply: %d text lines, at most %d", n,
                           REPLY_MAX_LINES);
+    luaL_checkstack(L, n + 1, "setreply: too many lines");
     for (i = 0; i < n; i++) {
         size_t len;
         const char *s = luaL_checklstring(L, 4 + i, &len);
         if (reply_check_line(s, len, err, sizeof err) < 0)
             return luaL_error(L, "setreply: line %d: %s", i + 1, err);
-        lines[i] = s;
+        lines[i] = escaped_line(L, s, len);     /* above the arguments */
     }
-    if (n <= 1)
-        return done(L, mta_setreply(c->ctx, rcode, xcode,
-                                    n == 1 ? lines[0] : NULL), "setreply");
-    return done(L, mta_setmlreply(c->ctx, rcode, xcode, n, lines),
-                "setmlreply");
+    rc = n <= 1 ? mta_setreply(c->ctx, rcode, xcode, n == 1 ? lines[0] : NULL)
+                : mta_setmlreply(c->ctx, rcode, xcode, n, lines);
+    if (rc == MI_SUCCESS)                       /* for the result line */
+        lconn_note_reply(c, rcode, xcode, n >= 1 ? lua_tostring(L, 4) : NULL, n);
+    return done(L, rc, n <= 1 ? "setreply" : "setmlreply");
 }
 
 /* l_addheader - self:addheader(name, value [, idx]) */
@@ -315,12 +333,16 @@ l_quarantine(lua_State *L)
 {
     struct lconn *c = action_conn(L, "quarantine", EOM_ONLY, SMFIF_QUARANTINE);
     const char *reason = check_bytes(L, 2, "quarantine", "reason");
+    int rc;
 
     if (*reason == '\0')
         return luaL_error(L, "quarantine: empty reason");
     if (strchr(reason, '\r') != NULL || strchr(reason, '\n') != NULL)
         return luaL_error(L, "quarantine: reason contains CR or LF");
-    return done(L, mta_quarantine(c->ctx, reason), "quarantine");
+    rc = mta_quarantine(c->ctx, reason);
+    if (rc == MI_SUCCESS)
+        c->quarantined = 1;           /* for the result line */
+    return done(L, rc, "quarantine");
 }
 
 /* l_progress - self:progress() during long eom work */
@@ -376,7 +398,7 @@ l_log(lua_State *L)
 {
     struct lconn *c = *actions_slot(L);
     int i, first = 1, n = lua_gettop(L);
-    const char *qid = NULL;
+    char tag[CONN_TAG_MAX] = "conn#0";
     luaL_Buffer b;
 
     if (c != NULL && c->L != NULL && n >= 1 && lua_istable(L, 1)) {
@@ -396,10 +418,8 @@ l_log(lua_State *L)
     }
     luaL_pushresult(&b);
     if (c != NULL)
-        qid = lconn_queue_id(c);
-    log_info("conn#%lu%s%s: %s", c != NULL ? c->id : 0UL,
-             qid != NULL ? " " : "", qid != NULL ? qid : "",
-             lua_tostring(L, -1));
+        lconn_tag(c, tag, sizeof tag);
+    log_info("%s: %s", tag, lua_tostring(L, -1));
     return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "module.h"
 #include "sandbox.h"
 #include "mta.h"
+#include "protomask.h"
 #include "script.h"
 #include "verdict.h"
 
@@ -278,11 +279,13 @@ check_symlist(lua_State *L, int cls)
     lua_pop(L, 1);
 }
 
-/* read_shape - which callbacks the class defines and how */
-static void
-read_shape(lua_State *L, struct lconn *c, int cls)
+/* engine_read_shape - which callbacks the class at cls defines and how,
+ * into ps (raises); validate: also check the declarations in full (done
+ * once, when a script generation is checked) */
+void
+engine_read_shape(lua_State *L, int cls, struct policy_shape *ps,
+                  int validate)
 {
-    struct policy_shape *ps = &c->shape;
     int st;
 
     memset(ps, 0, sizeof *ps);
@@ -295,7 +298,7 @@ read_shape(lua_State *L, struct lconn *c, int cls)
         if (lua_isfunction(L, fn)) {
             ps->callbacks |= STAGE_BIT(st);
             if (stage_info((enum stage)st)->nr_bit != 0 &&
-                declared_noreply(L, cls, name, fn, c->id == 0))
+                declared_noreply(L, cls, name, fn, validate))
                 ps->noreply |= STAGE_BIT(st);
         } else if (!lua_isnil(L, fn)) {
             luaL_error(L, "policy field '%s' must be a function, got %s",
@@ -308,7 +311,7 @@ read_shape(lua_State *L, struct lconn *c, int cls)
     lua_getfield(L, cls, "rejected_recipients");
     ps->rcpt_rej = lua_toboolean(L, -1);
     lua_pop(L, 2);
-    if (c->id == 0) {               /* the check state of a new script */
+    if (validate) {
         lua_getfield(L, cls, "noreply");
         if (lua_istable(L, -1))
             check_noreply_list(L, lua_gettop(L));
@@ -318,6 +321,26 @@ read_shape(lua_State *L, struct lconn *c, int cls)
         lua_pop(L, 1);
         check_symlist(L, cls);
     }
+}
+
+/* drop_tests - a connection's state has no use for the class's own test
+ * vectors (only the check state runs them): a tests table is dropped and
+ * collected before the first callback, so that big vectors cost a live
+ * connection nothing (a tests function is never called here) */
+static void
+drop_tests(lua_State *L, int cls)
+{
+    int type;
+
+    lua_pushliteral(L, "tests");
+    type = lua_rawget(L, cls);
+    lua_pop(L, 1);
+    if (type != LUA_TTABLE)
+        return;
+    lua_pushliteral(L, "tests");
+    lua_pushnil(L);
+    lua_rawset(L, cls);
+    lua_gc(L, LUA_GCCOLLECT);
 }
 
 /* setup_state - open libraries, load the policy, build self (protected) */
@@ -342,6 +365,8 @@ setup_state(lua_State *L)
                           luaL_typename(L, -1));
     cls = lua_gettop(L);
     engine_bind(L, c, cls);
+    if (c->id != 0)
+        drop_tests(L, cls);
     return 0;
 }
 
@@ -350,7 +375,7 @@ void
 engine_bind(lua_State *L, struct lconn *c, int cls)
 {
     cls = lua_absindex(L, cls);
-    read_shape(L, c, cls);
+    engine_read_shape(L, cls, &c->shape, c->id == 0);  /* 0: a check */
     lua_newtable(L);                            /* self */
     lua_createtable(L, 0, 2);                   /* its metatable */
     if (chain_has_base(L, cls)) {
@@ -371,7 +396,7 @@ engine_bind(lua_State *L, struct lconn *c, int cls)
         lua_pushcclosure(L, self_index, 2);
     }
     lua_setfield(L, -2, "__index");
-    lua_pushliteral(L, "luamilter.connection");
+    lua_pushliteral(L, ENGINE_SELF_NAME);
     lua_setfield(L, -2, "__name");
     lua_setmetatable(L, -2);
     c->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);   /* pops self */
@@ -391,7 +416,9 @@ engine_unbind(struct lconn *c)
     }
 }
 
-/* engine_open - create the connection's Lua state on its generation */
+/* engine_open - create the connection's Lua state on its generation: 0,
+ * ENGINE_NO_STATE without memory for a state, -1 if the setup (the
+ * script's top level) failed */
 int
 engine_open(struct lconn *c, char *err, size_t errlen)
 {
@@ -401,12 +428,12 @@ engine_open(struct lconn *c, char *err, size_t errlen)
     c->mem_limit = c->script != NULL ? c->script->cfg->memory_limit : 0;
     L = lstate_new(c, err, errlen);
     if (L == NULL)
-        return -1;
+        return ENGINE_NO_STATE;
     *actions_slot(L) = c;
     if (lstate_set_owner(L, c) != LUA_OK) {
         snprintf(err, errlen, "cannot set up a Lua state (out of memory)");
         engine_close(c);
-        return -1;
+        return ENGINE_NO_STATE;
     }
     rc = timed_pcall(c, L, ST_NONE, setup_state, c, err, errlen);
     if (rc != LUA_OK) {
@@ -459,6 +486,35 @@ engine_check(struct script *s, char *err, size_t errlen)
     return rc;
 }
 
+/* set_both - t[i] and t.name = the value on top (popped), t at -2 */
+static void
+set_both(lua_State *L, lua_Integer i, const char *name)
+{
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, -3, i);
+    lua_setfield(L, -2, name);
+}
+
+/* push_hostaddr - connect's hostaddr: {ip, port} (also .ip, .port), for
+ * inet6 {ip, port, flowinfo, scope_id} (also by name), as pymilter */
+static void
+push_hostaddr(lua_State *L, const struct ev_arg *a)
+{
+    int six = a->kind == EV_ADDR6;
+
+    lua_createtable(L, six ? 4 : 2, six ? 4 : 2);
+    lua_pushstring(L, a->s);
+    set_both(L, 1, "ip");
+    lua_pushinteger(L, (lua_Integer)a->i);
+    set_both(L, 2, "port");
+    if (six) {
+        lua_pushinteger(L, (lua_Integer)a->flowinfo);
+        set_both(L, 3, "flowinfo");
+        lua_pushinteger(L, (lua_Integer)a->scope_id);
+        set_both(L, 4, "scope_id");
+    }
+}
+
 /* push_event - push a callback's arguments; returns how many */
 static int
 push_event(lua_State *L, const struct event *ev)
@@ -476,15 +532,8 @@ push_event(lua_State *L, const struct event *ev)
             lua_pushinteger(L, (lua_Integer)a->i);
             break;
         case EV_ADDR:
-            lua_createtable(L, 2, 2);
-            lua_pushstring(L, a->s);
-            lua_pushvalue(L, -1);
-            lua_rawseti(L, -3, 1);
-            lua_setfield(L, -2, "ip");
-            lua_pushinteger(L, (lua_Integer)a->i);
-            lua_pushvalue(L, -1);
-            lua_rawseti(L, -3, 2);
-            lua_setfield(L, -2, "port");
+        case EV_ADDR6:
+            push_hostaddr(L, a);
             break;
         default:
             lua_pushnil(L);
@@ -631,7 +680,7 @@ apply_symlists(lua_State *L)
         return 0;
     if ((c->actions & SMFIF_SETSYMLIST) == 0) {
         log_warn("conn#%lu: the MTA does not accept macro lists; symlist "
-                 "ignored", c->id);
+                 "ignored", c->id);      /* negotiate: no queue id yet */
         return 0;
     }
     t = lua_gettop(L);
@@ -650,14 +699,24 @@ apply_symlists(lua_State *L)
     return 0;
 }
 
+/* engine_protected - run fn(ud) in c's state under its budget, timed as
+ * stage st; 0, or -1 with the error in err */
+int
+engine_protected(struct lconn *c, enum stage st, int (*fn)(lua_State *),
+                 void *ud, char *err, size_t errlen)
+{
+    if (c->L == NULL)
+        return 0;
+    if (timed_pcall(timed_by(c), c->L, st, fn, ud, err, errlen) != LUA_OK) {
+        lstate_limit_note(c, err, errlen);
+        return -1;
+    }
+    return 0;
+}
+
 /* engine_apply_symlists - apply declared macro lists; -1 with the error */
 int
 engine_apply_symlists(struct lconn *c, char *err, size_t errlen)
 {
-    if (c->L == NULL)
-        return 0;
-    if (timed_pcall(timed_by(c), c->L, ST_NEGOTIATE, apply_symlists, c, err,
-                    errlen) != LUA_OK)
-        return -1;
-    return 0;
+    return engine_protected(c, ST_NEGOTIATE, apply_symlists, c, err, errlen);
 }

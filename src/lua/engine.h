@@ -13,6 +13,7 @@
 #include "stage.h"
 
 struct lconn;
+struct policy_shape;
 struct script;
 struct lua_State;
 
@@ -20,7 +21,9 @@ enum ev_kind {
     EV_NIL = 0,
     EV_STR,     /* s, len: bytes */
     EV_INT,     /* i */
-    EV_ADDR     /* s: address text, i: port -> {ip, port} */
+    EV_ADDR,    /* s: address text, i: port -> {ip, port} */
+    EV_ADDR6    /* the same and flowinfo, scope_id -> {ip, port, flowinfo,
+                 * scope_id}, as pymilter's inet6 4-tuple */
 };
 
 struct ev_arg {
@@ -28,6 +31,7 @@ struct ev_arg {
     const char *s;
     size_t len;
     long long i;
+    long long flowinfo, scope_id;   /* EV_ADDR6 */
 };
 
 /* the arguments of one callback */
@@ -43,14 +47,24 @@ struct call_result {
     long long extra[2]; /* negotiate: actions, protocol */
 };
 
+/* the __name of a connection object's metatable (self) */
+#define ENGINE_SELF_NAME "luamilter.connection"
+
 int engine_pcall(struct lua_State *L, int (*fn)(struct lua_State *),
                  void *ud, char *err, size_t errlen);
+/* engine_open's answer when not even an empty Lua state could be made */
+#define ENGINE_NO_STATE (-2)
 int engine_open(struct lconn *c, char *err, size_t errlen);
 void engine_close(struct lconn *c);
 int engine_check(struct script *s, char *err, size_t errlen);
 int engine_call(struct lconn *c, enum stage st, const struct event *ev,
                 struct call_result *res, char *err, size_t errlen);
 int engine_apply_symlists(struct lconn *c, char *err, size_t errlen);
+int engine_protected(struct lconn *c, enum stage st,
+                     int (*fn)(struct lua_State *), void *ud, char *err,
+                     size_t errlen);
+void engine_read_shape(struct lua_State *L, int cls, struct policy_shape *ps,
+                       int validate);
 void engine_bind(struct lua_State *L, struct lconn *c, int cls);
 
 /*

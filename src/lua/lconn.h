@@ -51,6 +51,9 @@ struct lconn {
     unsigned long actions;      /* negotiated SMFIF_* */
     unsigned symlists_set;      /* SMFIM_* stages given by setsmlist */
     char qid[40];               /* queue id of this message, once known */
+    int quarantined;            /* quarantine() succeeded in this message
+                                 * (for its result line) */
+    char stage_reply[200];      /* the reply set at this stage, "" none */
     /* memory (lstate.c) */
     size_t mem_used;            /* bytes held by the Lua state */
     struct arena arena;         /* small objects of the Lua state */
@@ -86,6 +89,12 @@ int lstate_set_owner(struct lua_State *L, struct lconn *c);
 struct lconn *lstate_owner(struct lua_State *L);
 void lstate_limit_note(struct lconn *c, char *err, size_t errlen);
 const char *lconn_queue_id(struct lconn *c);
+const char *lconn_tag(struct lconn *c, char *buf, size_t len);
+void lconn_note_reply(struct lconn *c, const char *rcode, const char *xcode,
+                      const char *text, int nlines);
+
+/* room for lconn_tag's text */
+#define CONN_TAG_MAX 64
 void lstate_watch(struct lconn *c);
 void lstate_unwatch(struct lconn *c);
 void lstate_each_watched(void (*fn)(struct lconn *c, void *ud), void *ud);

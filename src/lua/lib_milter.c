@@ -3,13 +3,14 @@
  */
 #include "lib_milter.h"
 #include "clock.h"
+#include "protomask.h"
 #include "script.h"
 
 #include <lauxlib.h>
 #include <lua.h>
 
-/* open_lib_milter - run the generation's milter.lua bytecode; add the
- * functions it has from C (milter.now) */
+/* open_lib_milter - run the generation's milter.lua bytecode; the chunk
+ * gets its name and a table of the C functions it offers */
 static int
 open_lib_milter(lua_State *L)
 {
@@ -19,11 +20,13 @@ open_lib_milter(lua_State *L)
     if (luaL_loadbufferx(L, (const char *)lib->code, lib->len, lib->name,
                          "b") != LUA_OK)
         return lua_error(L);
-    lua_call(L, 0, 1);
-    if (lua_istable(L, -1)) {
-        lua_pushcfunction(L, clock_lua_now);
-        lua_setfield(L, -2, "now");             /* milter.now() */
-    }
+    lua_pushliteral(L, "milter");               /* the module name, and */
+    lua_createtable(L, 0, 2);                   /* what C gives it */
+    lua_pushcfunction(L, protomask_lua);
+    lua_setfield(L, -2, "protocol_mask");
+    lua_pushcfunction(L, clock_lua_now);
+    lua_setfield(L, -2, "now");
+    lua_call(L, 2, 1);
     return 1;
 }
 

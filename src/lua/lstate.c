@@ -296,3 +296,31 @@ lstate_each_watched(void (*fn)(struct lconn *c, void *ud), void *ud)
         fn(c, ud);
     pthread_mutex_unlock(&watch_lock);
 }
+
+/* lconn_tag - how log lines name c: "conn#N", with the queue id once it
+ * is known ("conn#N QUEUEID"); written into buf */
+const char *
+lconn_tag(struct lconn *c, char *buf, size_t len)
+{
+    const char *qid = lconn_queue_id(c);
+
+    snprintf(buf, len, "conn#%lu%s%s", c->id, qid != NULL ? " " : "",
+             qid != NULL ? qid : "");
+    return buf;
+}
+
+/* lconn_note_reply - remember the reply set at this stage, for the
+ * message's result line (its text literal, as the client reads it; more
+ * lines are only counted) */
+void
+lconn_note_reply(struct lconn *c, const char *rcode, const char *xcode,
+                 const char *text, int nlines)
+{
+    char more[32] = "";
+
+    if (nlines > 1)
+        snprintf(more, sizeof more, " (and %d more lines)", nlines - 1);
+    snprintf(c->stage_reply, sizeof c->stage_reply, "%s%s%s%s%s%s", rcode,
+             xcode ? " " : "", xcode ? xcode : "", text ? " " : "",
+             text ? text : "", more);
+}

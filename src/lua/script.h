@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "module.h"
+#include "reply.h"
 
 struct script_chunk {
     char *name;             /* chunk name, "@path" */

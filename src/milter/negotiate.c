@@ -6,11 +6,12 @@
 
 #include <libmilter/mfapi.h>
 
-/* negotiate_flags - actions and protocol bits to request from the MTA */
-void
-negotiate_flags(const struct policy_shape *ps, unsigned long offered_act,
-                unsigned long offered_proto, unsigned long *actions,
-                unsigned long *protocol)
+/* negotiate_mask - the protocol bits luamilter clears from the MTA's
+ * offer for a class of this shape: all but those it asks for (SMFIP_NO*
+ * of the callbacks it lacks, SMFIP_NR_* of those declared noreply, SKIP,
+ * and HDR_LEADSPC or RCPT_REJ when declared) */
+unsigned long
+negotiate_mask(const struct policy_shape *ps)
 {
     unsigned long want = 0;
     int st;
@@ -20,7 +21,9 @@ negotiate_flags(const struct policy_shape *ps, unsigned long offered_act,
 
         if (si->no_bit == 0)
             continue;
-        if ((ps->callbacks & STAGE_BIT(st)) == 0)
+        if (st == ST_CONNECT && (ps->callbacks & STAGE_BIT(st)) == 0)
+            want |= si->nr_bit;     /* still sent, for the log's client */
+        else if ((ps->callbacks & STAGE_BIT(st)) == 0)
             want |= si->no_bit;
         else if ((ps->noreply & STAGE_BIT(st)) != 0)
             want |= si->nr_bit;
@@ -30,6 +33,16 @@ negotiate_flags(const struct policy_shape *ps, unsigned long offered_act,
         want |= SMFIP_HDR_LEADSPC;
     if (ps->rcpt_rej)
         want |= SMFIP_RCPT_REJ;
-    *protocol = want & offered_proto;
+    return NEGOTIATE_PROTO_ALL & ~want;
+}
+
+/* negotiate_flags - actions and protocol bits to request from the MTA:
+ * the offer, without the bits of negotiate_mask */
+void
+negotiate_flags(const struct policy_shape *ps, unsigned long offered_act,
+                unsigned long offered_proto, unsigned long *actions,
+                unsigned long *protocol)
+{
+    *protocol = offered_proto & ~negotiate_mask(ps);
     *actions = offered_act & NEGOTIATE_ALL_ACTIONS;
 }

@@ -2,6 +2,7 @@
  * record.c - the recording MTA backend (see record.h).
  */
 #include "record.h"
+#include "reply.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -212,14 +213,19 @@ rec_getsymval(SMFICTX *ctx, const char *name)
     return NULL;
 }
 
-/* rec_setreply - record "rcode xcode text" */
+/* rec_setreply - record "rcode xcode text", the text as the client reads
+ * it (the MTA undoes libmilter's "%%") */
 static int
 rec_setreply(SMFICTX *ctx, const char *rcode, const char *xcode,
              const char *text)
 {
     int rc = add(ctx, "setreply", rcode, text, -1);
 
-    if (rc == MI_SUCCESS && xcode != NULL &&
+    if (rc != MI_SUCCESS)
+        return rc;
+    if (ctx->acts[ctx->nacts - 1].value != NULL)
+        reply_unescape(ctx->acts[ctx->nacts - 1].value);
+    if (xcode != NULL &&
         (ctx->acts[ctx->nacts - 1].xcode = strdup(xcode)) == NULL)
         return MI_FAILURE;
     return rc;

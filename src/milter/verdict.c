@@ -3,8 +3,10 @@
  */
 #include "verdict.h"
 #include "config.h"
+#include "reply.h"
 
 #include <libmilter/mfapi.h>
+#include <stdio.h>
 #include <strings.h>
 
 static const struct {
@@ -103,18 +105,44 @@ verdict_for_stage(int status, enum stage st, unsigned long protocol,
     return status;
 }
 
-/* verdict_on_error - the status and reply used when a policy fails; the
- * reply is the bare code ("451 4.3.0"), as pymilter and most milters send */
-int
-verdict_on_error(int on_error, const char **rcode, const char **xcode,
-                 const char **text)
+/* verdict_reply_text - "rcode [xcode] [text]" into buf ("" without rcode) */
+void
+verdict_reply_text(const char *rcode, const char *xcode, const char *text,
+                   char *buf, size_t len)
 {
+    snprintf(buf, len, "%s%s%s%s%s", rcode ? rcode : "",
+             rcode && xcode ? " " : "", rcode && xcode ? xcode : "",
+             rcode && text ? " " : "", rcode && text ? text : "");
+}
+
+/* verdict_on_error_reply - the reply on_error sends, as text ("" if none) */
+void
+verdict_on_error_reply(int on_error, const struct fixed_reply *custom,
+                       char *buf, size_t len)
+{
+    const char *rcode, *xcode, *text;
+
+    verdict_on_error(on_error, custom, &rcode, &xcode, &text);
+    verdict_reply_text(rcode, xcode, text, buf, len);
+}
+
+/* verdict_on_error - the status and reply used when a policy fails: the
+ * admin's on_error_reply (custom, NULL or unset for the default), else
+ * "451 4.3.0" or "554 5.3.0" with a short text; text is literal */
+int
+verdict_on_error(int on_error, const struct fixed_reply *custom,
+                 const char **rcode, const char **xcode, const char **text)
+{
+    int status;
+
     *rcode = *xcode = *text = NULL;
     switch (on_error) {
     case ONERR_REJECT:
         *rcode = "554";
         *xcode = "5.3.0";
-        return SMFIS_REJECT;
+        *text = "Mail filter failure";
+        status = SMFIS_REJECT;
+        break;
     case ONERR_CONTINUE:
         return SMFIS_CONTINUE;
     case ONERR_ACCEPT:
@@ -123,6 +151,14 @@ verdict_on_error(int on_error, const char **rcode, const char **xcode,
     default:
         *rcode = "451";
         *xcode = "4.3.0";
-        return SMFIS_TEMPFAIL;
+        *text = "Temporary mail filter failure";
+        status = SMFIS_TEMPFAIL;
+        break;
     }
+    if (custom != NULL && custom->rcode[0] != '\0') {
+        *rcode = custom->rcode;
+        *xcode = custom->xcode[0] != '\0' ? custom->xcode : NULL;
+        *text = custom->text[0] != '\0' ? custom->text : NULL;
+    }
+    return status;
 }

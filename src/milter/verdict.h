@@ -10,6 +10,8 @@
 #ifndef LUAMILTER_VERDICT_H
 #define LUAMILTER_VERDICT_H
 
+#include <stddef.h>
+
 #include "stage.h"
 
 int verdict_from_code(long long code);
@@ -18,7 +20,13 @@ const char *verdict_name(int status);
 const char *verdict_word(int status);
 int verdict_for_stage(int status, enum stage st, unsigned long protocol,
                       int *ignored);
-int verdict_on_error(int on_error, const char **rcode, const char **xcode,
+struct fixed_reply;
+int verdict_on_error(int on_error, const struct fixed_reply *custom,
+                     const char **rcode, const char **xcode,
                      const char **text);
+void verdict_on_error_reply(int on_error, const struct fixed_reply *custom,
+                            char *buf, size_t len);
+void verdict_reply_text(const char *rcode, const char *xcode,
+                        const char *text, char *buf, size_t len);
 
 #endif

@@ -58,28 +58,15 @@ decls_of(const struct config_list *l, const char *file,
     return 0;
 }
 
-/* check_section - the lines together: no name declared twice */
-static int
-check_section(const void *block, const char *file, char *err, size_t errlen)
-{
-    const struct shdict_conf *sc = block;
-    struct shdict_decls ds;
-
-    if (decls_of(&sc->decls, file, &ds, err, errlen) < 0)
-        return -1;
-    shdict_decls_free(&ds);
-    return 0;
-}
-
 static const struct config_key shdict_config_keys[] = {
     {"shared_dict", CT_LIST, offsetof(struct shdict_conf, decls), NULL, 0, 0,
-     NULL, CK_RELOAD, check_decl,
+     NULL, CK_RELOAD | CK_UNIQUE, check_decl,
      "a shared dictionary, NAME SIZE (any number of lines)"},
 };
 
 static const struct config_section shdict_section = {
     "milter.shared", shdict_config_keys, 1, sizeof(struct shdict_conf),
-    check_section
+    NULL
 };
 
 /* conf_of - the module's block of cfg */

@@ -11,16 +11,18 @@
  * without making it reachable from the policy.
  *
  *   local core = require "milter.core"
- *   local ctx = core.context(Class [, on_error])
+ *   local ctx = core.context(Class [, on_error [, on_error_reply]])
  *   ctx:macro(name, value)
  *   ctx:negotiate([actions, protocol]) -> verdict, actions, protocol
- *   ctx:connect(host, family [, addr [, port]]), ctx:helo(name),
+ *   ctx:connect(host, family [, addr [, port [, flowinfo [, scope_id]]]]),
+ *   ctx:helo(name),
  *   ctx:envfrom(from, ...), ctx:envrcpt(to, ...), ctx:data(),
  *   ctx:header(name, value), ctx:eoh(), ctx:body(bytes), ctx:eom(),
  *   ctx:abort(), ctx:unknown(cmd), ctx:close()
  *       -> verdict, actions, errors
  *   ctx:self() -> the policy object
  *   core.parse_message(bytes) -> { headers = {{name, value}...}, body = bytes }
+ *   core.protocol_mask(Class) -> the bits negotiation clears for Class
  */
 #include "lcore.h"
 #include "actions.h"
@@ -32,7 +34,9 @@
 #include "log.h"
 #include "message.h"
 #include "module.h"
+#include "protomask.h"
 #include "record.h"
+#include "reply.h"
 #include "testvec.h"
 #include "verdict.h"
 
@@ -42,14 +46,23 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
 
 #define LCORE_CTX "milter.core.context"
 
+struct errbuf {
+    char *s;
+    size_t len;
+};
+
 struct lcore_ctx {
     struct conn conn;
+    struct errbuf neg_errors;   /* logged by negotiation, reported with the
+                                 * next stage */
+    struct fixed_reply on_error_reply;
     SMFICTX *rec;
     int negotiated;
     int closed;
@@ -69,11 +82,6 @@ check_ctx(lua_State *L)
         luaL_error(L, "milter.core: this context is closed");
     return k;
 }
-
-struct errbuf {
-    char *s;
-    size_t len;
-};
 
 /* collect_log - log hook: warnings and errors into a C buffer */
 static void
@@ -177,9 +185,11 @@ run_stage(lua_State *L, struct lcore_ctx *k, const struct stage_call *sc)
     struct routing r;
     log_hook_fn old_hook;
     void *old_ud;
-    struct errbuf errors = {NULL, 0};
+    struct errbuf errors = k->neg_errors;       /* taken over */
     int status = SMFIS_CONTINUE;
 
+    k->neg_errors.s = NULL;
+    k->neg_errors.len = 0;
     callbacks_fill(&d);
     route_enter(L, k, &r);
     log_set_hook(collect_log, &errors, &old_hook, &old_ud);
@@ -227,12 +237,16 @@ negotiate_now(lua_State *L, struct lcore_ctx *k, unsigned long f0,
 {
     struct smfiDesc d;
     struct routing r;
+    log_hook_fn old_hook;
+    void *old_ud;
     unsigned long p2, p3;
     int st;
 
     callbacks_fill(&d);
     route_enter(L, k, &r);
+    log_set_hook(collect_log, &k->neg_errors, &old_hook, &old_ud);
     st = d.xxfi_negotiate(k->rec, f0, f1, 0, 0, p0, p1, &p2, &p3);
+    log_set_hook(old_hook, old_ud, NULL, NULL);
     route_leave(&r);
     k->negotiated = 1;
     return st;
@@ -281,7 +295,8 @@ l_macro(lua_State *L)
     return 0;
 }
 
-/* l_connect - ctx:connect(hostname, family [, addr [, port]]) */
+/* l_connect - ctx:connect(hostname, family [, addr [, port [, flowinfo
+ * [, scope_id]]]]) (the last two for inet6) */
 static int
 l_connect(lua_State *L)
 {
@@ -307,8 +322,16 @@ l_connect(lua_State *L)
             return luaL_argerror(L, 4, "not an IPv4 address");
     } else if (fam == 1) {
         struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+        lua_Integer flow = luaL_optinteger(L, 6, 0);
+        lua_Integer scope = luaL_optinteger(L, 7, 0);
+        luaL_argcheck(L, flow >= 0 && flow <= 0xffffffff, 6,
+                      "flow info is 32 bits");
+        luaL_argcheck(L, scope >= 0 && scope <= 0xffffffff, 7,
+                      "scope id is 32 bits");
         in6->sin6_family = AF_INET6;
         in6->sin6_port = htons((unsigned short)port);
+        in6->sin6_flowinfo = htonl((uint32_t)flow);
+        in6->sin6_scope_id = (uint32_t)scope;
         if (inet_pton(AF_INET6, addr, &in6->sin6_addr) != 1)
             return luaL_argerror(L, 4, "not an IPv6 address");
     } else if (fam == 2) {
@@ -432,25 +455,36 @@ l_gc(lua_State *L)
         record_free(k->rec);
         k->rec = NULL;
     }
+    free(k->neg_errors.s);
+    k->neg_errors.s = NULL;
     return 0;
 }
 
-/* l_context - core.context(Class [, on_error]) */
+/* l_context - core.context(Class [, on_error [, on_error_reply]]) */
 static int
 l_context(lua_State *L)
 {
     struct lcore_ctx *k;
     int on_error = luaL_checkoption(L, 2, "tempfail", on_error_opts);
+    const char *reply = luaL_optstring(L, 3, NULL);
+    struct fixed_reply r;
+    char err[256];
 
     luaL_checktype(L, 1, LUA_TTABLE);
+    memset(&r, 0, sizeof r);
+    if (reply != NULL &&
+        (reply_parse(reply, &r, err, sizeof err) < 0 ||
+         config_check_on_error_reply(on_error, &r, err, sizeof err) < 0))
+        return luaL_argerror(L, 3, err);
     k = lua_newuserdatauv(L, sizeof *k, 0);
     memset(k, 0, sizeof *k);
     k->closed = 1;                              /* until fully built */
     luaL_setmetatable(L, LCORE_CTX);
+    k->on_error_reply = r;
     k->rec = record_new();
     if (k->rec == NULL)
         return luaL_error(L, "out of memory");
-    conn_adopt(&k->conn, L, 1, on_error);
+    conn_adopt(&k->conn, L, 1, on_error, &k->on_error_reply);
     record_set_priv(k->rec, &k->conn);
     k->closed = 0;
     return 1;
@@ -561,8 +595,10 @@ l_stubs(lua_State *L)
 static const luaL_Reg core_funcs[] = {
     {"advance", l_advance},
     {"fresh", l_fresh},
+    {"now", clock_lua_now},
     {"stubs", l_stubs},
     {"context", l_context},
+    {"protocol_mask", protomask_lua},
     {"parse_message", l_parse_message},
     {"read_file", l_read_file},
     {NULL, NULL}

@@ -159,7 +159,7 @@ policytest_run(lua_State *L, struct lconn *c, struct script *s, char *err,
     s->tests_run = tr.run;
     s->tests_failed = tr.failed;
     if (tr.failed > 0) {
-        snprintf(err, errlen, "%s: %d of %d policy tests failed:\n%s",
+        snprintf(err, errlen, "%s: %d of %d" POLICYTEST_FAILED ":\n%s",
                  s->path, tr.failed, tr.run, tr.report ? tr.report : "");
         return -1;
     }

@@ -17,6 +17,9 @@ struct lua_State;
 struct lconn;
 struct script;
 
+/* in the message policytest_run gives when some of the tests failed */
+#define POLICYTEST_FAILED " policy tests failed"
+
 int policytest_run(struct lua_State *L, struct lconn *c, struct script *s,
                    char *err, size_t errlen);
 

@@ -11,12 +11,14 @@
 #include "callbacks.h"
 #include "config.h"
 #include "conn.h"
+#include "engine.h"
 #include "module.h"
 #include "log.h"
 #include "message.h"
 #include "negotiate.h"
 #include "fileio.h"
 #include "paths.h"
+#include "policytest.h"
 #include "record.h"
 #include "script.h"
 #include "stage.h"
@@ -43,6 +45,8 @@
 #define EXIT_CONFIG 78
 
 #define MAX_LIST 256
+#define NRESULTS 6          /* delivered ... tempfailed, skipped */
+#define SKIPPED 5           /* the counts[] slot of skipped messages */
 
 struct replay_opts {
     const char *config;
@@ -55,16 +59,22 @@ struct replay_opts {
     const char *macros[MAX_LIST];   /* "stage:name=value" */
     int nmacros;
     int json;
+    int no_tests;                   /* skip the policy's own tests */
 };
 
 /* what became of one message */
 struct outcome {
     const char *result;     /* delivered quarantined discarded rejected
-                               tempfailed */
+                               tempfailed, or skipped (not replayed) */
     int code;               /* EXIT_* */
-    const char *verdict;    /* the deciding status, lower case */
+    const char *verdict;    /* the deciding status, lower case; NULL when
+                               skipped */
     char reply[1024];       /* reply text that went with it, if any */
+    const char *reason;     /* why it was skipped */
 };
+
+#define NO_RCPT_REASON \
+    "no recipient: give --rcpt, or a To or Cc header in the message"
 
 /* output: plain text, or JSON built in a buffer */
 struct out {
@@ -83,7 +93,8 @@ usage(FILE *f)
     fprintf(f,
 "usage: luamilter replay [-c CONF] [-s SCRIPT] [--from ADDR] [--rcpt ADDR]...\n"
 "                        [--client IP[:PORT]] [--helo NAME]\n"
-"                        [--macro STAGE:NAME=VALUE]... [--json] MESSAGE...\n"
+"                        [--macro STAGE:NAME=VALUE]... [--json] [--no-tests]\n"
+"                        MESSAGE...\n"
 "\n"
 "Runs the policy over stored messages (files, or directories of files)\n"
 "through the same C core as live traffic, with a recording MTA, and prints\n"
@@ -99,14 +110,20 @@ usage(FILE *f)
 "  --macro STAGE:NAME=VALUE  a macro for a stage (connect helo envfrom\n"
 "                 envrcpt data eoh eom), repeatable; overrides the defaults\n"
 "  --json         one JSON record per message instead of text\n"
+"  --no-tests     do not run the policy's own tests (a warning says so), to\n"
+"                 replay a policy whose tests fail\n"
 "\n"
 "Bytes outside printable ASCII are shown as \\xHH in text and as \\u00HH\n"
 "(one code point per byte) in JSON.\n"
 "\n"
+"A message with no recipient (no --rcpt, no To or Cc) is not replayed: its\n"
+"result is \"skipped\", with the reason, and the exit status 64.\n"
+"\n"
 "Exit status: the worst outcome over all messages:\n"
 "  0 delivered, 1 quarantined, 2 discarded, 3 rejected, 4 temporarily\n"
 "  failed (this includes policy errors under on_error = tempfail),\n"
-"  64 usage error, 66 a message could not be read, 78 config or script error.\n");
+"  64 usage error (a message without recipient too), 66 a message could not\n"
+"  be read, 78 config or script error (the policy's own tests failing too).\n");
 }
 
 /* out_grow - make room for n more bytes */
@@ -601,6 +618,16 @@ run_message(const struct replay_opts *ro, const struct message *m,
         out_raw(o, "],\"stages\":[", 12);
     }
     o->first_stage = 1;
+    if (nrcpts == 0) {              /* nothing an MTA would filter */
+        oc->result = "skipped";
+        oc->verdict = NULL;
+        oc->code = EXIT_USAGE;
+        oc->reason = NO_RCPT_REASON;
+        record_free(ctx);
+        free(from);
+        free(rcpts);
+        return;
+    }
 
     record_set_macro(ctx, "j", "localhost");
     record_set_macro(ctx, "{daemon_name}", "luamilter-replay");
@@ -687,9 +714,6 @@ run_message(const struct replay_opts *ro, const struct message *m,
         stage_skipped(o, "envrcpt");
     if (accepted == 0) {
         set_outcome(oc, tempfails > 0 ? SMFIS_TEMPFAIL : SMFIS_REJECT);
-        if (nrcpts == 0)
-            snprintf(oc->reply, sizeof oc->reply,
-                     "no recipients (give --rcpt or a To/Cc header)");
         goto abort;
     }
     apply_macros(ro, ctx, "data");
@@ -789,7 +813,7 @@ close:
 /* replay_file - replay one file and print its record */
 static int
 replay_file(const struct replay_opts *ro, const char *path, int *worst,
-            unsigned counts[5])
+            unsigned counts[NRESULTS])
 {
     size_t len = 0;
     unsigned char *buf;
@@ -824,12 +848,17 @@ replay_file(const struct replay_opts *ro, const char *path, int *worst,
         out_cstr(&o, oc.verdict);
         out_raw(&o, ",\"result\":", 10);
         out_cstr(&o, oc.result);
+        if (oc.reason != NULL) {
+            out_raw(&o, ",\"reason\":", 10);
+            out_cstr(&o, oc.reason);
+        }
         out_raw(&o, ",\"reply\":", 9);
         out_cstr(&o, oc.reply[0] ? oc.reply : NULL);
         out_raw(&o, "}\n", 2);
         fwrite(o.buf, 1, o.len, stdout);
     } else {
-        printf("  result: %s (%s)", oc.result, oc.verdict);
+        printf("  result: %s (%s)", oc.result,
+               oc.reason != NULL ? oc.reason : oc.verdict);
         if (oc.reply[0]) {
             putchar(' ');
             print_ctext(oc.reply);
@@ -839,9 +868,11 @@ replay_file(const struct replay_opts *ro, const char *path, int *worst,
     fflush(stdout);
     free(o.buf);
     message_free(&m);
+    if (oc.reason != NULL)
+        fprintf(stderr, "luamilter replay: %s: %s\n", path, oc.reason);
     if (oc.code > *worst)
         *worst = oc.code;
-    counts[oc.code]++;
+    counts[oc.reason != NULL ? SKIPPED : oc.code]++;
     return 0;
 }
 
@@ -855,7 +886,7 @@ cmp_names(const void *a, const void *b)
 /* replay_path - a file, or every regular file of a directory (sorted) */
 static int
 replay_path(const struct replay_opts *ro, const char *path, int *worst,
-            unsigned counts[5])
+            unsigned counts[NRESULTS])
 {
     struct stat st;
     DIR *dir;
@@ -912,6 +943,7 @@ parse_opts(int argc, char **argv, struct replay_opts *ro)
         {"helo", required_argument, NULL, 'H'},
         {"macro", required_argument, NULL, 'm'},
         {"json", no_argument, NULL, 'j'},
+        {"no-tests", no_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}
     };
@@ -954,6 +986,7 @@ parse_opts(int argc, char **argv, struct replay_opts *ro)
             break;
         }
         case 'j': ro->json = 1; break;
+        case 'T': ro->no_tests = 1; break;
         case 'h': usage(stdout); exit(0);
         default: return -1;
         }
@@ -980,9 +1013,10 @@ replay_main(int argc, char **argv)
     struct script *s;
     struct module_run *run;
     char err[8192], *script_path = NULL;
-    unsigned counts[5] = {0, 0, 0, 0, 0};
-    static const char *const names[5] = {
-        "delivered", "quarantined", "discarded", "rejected", "tempfailed"
+    unsigned counts[NRESULTS] = {0, 0, 0, 0, 0, 0};
+    static const char *const names[NRESULTS] = {
+        "delivered", "quarantined", "discarded", "rejected", "tempfailed",
+        "skipped"
     };
     int worst = 0, i, rc = 0, total = 0;
 
@@ -1021,9 +1055,17 @@ replay_main(int argc, char **argv)
                 "thread; a callback stuck in a library call will not be "
                 "logged\n");
     script_options_init(&so, cfg, script_path);
+    if (ro.no_tests) {
+        engine_set_tester(NULL);
+        fprintf(stderr, "luamilter replay: warning: --no-tests: the policy's "
+                "own tests were not run\n");
+    }
     s = script_load(&so, err, sizeof err);
     if (s == NULL) {
         fprintf(stderr, "luamilter replay: %s\n", err);
+        if (!ro.no_tests && strstr(err, POLICYTEST_FAILED) != NULL)
+            fprintf(stderr, "luamilter replay: --no-tests replays it anyway, "
+                    "to see where it goes wrong\n");
         free(script_path);
         config_unref(cfg);
         return EXIT_CONFIG;
@@ -1041,13 +1083,14 @@ replay_main(int argc, char **argv)
     for (i = optind; i < argc; i++)
         if (replay_path(&ro, argv[i], &worst, counts) < 0)
             rc = EXIT_NOINPUT;
-    for (i = 0; i < 5; i++)
+    for (i = 0; i < NRESULTS; i++)
         total += (int)counts[i];
     if (total > 1 && !ro.json) {
         printf("summary: %d messages\n", total);
-        for (i = 0; i < 5; i++)
+        for (i = 0; i < NRESULTS; i++)
             if (counts[i] > 0)
-                printf("summary: %s %u\n", names[i], counts[i]);
+                printf("summary: %s %u%s\n", names[i], counts[i],
+                       i == SKIPPED ? " (no recipient)" : "");
     }
     conn_set_run(NULL);
     module_run_free(run);

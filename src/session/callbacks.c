@@ -8,6 +8,9 @@
 #include "engine.h"
 #include "log.h"
 #include "mta.h"
+#include "outcome.h"
+#include "protomask.h"
+#include "reply.h"
 #include "script.h"
 #include "verdict.h"
 
@@ -55,20 +58,39 @@ can_reply(struct conn *c, enum stage st)
     return nr == 0 || (c->protocol & nr) == 0;
 }
 
+/* set_literal_reply - set a reply whose text is literal (each '%' doubled
+ * for libmilter; the text was checked to fit once doubled) */
+static void
+set_literal_reply(struct conn *c, SMFICTX *ctx, const char *rcode,
+                  const char *xcode, const char *text)
+{
+    char escaped[REPLY_MAX_LINE + 1];
+
+    outcome_reply(c, rcode, xcode, text, 1);
+    if (text != NULL &&
+        reply_escaped_len(text, strlen(text)) < sizeof escaped) {
+        reply_escape(text, strlen(text), escaped);
+        text = escaped;
+    }
+    mta_setreply(ctx, rcode, xcode, text);
+}
+
 /* on_error_status - the on_error verdict, with its reply set; why names
  * the failure in the log */
 static sfsistat
 on_error_status(struct conn *c, SMFICTX *ctx, enum stage st, const char *why)
 {
     const char *rcode, *xcode, *text;
-    int status = verdict_on_error(c->on_error, &rcode, &xcode, &text);
+    char tag[CONN_TAG_MAX], reply[REPLY_MAX_LINE + 32];
+    int status = verdict_on_error(c->on_error, c->on_error_reply, &rcode,
+                                  &xcode, &text);
 
     if (rcode != NULL)
-        mta_setreply(ctx, rcode, xcode, text);
-    log_notice("conn#%lu: %s: %s, answering %s%s%s%s%s", c->lc.id,
-               stage_name(st), why, verdict_name(status),
-               rcode ? " " : "",
-               rcode ? rcode : "", xcode ? " " : "", xcode ? xcode : "");
+        set_literal_reply(c, ctx, rcode, xcode, text);
+    verdict_reply_text(rcode, xcode, text, reply, sizeof reply);
+    log_notice("%s: %s: %s, answering %s%s%s", conn_tag(c, tag, sizeof tag),
+               stage_name(st), why, verdict_name(status), reply[0] ? " " : "",
+               reply);
     return status;
 }
 
@@ -76,16 +98,38 @@ on_error_status(struct conn *c, SMFICTX *ctx, enum stage st, const char *why)
 static sfsistat
 failed(struct conn *c, SMFICTX *ctx, enum stage st, const char *why)
 {
+    char tag[CONN_TAG_MAX];
+
     if (st == ST_ABORT || st == ST_CLOSE)
         return SMFIS_CONTINUE;
     if (can_reply(c, st))
         return on_error_status(c, ctx, st, why);
     c->pending |= (st == ST_CONNECT || st == ST_HELO) ? PENDING_CONN
                                                      : PENDING_MSG;
-    log_notice("conn#%lu: %s: policy failed at a reply-less stage; the "
-               "failure is answered at the next stage that replies", c->lc.id,
-               stage_name(st));
+    c->pending_why = why;
+    c->pending_stage = st;
+    log_notice("%s: %s: %s at a stage without reply; the failure is "
+               "answered at the next stage that replies",
+               conn_tag(c, tag, sizeof tag), stage_name(st), why);
     return SMFIS_NOREPLY;
+}
+
+/* answer_pending - the on_error answer to a failure of an earlier stage
+ * (or of the connection's setup) */
+static sfsistat
+answer_pending(struct conn *c, SMFICTX *ctx, enum stage st)
+{
+    const char *what = c->pending_why != NULL ? c->pending_why
+                                              : "policy failed";
+    char why[160];
+
+    if (c->pending_stage == ST_NEGOTIATE)   /* before connect: no stage */
+        snprintf(why, sizeof why, "%s", what);
+    else
+        snprintf(why, sizeof why, "%s at %s, which had no reply", what,
+                 stage_name(c->pending_stage));
+    c->pending &= ~PENDING_MSG;
+    return on_error_status(c, ctx, st, why);
 }
 
 /* pending_due - whether a pending failure is answered at this stage */
@@ -97,6 +141,35 @@ pending_due(struct conn *c, enum stage st)
     if ((c->pending & PENDING_CONN) && (DELIVER_CONN & STAGE_BIT(st)))
         return 1;
     return (c->pending & PENDING_MSG) && (DELIVER_MSG & STAGE_BIT(st));
+}
+
+/* announce - the connection's first line at info: who the client is
+ * (from connect's arguments; NULL when the MTA does not send connect) and
+ * which script serves it; again for each SMTP session the MTA starts on
+ * the same milter connection */
+static void
+announce(struct conn *c, const struct event *connect)
+{
+    char where[INET6_ADDRSTRLEN + 128] = "";
+    const char *host = "an unnamed client (connect was negotiated away)";
+
+    c->announced = 1;
+    if (connect != NULL) {
+        const struct ev_arg *fam = &connect->argv[1], *addr = &connect->argv[2];
+        host = connect->argv[0].s != NULL ? connect->argv[0].s : "?";
+        if (addr->kind == EV_ADDR || addr->kind == EV_ADDR6)
+            snprintf(where, sizeof where, " [%s]:%lld", addr->s, addr->i);
+        else if (addr->kind == EV_STR)
+            snprintf(where, sizeof where, " (%s socket %.*s)", fam->s,
+                     (int)(addr->len > 100 ? 100 : addr->len), addr->s);
+        else
+            snprintf(where, sizeof where, " (address %s)", fam->s);
+    }
+    snprintf(c->client, sizeof c->client, "%s%s", host, where);
+    log_info("conn#%lu: new connection from %s%s, script %s version %s",
+             c->lc.id, host, where,
+             c->lc.script != NULL ? c->lc.script->path : "(none)",
+             c->lc.script != NULL ? c->lc.script->hash : "-");
 }
 
 /* call_enter - the call context of a callback: what its Lua may act on */
@@ -121,14 +194,15 @@ call_leave(struct conn *c, enum stage st)
     c->lc.stage = ST_NONE;
 }
 
-/* log_policy_error - a policy failure, with connection and queue id */
+/* log_policy_error - a policy failure, every line of it (the traceback
+ * too) headed by the connection number and queue id */
 static void
 log_policy_error(struct conn *c, enum stage st, const char *msg)
 {
-    const char *qid = lconn_queue_id(&c->lc);
+    char tag[CONN_TAG_MAX], text[8192 + 32];
 
-    log_err("conn#%lu%s%s: %s: %s", c->lc.id, qid != NULL ? " " : "",
-            qid != NULL ? qid : "", stage_name(st), msg);
+    snprintf(text, sizeof text, "%s: %s", stage_name(st), msg);
+    log_block(LOGL_ERR, conn_tag(c, tag, sizeof tag), text);
 }
 
 /* run_policy - the policy's callback for st; -1 after logging a failure */
@@ -151,6 +225,7 @@ dispatch(SMFICTX *ctx, enum stage st, const struct event *ev)
 {
     struct conn *c = conn_of(ctx);
     struct call_result res;
+    char tag[CONN_TAG_MAX];
     sfsistat status;
     int ignored;
 
@@ -161,14 +236,16 @@ dispatch(SMFICTX *ctx, enum stage st, const struct event *ev)
         mta_setreply(ctx, "451", "4.3.0", "Temporary mail filter failure");
         return SMFIS_TEMPFAIL;
     }
+    if (st == ST_CONNECT)
+        announce(c, ev);
+    else if (!c->announced && st != ST_CLOSE && st != ST_NEGOTIATE)
+        announce(c, NULL);
     call_enter(c, ctx, st);
+    outcome_stage_start(c, st);
     if (pending_due(c, st)) {
-        status = on_error_status(c, ctx, st, "policy failed earlier, at a "
-                                 "reply-less stage");
-        c->pending &= ~PENDING_MSG;
+        status = answer_pending(c, ctx, st);
     } else if (c->mode == CONN_BROKEN || breaker_open()) {
-        status = failed(c, ctx, st, c->mode == CONN_BROKEN
-                                        ? "the policy could not start"
+        status = failed(c, ctx, st, c->mode == CONN_BROKEN ? c->broken_why
                                               : "circuit breaker open");
     } else if ((c->lc.shape.callbacks & STAGE_BIT(st)) == 0) {
         status = SMFIS_CONTINUE;
@@ -178,13 +255,18 @@ dispatch(SMFICTX *ctx, enum stage st, const struct event *ev)
     } else {
         status = verdict_for_stage(res.status, st, c->protocol, &ignored);
         if (ignored)
-            log_warn("conn#%lu: %s returned %s, which is ignored at this "
-                     "stage (declared noreply, or SKIP outside body)", c->lc.id,
-                     stage_name(st), verdict_name(res.status));
+            log_warn("%s: %s returned %s, which is ignored at this stage "
+                     "(declared noreply, or SKIP outside body)",
+                     conn_tag(c, tag, sizeof tag), stage_name(st),
+                     verdict_name(res.status));
     }
-    call_leave(c, st);
-    if (status == SMFIS_NOREPLY && can_reply(c, st))
+    if (!can_reply(c, st))
+        status = st == ST_ABORT || st == ST_CLOSE ? SMFIS_CONTINUE
+                                                  : SMFIS_NOREPLY;
+    else if (status == SMFIS_NOREPLY)
         status = SMFIS_CONTINUE;
+    outcome_stage_end(c, st, status, ev);
+    call_leave(c, st);
     return status;
 }
 
@@ -197,6 +279,19 @@ str_arg(struct ev_arg *a, const char *s)
     a->len = s != NULL ? strlen(s) : 0;
 }
 
+/* pend_setup_failure - a failure before connect (why): every message of
+ * the connection gets on_error; a script error (counted) goes to the
+ * circuit breaker like any other */
+static void
+pend_setup_failure(struct conn *c, const char *why, int counted)
+{
+    c->pending |= PENDING_CONN;
+    c->pending_why = why;
+    c->pending_stage = ST_NEGOTIATE;
+    if (counted)
+        breaker_error();
+}
+
 /* lm_negotiate - OPTNEG: derive options from the class, or ask it */
 static sfsistat
 lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
@@ -204,9 +299,10 @@ lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
              unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
     struct conn *c = conn_of(ctx);
-    unsigned long actions, protocol;
+    unsigned long actions, protocol, mask;
     struct call_result res;
     struct event ev;
+    char err[8192];
     int i;
 
     *pf2 = *pf3 = 0;
@@ -214,16 +310,25 @@ lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
         negotiate_hook();
     if (c == NULL)
         return SMFIS_ALL_OPTS;
-    if (c->mode == CONN_BROKEN) {
-        /* ask for every stage with replies, so the failure can be answered */
+    if (c->mode == CONN_BROKEN || breaker_open()) {
+        /* ask for every stage with replies, so the failure can be answered;
+         * the script is not run */
         c->lc.actions = *pf0 = f0 & NEGOTIATE_ALL_ACTIONS;
         c->protocol = *pf1 = f1 & SMFIP_SKIP;
-        c->pending |= PENDING_CONN;
+        pend_setup_failure(c, c->mode == CONN_BROKEN ? c->broken_why
+                                                     : "circuit breaker open",
+                           0);
         return SMFIS_CONTINUE;
     }
-    negotiate_flags(&c->lc.shape, f0, f1, &actions, &protocol);
     call_enter(c, ctx, ST_NEGOTIATE);
-    c->lc.actions = f0 & NEGOTIATE_ALL_ACTIONS;   /* what setsmlist may use */
+    actions = c->lc.actions = f0 & NEGOTIATE_ALL_ACTIONS; /* for setsmlist */
+    if (protomask_for(&c->lc, &mask, err, sizeof err) < 0) {
+        log_policy_error(c, ST_NEGOTIATE, err);
+        pend_setup_failure(c, "protocol_mask() failed", 1);
+        protocol = f1 & SMFIP_SKIP;
+    } else {
+        protocol = f1 & ~mask;      /* the offer without the class's mask */
+    }
     c->protocol = protocol;
     if (c->lc.shape.callbacks & STAGE_BIT(ST_NEGOTIATE)) {
         memset(&ev, 0, sizeof ev);
@@ -235,7 +340,7 @@ lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
         ev.argv[2].i = (long long)f2;
         ev.argv[3].i = (long long)f3;
         if (run_policy(c, ST_NEGOTIATE, &ev, &res) < 0) {
-            c->pending |= PENDING_CONN;
+            pend_setup_failure(c, "negotiate() failed", 1);
             actions = f0 & NEGOTIATE_ALL_ACTIONS;
             protocol = f1 & SMFIP_SKIP;
         } else if (res.status == SMFIS_ALL_OPTS) {
@@ -261,12 +366,9 @@ lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     }
     c->lc.actions = actions;
     c->protocol = protocol;
-    {
-        char err[8192];
-        if (engine_apply_symlists(&c->lc, err, sizeof err) < 0) {
-            log_policy_error(c, ST_NEGOTIATE, err);
-            c->pending |= PENDING_CONN;
-        }
+    if (engine_apply_symlists(&c->lc, err, sizeof err) < 0) {
+        log_policy_error(c, ST_NEGOTIATE, err);
+        pend_setup_failure(c, "the symlist declaration failed", 1);
     }
     call_leave(c, ST_NEGOTIATE);
     *pf0 = c->lc.actions;
@@ -297,9 +399,11 @@ lm_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
         const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
         inet_ntop(AF_INET6, &in6->sin6_addr, addr, sizeof addr);
         str_arg(&ev.argv[1], "inet6");
-        ev.argv[2].kind = EV_ADDR;
+        ev.argv[2].kind = EV_ADDR6;
         ev.argv[2].s = addr;
         ev.argv[2].i = ntohs(in6->sin6_port);
+        ev.argv[2].flowinfo = ntohl(in6->sin6_flowinfo);
+        ev.argv[2].scope_id = in6->sin6_scope_id;
     } else if (sa->sa_family == AF_UNIX) {
         const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
         str_arg(&ev.argv[1], "unix");

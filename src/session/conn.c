@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned long conn_counter;
+static unsigned long conn_counter;     /* live connections, from 1 */
+static unsigned long adopted_counter;  /* test contexts (milter.core) */
 static int conn_default_mode;  /* enum module_mode of new conns */
 static struct module_run *conn_default_run;    /* ... and their test run */
 static long conn_live;
@@ -46,6 +47,7 @@ conn_new_on(struct script *s)
 {
     struct conn *c = calloc(1, sizeof *c);
     char err[4096];
+    int rc;
 
     if (c == NULL) {
         log_err("out of memory creating a connection");
@@ -61,17 +63,28 @@ conn_new_on(struct script *s)
     if (s != NULL)
         script_ref(s);
     c->lc.script = s != NULL ? s : script_current();
-    c->on_error = c->lc.script != NULL ? c->lc.script->cfg->on_error : ONERR_TEMPFAIL;
+    c->on_error = c->lc.script != NULL ? c->lc.script->cfg->on_error
+                                       : ONERR_TEMPFAIL;
+    c->on_error_reply = c->lc.script != NULL
+                            ? &c->lc.script->cfg->on_error_reply : NULL;
     if (c->lc.script == NULL) {
         log_err("conn#%lu: no policy script loaded", c->lc.id);
         c->mode = CONN_BROKEN;
+        c->broken_why = "no policy script is loaded";
         return c;
     }
-    log_info("conn#%lu: new connection, script %s version %s", c->lc.id,
-             c->lc.script->path, c->lc.script->hash);
-    if (engine_open(&c->lc, err, sizeof err) < 0) {
-        log_err("conn#%lu: cannot start the policy: %s", c->lc.id, err);
+    rc = engine_open(&c->lc, err, sizeof err);
+    if (rc < 0) {
+        char tag[CONN_TAG_MAX], text[sizeof err + 32];
+        snprintf(tag, sizeof tag, "conn#%lu", c->lc.id);
+        snprintf(text, sizeof text, "cannot start the policy: %s", err);
+        log_block(LOGL_ERR, tag, text);
         c->mode = CONN_BROKEN;
+        c->broken_why = rc == ENGINE_NO_STATE
+                            ? "the policy could not start: no memory for a "
+                              "Lua state"
+                            : "the policy could not start: its top level "
+                              "failed";
     } else {
         log_debug("conn#%lu: Lua state ready, %zu bytes", c->lc.id, c->lc.mem_used);
     }
@@ -80,12 +93,16 @@ conn_new_on(struct script *s)
 
 /* conn_adopt - bind a caller-owned conn to class cls of state L (raises) */
 void
-conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error)
+conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error,
+           const struct fixed_reply *on_error_reply)
 {
     memset(c, 0, sizeof *c);
-    c->lc.id = __atomic_add_fetch(&conn_counter, 1, __ATOMIC_RELAXED);
+    /* numbered apart, so that the policy's own tests do not use up the
+     * numbers of live connections in the log */
+    c->lc.id = __atomic_add_fetch(&adopted_counter, 1, __ATOMIC_RELAXED);
     c->lc.actions = NEGOTIATE_ALL_ACTIONS;
     c->on_error = on_error;
+    c->on_error_reply = on_error_reply;
     c->lc.adopted = 1;
     c->lc.L = L;
     engine_bind(L, &c->lc, cls);
@@ -113,4 +130,12 @@ long
 conn_count(void)
 {
     return __atomic_load_n(&conn_live, __ATOMIC_RELAXED);
+}
+
+/* conn_tag - how log lines name c: "conn#N", with the queue id once it
+ * is known ("conn#N QUEUEID"); written into buf */
+const char *
+conn_tag(struct conn *c, char *buf, size_t len)
+{
+    return lconn_tag(&c->lc, buf, len);
 }

@@ -15,6 +15,7 @@
 
 #include "lconn.h"
 
+struct fixed_reply;
 struct lua_State;
 struct script;
 
@@ -32,14 +33,29 @@ struct conn {
     struct lconn lc;            /* first: the Lua side (state, memory, time
                                  * budget, the call being served) */
     int mode;                   /* enum conn_mode */
+    const char *broken_why;     /* ... why it is broken, for the log */
     unsigned long protocol;     /* negotiated SMFIP_* */
     int on_error;               /* enum on_error */
+    const struct fixed_reply *on_error_reply;   /* NULL: the default */
     int pending;                /* PENDING_* */
+    const char *pending_why;    /* what failed, for the log */
+    enum stage pending_stage;   /* ... and where */
+    int announced;              /* "new connection" was logged */
+    char client[128];           /* "host [ip]:port", for result lines */
+    struct {                    /* the current message, for its result
+                                 * line (outcome.c) */
+        char from[128];         /* the envelope sender */
+        int open;               /* between envfrom and eom or abort */
+        int decided;            /* its result was logged */
+        int rcpts_ok, rcpts_refused;
+    } story;
 };
 
 struct conn *conn_new(void);
 struct conn *conn_new_on(struct script *s);
-void conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error);
+void conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error,
+                const struct fixed_reply *on_error_reply);
+const char *conn_tag(struct conn *c, char *buf, size_t len);
 void conn_free(struct conn *c);
 long conn_count(void);
 void conn_set_mode(int mode);

@@ -106,9 +106,19 @@ test_reply(void **state)
     assert_int_equal(reply_check_code("550", "5.7.1x", err, sizeof err), -1);
     assert_int_equal(reply_check_code("550", "5.1000.1", err, sizeof err), -1);
     assert_int_equal(reply_check_line("plain text", 10, err, sizeof err), 0);
-    assert_int_equal(reply_check_line("100%% sure", 10, err, sizeof err), 0);
-    assert_int_equal(reply_check_line("100% sure", 9, err, sizeof err), -1);
-    assert_non_null(strstr(err, "lone '%'"));
+    /* text is literal: a lone '%' is fine, it is doubled for libmilter */
+    assert_int_equal(reply_check_line("100% sure", 9, err, sizeof err), 0);
+    assert_int_equal(reply_check_line("user%relay@host", 15, err,
+                                      sizeof err), 0);
+    assert_int_equal(reply_escaped_len("a%b%%", 5), 8);
+    {
+        char out[16], back[16];
+        assert_int_equal(reply_escape("100% a%%", 8, out), 11);
+        assert_string_equal(out, "100%% a%%%%");
+        memcpy(back, out, sizeof back);
+        reply_unescape(back);
+        assert_string_equal(back, "100% a%%");
+    }
     assert_int_equal(reply_check_line("a\r\nb", 4, err, sizeof err), -1);
     assert_non_null(strstr(err, "CR"));
     assert_int_equal(reply_check_line("a\nb", 3, err, sizeof err), -1);
@@ -120,6 +130,10 @@ test_reply(void **state)
                      0);
     assert_int_equal(reply_check_line(line, REPLY_MAX_LINE + 1, err,
                                       sizeof err), -1);
+    line[0] = '%';          /* counts twice once doubled: one byte too many */
+    assert_int_equal(reply_check_line(line, REPLY_MAX_LINE, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "counts twice"));
 }
 
 /* test_verdict - codes and names, fitting to stages, on_error */
@@ -160,19 +174,36 @@ test_verdict(void **state)
                      SMFIS_CONTINUE);
     assert_int_equal(verdict_for_stage(SMFIS_DISCARD, ST_EOM, 0, &ign),
                      SMFIS_DISCARD);
-    assert_int_equal(verdict_on_error(ONERR_TEMPFAIL, &r, &x, &t),
+    assert_int_equal(verdict_on_error(ONERR_TEMPFAIL, NULL, &r, &x, &t),
                      SMFIS_TEMPFAIL);
     assert_string_equal(r, "451");
     assert_string_equal(x, "4.3.0");
-    assert_int_equal(verdict_on_error(ONERR_REJECT, &r, &x, &t),
+    assert_string_equal(t, "Temporary mail filter failure");
+    assert_int_equal(verdict_on_error(ONERR_REJECT, NULL, &r, &x, &t),
                      SMFIS_REJECT);
     assert_string_equal(r, "554");
     assert_string_equal(x, "5.3.0");
-    assert_int_equal(verdict_on_error(ONERR_CONTINUE, &r, &x, &t),
+    assert_string_equal(t, "Mail filter failure");
+    assert_int_equal(verdict_on_error(ONERR_CONTINUE, NULL, &r, &x, &t),
                      SMFIS_CONTINUE);
     assert_null(r);
-    assert_int_equal(verdict_on_error(ONERR_ACCEPT, &r, &x, &t),
+    assert_int_equal(verdict_on_error(ONERR_ACCEPT, NULL, &r, &x, &t),
                      SMFIS_ACCEPT);
+    {
+        struct fixed_reply fr;
+        char err[256];
+        assert_int_equal(reply_parse("451 4.7.1 Policy down, 100% sure", &fr,
+                                     err, sizeof err), 0);
+        assert_int_equal(verdict_on_error(ONERR_TEMPFAIL, &fr, &r, &x, &t),
+                         SMFIS_TEMPFAIL);
+        assert_string_equal(r, "451");
+        assert_string_equal(x, "4.7.1");
+        assert_string_equal(t, "Policy down, 100% sure");
+        assert_int_equal(reply_parse("421 closing", &fr, err, sizeof err), 0);
+        verdict_on_error(ONERR_TEMPFAIL, &fr, &r, &x, &t);
+        assert_null(x);
+        assert_string_equal(t, "closing");
+    }
 }
 
 /* test_negotiate - the flags a class shape asks for */
@@ -188,7 +219,8 @@ test_negotiate(void **state)
     assert_int_equal(act, 0x1ff);
     assert_true(proto & SMFIP_NOBODY);
     assert_true(proto & SMFIP_NOHDRS);
-    assert_true(proto & SMFIP_NOCONNECT);
+    assert_false(proto & SMFIP_NOCONNECT);  /* connect comes, for the log */
+    assert_true(proto & SMFIP_NR_CONN);     /* ... without a reply */
     assert_true(proto & SMFIP_NOUNKNOWN);
     assert_true(proto & SMFIP_NODATA);
     assert_true(proto & SMFIP_SKIP);

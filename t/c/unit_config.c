@@ -223,6 +223,47 @@ test_duplicate_key(void **state)
     config_free(&c);
 }
 
+/* test_on_error_reply - code, extended code and literal text, its class
+ * checked against on_error wherever in the file either key is */
+static void
+test_on_error_reply(void **state)
+{
+    struct config c;
+    char err[512];
+
+    (void)state;
+    config_init(&c);
+    assert_string_equal(c.on_error_reply.rcode, "");        /* default */
+    config_free(&c);
+    assert_int_equal(parse(&c, "on_error_reply = 451 4.7.1 Policy check "
+                           "failed, 100% temporary   \n", err, sizeof err), 0);
+    assert_string_equal(c.on_error_reply.rcode, "451");
+    assert_string_equal(c.on_error_reply.xcode, "4.7.1");
+    assert_string_equal(c.on_error_reply.text,
+                        "Policy check failed, 100% temporary");
+    config_free(&c);
+    assert_int_equal(parse(&c, "on_error_reply = \"554 5.7.0 No\"\n"
+                           "on_error = reject\n", err, sizeof err), 0);
+    assert_string_equal(c.on_error_reply.text, "No");
+    config_free(&c);
+    assert_int_equal(parse(&c, "on_error = reject\non_error_reply = 550\n",
+                           err, sizeof err), 0);
+    assert_string_equal(c.on_error_reply.xcode, "");
+    assert_string_equal(c.on_error_reply.text, "");
+    config_free(&c);
+    expect_error("\non_error_reply = 554 5.3.0 Failure\n", 2,
+                 "on_error_reply: 554 is a 5xx reply, but on_error = tempfail "
+                 "answers with a 4xx one");
+    expect_error("on_error_reply = 451 4.3.0 x\n\non_error = reject\n", 1,
+                 "on_error = reject answers with a 5xx one");
+    expect_error("on_error = accept\non_error_reply = 451 4.3.0 x\n", 2,
+                 "on_error = accept sends no reply");
+    expect_error("on_error_reply = 250 ok\n", 1, "not a 4xx or 5xx");
+    expect_error("on_error_reply = 451 5.3.0 x\n", 1, "must look like 4.X.Y");
+    expect_error("on_error_reply = 451 4.3 x\n", 1, "class.subject.detail");
+    expect_error("on_error_reply =\n", 1, "on_error_reply");
+}
+
 /* test_load_files - missing file, NUL byte, very long line */
 static void
 test_load_files(void **state)
@@ -320,6 +361,7 @@ main(void)
         cmocka_unit_test(test_load_files),
         cmocka_unit_test(test_reload_timeout),
         cmocka_unit_test(test_not_regular),
+        cmocka_unit_test(test_on_error_reply),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

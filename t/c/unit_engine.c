@@ -240,6 +240,29 @@ test_misuse_and_errors(void **state)
     finish();
 }
 
+/* test_reply_percent - reply text is literal: a lone '%' goes to
+ * libmilter doubled, as sendmail and Postfix expect */
+static void
+test_reply_percent(void **state)
+{
+    const struct fake_call *c;
+
+    (void)state;
+    use("local P = {}\n"
+        "function P:envrcpt(to)\n"
+        "  self:setreply('550', '5.1.1', 'user%relay@host: 100% unknown')\n"
+        "  return 'reject'\n"
+        "end\n"
+        "return P\n", NULL);
+    assert_int_equal(desc.xxfi_envrcpt(&ctx, argv1("<user%relay@host>")),
+                     SMFIS_REJECT);
+    c = fake_find(&ctx, "setreply");
+    assert_non_null(c);
+    assert_string_equal(c->a, "550");
+    assert_string_equal(c->b, "5.1.1 user%%relay@host: 100%% unknown");
+    finish();
+}
+
 /* test_bad_returns - an invalid return value is an error; names work */
 static void
 test_bad_returns(void **state)
@@ -302,7 +325,8 @@ test_negotiation_shape(void **state)
     use("local P = {}\nfunction P:eom() end\nreturn P\n", &proto);
     assert_true(proto & SMFIP_NOBODY);
     assert_true(proto & SMFIP_NOHDRS);
-    assert_true(proto & SMFIP_NOCONNECT);
+    assert_false(proto & SMFIP_NOCONNECT);  /* sent for the log's client, */
+    assert_true(proto & SMFIP_NR_CONN);     /* without a reply */
     assert_true(proto & SMFIP_NORCPT);
     finish();
 }
@@ -386,6 +410,7 @@ main(void)
         cmocka_unit_test(test_actions),
         cmocka_unit_test(test_eom_actions),
         cmocka_unit_test(test_misuse_and_errors),
+        cmocka_unit_test(test_reply_percent),
         cmocka_unit_test(test_bad_returns),
         cmocka_unit_test(test_noreply_failure),
         cmocka_unit_test(test_negotiation_shape),

@@ -13,7 +13,7 @@ lib.run(function()
     { "shared_dict = greylist", "expected 'NAME SIZE' (e.g. 'greylist 32M'), got 'greylist'" },
     { "shared_dict = 1grey 1M", "'1grey' is not a dictionary name" },
     { "shared_dict = grey 32X", "'32X' is not a size from 8K to 1T" },
-    { "shared_dict = counts 2M", "'counts' is declared twice (first at " },
+    { "shared_dict = counts 2M", "'counts' is declared twice (first at line " },
   }
   local lines = select(2, good:gsub("\n", "")) + 1
   for _, c in ipairs(cases) do

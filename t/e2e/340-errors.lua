@@ -36,7 +36,8 @@ lib.run(function()
   lib.step(mt.header(conn, "X-Fail", "1"), "failing noreply header")
   lib.step(mt.eom(conn), "eom 2")
   lib.check(mt.getreply(conn) == SMFIR_REPLYCODE and
-    mt.eom_check(conn, MT_SMTPREPLY, "451", "4.3.0"), "noreply failure answered 451 4.3.0 at eom")
+    mt.eom_check(conn, MT_SMTPREPLY, "451", "4.3.0", "Temporary mail filter failure"),
+    "noreply failure answered 451 4.3.0 Temporary mail filter failure at eom")
   -- 3: and the next message on the same connection is fine again
   lib.step(mt.mailfrom(conn, "<a@x>"), "mailfrom 3")
   lib.step(mt.rcptto(conn, "<ok@x>"), "rcpt 3")

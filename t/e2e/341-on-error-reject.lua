@@ -1,4 +1,4 @@
--- on_error = reject: a failing callback answers 554 5.3.0.
+-- on_error = reject: a failing callback answers 554 5.3.0 Mail filter failure.
 -- policy: policies/faulty.lua
 -- conf: on_error = reject
 -- allow-errors
@@ -12,6 +12,7 @@ lib.run(function()
   lib.step(mt.rcptto(conn, "<ok@x>"), "rcpt")
   lib.step(mt.header(conn, "X-Fail", "1"), "failing noreply header")
   lib.step(mt.eom(conn), "eom")
-  lib.check(mt.eom_check(conn, MT_SMTPREPLY, "554", "5.3.0"), "554 5.3.0 at eom")
+  lib.check(mt.eom_check(conn, MT_SMTPREPLY, "554", "5.3.0", "Mail filter failure"),
+    "554 5.3.0 Mail filter failure at eom")
   mt.disconnect(conn)
 end)

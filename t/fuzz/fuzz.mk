@@ -6,29 +6,21 @@
 # lines), message (message splitting), bridge (random callback sequences
 # through the real Lua binding, t/fuzz/fuzz_policy.lua calling every action).
 
+include src/sources.mk
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := build/fuzz
 FUZZ_HARNESSES := config checks message bridge
 FUZZ_LUA_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
 FUZZ_LUA_LIBS := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
 FUZZ_CFLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
-	$(addprefix -Isrc/,base milter lua modules session offline daemon) $(FUZZ_LUA_CFLAGS) -DLUAMILTER_LIBDIR='"lua"'
+	$(INCLUDES) $(FUZZ_LUA_CFLAGS) -DLUAMILTER_LIBDIR='"lua"'
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-FUZZ_SRC_config := src/base/config.c src/base/config_keys.c src/base/log.c src/base/sockspec.c src/base/fileio.c
+FUZZ_SRC_config := src/base/config.c src/base/config_keys.c src/base/log.c \
+	src/base/sockspec.c src/base/fileio.c src/base/reply.c
 FUZZ_SRC_checks := src/base/reply.c src/base/sockspec.c
 FUZZ_SRC_message := src/base/message.c
-FUZZ_SRC_bridge := $(addprefix src/,lua/actions.c base/arena.c session/breaker.c \
-	lua/budget.c lua/lstate.c session/callbacks.c base/config.c base/config_keys.c session/conn.c lua/engine.c \
-	base/fileio.c base/log.c milter/negotiate.c base/paths.c base/reply.c \
-	lua/memtotal.c lua/package_view.c lua/sandbox.c lua/script.c base/sockspec.c milter/stage.c milter/verdict.c \
-	milter/mta.c milter/record.c lua/lib_milter.c lua/module.c) \
-	$(sort $(wildcard src/modules/*.c))
-# the modules' own link flags (src/modules/*.mk), when run on its own
-ifndef MODULE_LIBS
-MODULE_LIBS :=
--include $(sort $(wildcard src/modules/*.mk))
-endif
+FUZZ_SRC_bridge := $(addprefix src/,$(CORE_SRCS) milter/mta.c milter/record.c)
 FUZZ_LIBS_bridge = $(FUZZ_LUA_LIBS) $(MODULE_LIBS) -lmilter -pthread -lm -ldl
 
 # FUZZ_PICK - shell: the sources (src) and libraries (libs) of harness $h

@@ -11,6 +11,10 @@ function P:envrcpt(to)
     self:setreply("550", "5.7.1", "reject@example.org is not welcome here")
     return milter.REJECT
   end
+  if to == "<user%relay@example.org>" then
+    self:setreply("550", "5.1.1", "user%relay@example.org: 100% unknown here")
+    return milter.REJECT
+  end
 end
 
 function P:header(name, value)

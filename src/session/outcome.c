@@ -1,0 +1,196 @@
+/*
+ * outcome.c - result lines of messages and connections (see outcome.h).
+ */
+#include "outcome.h"
+#include "conn.h"
+#include "engine.h"
+#include "log.h"
+
+#include <libmilter/mfapi.h>
+#include <stdio.h>
+#include <string.h>
+
+/* outcome_stage_start - a stage begins: no reply set yet; envfrom opens a
+ * new message */
+void
+outcome_stage_start(struct conn *c, enum stage st)
+{
+    c->lc.stage_reply[0] = '\0';
+    if (st == ST_ENVFROM) {
+        memset(&c->story, 0, sizeof c->story);
+        c->story.open = 1;
+        c->lc.quarantined = 0;
+    }
+}
+
+/* outcome_reply - the reply set for this stage (its text literal, as the
+ * client reads it; more lines are only counted) */
+void
+outcome_reply(struct conn *c, const char *rcode, const char *xcode,
+              const char *text, int nlines)
+{
+    lconn_note_reply(&c->lc, rcode, xcode, text, nlines);
+}
+
+/* reply_note - ", reply X" for a status that sends the reply set (in
+ * buf), else what the client gets instead */
+static const char *
+reply_note(const struct conn *c, int status, char *buf, size_t len)
+{
+    char cls = status == SMFIS_TEMPFAIL ? '4' : '5';
+
+    if (status != SMFIS_REJECT && status != SMFIS_TEMPFAIL)
+        return "";
+    if (c->lc.stage_reply[0] != cls)
+        return ", the MTA's own reply";
+    snprintf(buf, len, ", reply %s", c->lc.stage_reply);
+    return buf;
+}
+
+/* result_word - what a status does to a message */
+static const char *
+result_word(const struct conn *c, int status)
+{
+    switch (status) {
+    case SMFIS_REJECT: return "rejected";
+    case SMFIS_TEMPFAIL: return "tempfailed";
+    case SMFIS_DISCARD: return "discarded";
+    default: return c->lc.quarantined ? "quarantined" : "delivered";
+    }
+}
+
+/* decisive - whether a status ends the message (or the connection) */
+static int
+decisive(int status)
+{
+    return status == SMFIS_REJECT || status == SMFIS_TEMPFAIL ||
+           status == SMFIS_DISCARD || status == SMFIS_ACCEPT;
+}
+
+/* envelope_note - " (client C, from F, N recipients, M refused)": the
+ * rest of the message's story, for its result line */
+static void
+envelope_note(const struct conn *c, char *buf, size_t len)
+{
+    char refused[32] = "";
+
+    if (c->story.rcpts_refused > 0)
+        snprintf(refused, sizeof refused, ", %d refused",
+                 c->story.rcpts_refused);
+    snprintf(buf, len, " (client %s, from %s, %d recipient%s%s)",
+             c->client[0] ? c->client : "unknown",
+             c->story.from[0] ? c->story.from : "unknown",
+             c->story.rcpts_ok, c->story.rcpts_ok == 1 ? "" : "s", refused);
+}
+
+/* message_result - the one line saying what became of the message */
+static void
+message_result(struct conn *c, enum stage st, int status)
+{
+    char tag[CONN_TAG_MAX], buf[sizeof c->lc.stage_reply + 16], at[48] = "";
+    char env[sizeof c->client + sizeof c->story.from + 64];
+    const char *note;
+
+    if (!c->story.open || c->story.decided)
+        return;
+    c->story.decided = 1;
+    note = reply_note(c, status, buf, sizeof buf);
+    envelope_note(c, env, sizeof env);
+    if (st != ST_EOM)
+        snprintf(at, sizeof at, " at %s%s", stage_name(st),
+                 status == SMFIS_ACCEPT ? " (accepted: no more filtering)"
+                                        : "");
+    log_info("%s: result: %s%s%s%s", conn_tag(c, tag, sizeof tag),
+             result_word(c, status), at, note, env);
+}
+
+/* recipient_refused - one line for a recipient the policy refused */
+static void
+recipient_refused(struct conn *c, int status, const struct event *ev)
+{
+    char tag[CONN_TAG_MAX], buf[sizeof c->lc.stage_reply + 16];
+    const char *rcpt = ev != NULL && ev->argc > 0 && ev->argv[0].s != NULL
+                           ? ev->argv[0].s : "?";
+    const char *note = reply_note(c, status, buf, sizeof buf);
+
+    c->story.rcpts_refused++;
+    log_info("%s: recipient %s %s%s", conn_tag(c, tag, sizeof tag), rcpt,
+             status == SMFIS_REJECT ? "rejected" : "tempfailed", note);
+}
+
+/* connection_result - a connection refused or accepted as a whole */
+static void
+connection_result(struct conn *c, enum stage st, int status)
+{
+    char tag[CONN_TAG_MAX], buf[sizeof c->lc.stage_reply + 16];
+    const char *note = reply_note(c, status, buf, sizeof buf);
+
+    log_info("%s: connection %s at %s%s", conn_tag(c, tag, sizeof tag),
+             status == SMFIS_ACCEPT ? "accepted (no more filtering)"
+             : status == SMFIS_REJECT ? "rejected"
+             : status == SMFIS_TEMPFAIL ? "tempfailed" : "discarded",
+             stage_name(st), note);
+}
+
+/* aborted - the MTA ended a message the milter had not decided */
+static void
+aborted(struct conn *c)
+{
+    char tag[CONN_TAG_MAX];
+    char env[sizeof c->client + sizeof c->story.from + 64];
+
+    if (!c->story.open || c->story.decided)
+        return;
+    c->story.decided = 1;
+    envelope_note(c, env, sizeof env);
+    log_info("%s: result: aborted by the MTA before end of message%s",
+             conn_tag(c, tag, sizeof tag), env);
+}
+
+/* outcome_stage_end - a stage answered status: log what it decided */
+void
+outcome_stage_end(struct conn *c, enum stage st, int status,
+                  const struct event *ev)
+{
+    if (!log_enabled(LOGL_INFO))
+        return;
+    switch (st) {
+    case ST_CONNECT:
+    case ST_HELO:
+        if (decisive(status))
+            connection_result(c, st, status);
+        break;
+    case ST_ENVRCPT:
+        if (status == SMFIS_REJECT || status == SMFIS_TEMPFAIL)
+            recipient_refused(c, status, ev);
+        else if (decisive(status))
+            message_result(c, st, status);
+        else
+            c->story.rcpts_ok++;
+        break;
+    case ST_ENVFROM:
+        if (ev != NULL && ev->argc > 0 && ev->argv[0].s != NULL)
+            snprintf(c->story.from, sizeof c->story.from, "%s",
+                     ev->argv[0].s);
+        if (decisive(status))
+            message_result(c, st, status);
+        break;
+    case ST_DATA:
+    case ST_HEADER:
+    case ST_EOH:
+    case ST_BODY:
+        if (decisive(status))
+            message_result(c, st, status);
+        break;
+    case ST_EOM:
+        message_result(c, st, status);
+        c->story.open = 0;
+        break;
+    case ST_ABORT:
+        aborted(c);
+        c->story.open = 0;
+        break;
+    default:
+        break;
+    }
+}
