@@ -12,8 +12,12 @@ local function rcpt(ip, to) return (lib.envelope(ip, to)) end
 local greylisted = lib.deferred
 
 lib.run(function()
+  local t0 = lib.now()
   lib.check(greylisted(rcpt("192.0.2.1", "<a@x.org>")), "a new triplet is greylisted")
-  lib.check(greylisted(rcpt("192.0.2.1", "<a@x.org>")), "too early: still greylisted")
+  local r = rcpt("192.0.2.1", "<a@x.org>")
+  if lib.now() - t0 < 1 then       -- surely before the delay (a slow box may not be)
+    lib.check(greylisted(r), "too early: still greylisted")
+  end
   mt.sleep(1.3)
   lib.check(rcpt("192.0.2.1", "<a@x.org>") == SMFIR_CONTINUE, "after the delay it passes")
   lib.check(greylisted(rcpt("192.0.2.9", "<z@x.org>")), "another one waits")
