@@ -2,7 +2,8 @@
 #
 #   make            build ./luamilter
 #   make run        install dependencies, build, run with milter.conf.example
-#   make test       install dependencies, run every test (C, Lua, end to end)
+#   make test       install dependencies, run every test (C, Lua, end to end,
+#                   DNS against a real server)
 #   make check-asan the same tests against an ASan/UBSan build
 #   make bench      throughput, latency, CPU and memory against libmilter floors
 #   make bench-redis  INCR round trips per second through milter.redis
@@ -25,6 +26,9 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wwrite-strings -Wmissing-prototypes \
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
 	$(CFLAGS) $(LUA_CFLAGS) -DLUAMILTER_LIBDIR='"$(LIBDIR)"' -MMD -MP
+# milter/core.so is loaded by the system's lua5.4 (busted): never built
+# with the sanitizers, whichever build asks for it
+PIC_CFLAGS = $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(ALL_CFLAGS))
 
 ifeq ($(SANITIZE),1)
 BUILD := build/asan
@@ -54,7 +58,8 @@ include src/sources.mk
 ALL_CFLAGS += $(INCLUDES)
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
-C_TESTS := unit_config unit_checks unit_engine unit_json unit_sandbox unit_reload
+C_TESTS := unit_config unit_checks unit_engine unit_json unit_sandbox unit_reload \
+	unit_dns
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) daemon/privs.o) $(BUILD)/t/mta_fake.o
 
@@ -71,7 +76,7 @@ PIC_SRCS := $(CORE_SRCS) milter/mta.c milter/record.c base/message.c offline/lco
 PIC_OBJS := $(addprefix build/pic/,$(PIC_SRCS:.c=.o))
 CORE_SO := lua/milter/core.so
 
-.PHONY: all run test check check-c check-lua check-e2e check-asan deps clean install tools stress bench leakcheck leakcheck-run layers
+.PHONY: all run test check check-c check-lua check-e2e check-dns check-asan deps clean install tools stress bench leakcheck leakcheck-run layers
 
 all: $(BIN) $(CORE_SO)
 
@@ -107,7 +112,7 @@ $(CORE_SO): $(PIC_OBJS)
 
 build/pic/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+	$(CC) $(PIC_CFLAGS) -fPIC -c -o $@ $<
 
 $(BIN): $(DAEMON_OBJS)
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(LIBS)
@@ -122,6 +127,14 @@ $(BUILD)/t/%.o: t/c/%.c | $(BUILD)
 
 $(BUILD)/t/unit_%: $(BUILD)/t/unit_%.o $(TEST_CORE_OBJS)
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(MODULE_LIBS) $(LUA_LIBS) -pthread -lm -ldl
+
+# t/dns/run: milter.dns in a bare Lua state against the test DNS server
+$(BUILD)/t/dns_harness: $(BUILD)/t/dns/harness.o $(TEST_CORE_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(MODULE_LIBS) $(LUA_LIBS) -pthread -lm -ldl
+
+$(BUILD)/t/dns/%.o: t/dns/%.c | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD):
 	@mkdir -p $(BUILD)/t
@@ -174,7 +187,7 @@ run: deps
 test: deps
 	$(MAKE) check
 
-check: $(BIN) $(CORE_SO) $(C_TEST_BINS) tools
+check: $(BIN) $(CORE_SO) $(C_TEST_BINS) $(BUILD)/t/dns_harness tools
 	@BUILD=$(BUILD) LUAMILTER=$(BIN) C_TESTS="$(C_TESTS)" LAYERS="$(LAYERS)" t/run-all
 
 check-c: $(C_TEST_BINS)
@@ -185,6 +198,9 @@ check-lua: $(CORE_SO)
 
 check-e2e: $(BIN) tools
 	@LUAMILTER=$(BIN) t/run-all e2e
+
+check-dns: $(BUILD)/t/dns_harness
+	@BUILD=$(BUILD) t/run-all dns
 
 check-asan: deps
 	$(MAKE) SANITIZE=1 check
@@ -205,6 +221,71 @@ $(BUILD)/shdict-bench: t/perf/shdict_bench.c $(SHDICT_OBJS)
 bench-shdict: $(BUILD)/shdict-bench
 	$(BUILD)/shdict-bench
 
+
+# --- milter.tables (issue 12): Postfix lookup tables, src/modules/tables/ ---
+# The core (tables: one file per type, the registry, the watcher thread) and
+# its Lua binding; build/.../table-query (postmap -q's twin, t/tables/run);
+# build/lua/tables_solo.so (the binding for busted specs); unit_tables
+# (cmocka); make tables-bench (lookups per second from Lua, not in make test).
+TABLES_CORE := tline.c tfile.c table.c texthash.c cidr.c regexp.c registry.c \
+	tables_watch.c
+TABLES_SRCS := $(TABLES_CORE) ltables.c
+TABLES_CORE_OBJS := $(addprefix $(BUILD)/modules/tables/,$(TABLES_CORE:.c=.o))
+TABLES_OBJS := $(addprefix $(BUILD)/modules/tables/,$(TABLES_SRCS:.c=.o))
+TABLES_SOLO := build/lua/tables_solo.so
+TABLES_SOLO_OBJS := $(addprefix build/pic/modules/tables/,$(TABLES_SRCS:.c=.o) \
+	ltables_solo.o)
+# the busted module is loaded by lua5.4, which has no sanitizer runtime
+TABLES_PIC_CFLAGS := $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(ALL_CFLAGS))
+C_TESTS += unit_tables unit_ltables
+TABLES_TEST_OBJS := $(BUILD)/t/tables_fixture.o $(TABLES_OBJS)
+
+.PHONY: check-tables tables-bench
+$(BUILD)/t/unit_tables.o $(BUILD)/t/unit_ltables.o $(BUILD)/t/tables_fixture.o: \
+	ALL_CFLAGS += -Isrc
+
+$(BUILD)/modules/tables/%.o: src/modules/tables/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
+
+build/pic/modules/tables/%.o: src/modules/tables/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TABLES_PIC_CFLAGS) -Isrc -fPIC -c -o $@ $<
+
+$(BUILD)/t/table_query.o: t/tables/table_query.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
+
+$(BUILD)/t/tables_bench.o: t/perf/tables_bench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
+
+$(BUILD)/table-query: $(BUILD)/t/table_query.o $(TABLES_CORE_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ -pthread
+
+$(BUILD)/t/unit_tables $(BUILD)/t/unit_ltables: $(BUILD)/t/%: $(BUILD)/t/%.o $(TABLES_TEST_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(LUA_LIBS) -pthread -lm -ldl
+
+$(TABLES_SOLO): $(TABLES_SOLO_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -o $@ $^ -pthread
+
+$(BUILD)/tables-bench: $(BUILD)/t/tables_bench.o $(TABLES_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(LUA_LIBS) -pthread -lm -ldl
+
+all: $(TABLES_SOLO)
+check: $(BUILD)/table-query $(BUILD)/t/unit_tables $(BUILD)/t/unit_ltables \
+	$(TABLES_SOLO)
+check-c: $(BUILD)/t/unit_tables $(BUILD)/t/unit_ltables
+check-lua: $(TABLES_SOLO)
+
+check-tables: $(BUILD)/table-query
+	@BUILD=$(BUILD) t/run-all tables
+
+tables-bench: $(BUILD)/tables-bench
+	$(BUILD)/tables-bench
+
+-include $(wildcard $(BUILD)/modules/tables/*.d build/pic/modules/tables/*.d)
 
 include scripts/install.mk
 include t/fuzz/fuzz.mk

@@ -3,6 +3,7 @@
  * a module is its own .c/.h pair in this folder, one line here, its tests
  * and its docs (docs/modules.md).
  */
+#include "dns.h"
 #include "lib_milter.h"
 #include "module.h"
 #include "redis_module.h"
@@ -12,5 +13,6 @@ struct module *const module_registry[] = {
     &lib_milter_module,         /* milter: the library policies build on */
     &shdict_module,             /* milter.shared: shared dictionaries */
     &redis_module,              /* milter.redis: a Redis for several hosts */
+    &dns_module,                /* milter.dns: DNS lookups */
     NULL
 };

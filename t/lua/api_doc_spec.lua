@@ -110,6 +110,15 @@ describe("docs/lua-api.md", function()
     end
   end)
 
+  it("documents every function of milter.dns, and no other", function()
+    local funcs = reg_names("src/modules/dns_api.c", "dns_api_funcs")
+    for _, f in ipairs(reg_names("src/modules/dns_lists.c", "dns_list_funcs")) do
+      funcs[#funcs + 1] = f
+    end
+    same(funcs, headings("dns."), "milter.dns functions")
+    assert(doc:find("\n#### `h:wait()`", 1, true), "h:wait has no heading")
+  end)
+
   it("documents every function of milter.test, and no other", function()
     local src = read("lua/milter/test.lua")
     local mod, ctx = {}, {}

@@ -3,6 +3,7 @@
  *
  * usage: client -s SOCKET [-c CONCURRENCY] [-n MESSAGES] [-m PER_CONN]
  *               [-r RCPTS] [-H HEADERS] [-b BODY_BYTES] [-i IDLE_CONNS]
+ *               [-a CLIENT_ADDR]
  *
  * Sends MESSAGES messages over CONCURRENCY parallel sessions (PER_CONN
  * messages per connection), each with RCPTS recipients, HEADERS headers and
@@ -20,11 +21,12 @@
 
 struct opts {
     const char *sock;
+    const char *addr;           /* the client address connect reports */
     int conc, per_conn, rcpts, headers, body;
     long msgs, idle;
 };
 
-static struct opts o = {NULL, 8, 1, 5, 20, 10240, 1000, 0};
+static struct opts o = {NULL, "192.0.2.1", 8, 1, 5, 20, 10240, 1000, 0};
 static long next_msg;           /* messages handed out so far */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static double *lat;             /* latency of each message, seconds */
@@ -114,7 +116,7 @@ worker(void *arg)
         long proto = fd >= 0 ? mp_negotiate(fd) : -1;
 
         if (proto < 0 || mp_conninfo(fd, (unsigned long)proto,
-                                     "client.example", "192.0.2.1") < 0) {
+                                     "client.example", o.addr) < 0) {
             errs++;
             if (fd >= 0)
                 close(fd);
@@ -174,7 +176,7 @@ idle_mode(void)
         fds[i] = mp_connect(o.sock);
         proto = fds[i] >= 0 ? mp_negotiate(fds[i]) : -1;
         if (proto >= 0 && mp_conninfo(fds[i], (unsigned long)proto,
-                                      "client.example", "192.0.2.1") >= 0)
+                                      "client.example", o.addr) >= 0)
             ok++;
     }
     printf("idle %ld\n", ok);
@@ -195,9 +197,10 @@ main(int argc, char **argv)
     int ch, i;
     double t0, secs;
 
-    while ((ch = getopt(argc, argv, "s:c:n:m:r:H:b:i:")) != -1) {
+    while ((ch = getopt(argc, argv, "s:c:n:m:r:H:b:i:a:")) != -1) {
         switch (ch) {
         case 's': o.sock = optarg; break;
+        case 'a': o.addr = optarg; break;
         case 'c': o.conc = atoi(optarg); break;
         case 'n': o.msgs = atol(optarg); break;
         case 'm': o.per_conn = atoi(optarg); break;
@@ -209,7 +212,7 @@ main(int argc, char **argv)
         }
     }
     if (o.sock == NULL || o.conc < 1 || o.msgs < 1 || o.per_conn < 1) {
-        fprintf(stderr, "usage: client -s SOCKET [-c N] [-n N] [-m N] "
+        fprintf(stderr, "usage: client -s SOCKET [-a ADDR] [-c N] [-n N] [-m N] "
                 "[-r N] [-H N] [-b BYTES] [-i N]\n");
         return 2;
     }

@@ -1,0 +1,2 @@
+# milter.dns links libunbound (Debian libunbound-dev)
+MODULE_LIBS += -lunbound
