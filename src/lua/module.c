@@ -224,9 +224,9 @@ module_run_of(lua_State *L)
 }
 
 /* modules_set_stubs - a test's module stubs into L's registry: for each
- * policy module milter.NAME, the function t[NAME] of the table at idx (0:
- * none, clearing them) goes to "luamilter.stub.NAME", where the module
- * looks it up at each call (redis = function(cmd, ...) ... end) */
+ * policy module milter.NAME, t[NAME] of the table at idx (0: none,
+ * clearing them) goes to "luamilter.stub.NAME", where the module looks it
+ * up at each call (redis = function(cmd, ...) ... end; dns = {answers}) */
 void
 modules_set_stubs(lua_State *L, int idx)
 {
@@ -239,11 +239,10 @@ modules_set_stubs(lua_State *L, int idx)
                            ? (*m)->name + 7 : NULL;
         if (name == NULL || !((*m)->flags & MODULE_POLICY))
             continue;
-        if (idx == 0 || lua_getfield(L, idx, name) != LUA_TFUNCTION) {
-            if (idx != 0)
-                lua_pop(L, 1);
+        if (idx == 0)
             lua_pushnil(L);
-        }
+        else
+            lua_getfield(L, idx, name);
         snprintf(key, sizeof key, "luamilter.stub.%s", name);
         lua_setfield(L, LUA_REGISTRYINDEX, key);
     }
