@@ -140,19 +140,24 @@ call_stub(lua_State *L, const struct redis_args *a, int first, int argc,
     lua_call(L, argc, nres);
 }
 
-/* deadline_of - when this call must be done (CLOCK_MONOTONIC); -1 when
- * under REDIS_MIN_LEFT of the callback's budget is left */
+/* deadline_of - when this call must be done (CLOCK_MONOTONIC): within
+ * redis_timeout, and early enough in the callback's budget that the
+ * policy can still act on a failure (REDIS_RESERVE of what is left, at
+ * least half of REDIS_MIN_LEFT); -1 when under REDIS_MIN_LEFT is left */
 static int
 deadline_of(lua_State *L, struct env_box *e, double *deadline)
 {
     double left = e->env.time_left != NULL ? e->env.time_left(L, e->env.ud)
                                            : HUGE_VAL;
-    double wait = redis_pool_timeout(e->env.pool);
+    double wait = redis_pool_timeout(e->env.pool), reserve;
 
     if (!(left >= REDIS_MIN_LEFT))
         return -1;
-    if (left < wait)
-        wait = left;
+    reserve = left * REDIS_RESERVE;
+    if (reserve < REDIS_MIN_LEFT / 2)
+        reserve = REDIS_MIN_LEFT / 2;
+    if (left - reserve < wait)
+        wait = left - reserve;
     *deadline = mono_now() + wait;
     return 0;
 }

@@ -13,8 +13,9 @@
  * "budget" (under 10 ms of the callback's time left: nothing sent) or
  * "reply too large"; misuse (a table as an argument, no command, a refused
  * command (redis_cmd.h), an unclosed MULTI in a pipeline) raises.  Every
- * call returns within min(redis_timeout, time_left), waiting for a pooled
- * connection included.  Without a pool every call returns nil, "redis is
+ * call returns within min(redis_timeout, time_left less a tenth of it (at
+ * least 5 ms), so that the policy can still act on a failure), waiting for
+ * a pooled connection included.  Without a pool every call returns nil, "redis is
  * not configured"; in policy-test mode nothing reaches Redis: calls go to
  * the stub function when one is set (configured() is then true), else
  * return nil, "redis is not available in policy tests".
@@ -50,6 +51,8 @@
 #include "redis_pool.h"
 
 #define REDIS_MIN_LEFT 0.010    /* seconds: less left gives "budget" */
+#define REDIS_RESERVE 0.1       /* of the callback's time left: kept for
+                                 * the policy to act on a failure */
 #define REDIS_LUA_STUB_KEY "luamilter.stub.redis"  /* registry: the stub */
 
 struct redis_lua_env {

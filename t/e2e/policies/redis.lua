@@ -6,6 +6,7 @@
 --   timed:ARG ...       redis.call, answered as "SECONDS err-or-reply"
 --   raises:ARG ...      whether redis.call raises, and the message
 --   configured          redis.configured()
+--   late:SECONDS ARG ...  spin SECONDS first, then as timed
 -- The load client (HELO client.example) makes one call per recipient that
 -- holds its connection 2 ms on the server.
 local milter = require "milter"
@@ -31,7 +32,6 @@ end
 function P:header() end
 function P:eoh() end
 function P:body() end
-function P:hello(name) self.cmd = name end
 
 -- show: a value with its type, tables in order
 local function show(v)
@@ -55,6 +55,27 @@ local function args(text)
   return t
 end
 
+-- its own tests: run at start and before each SIGHUP is accepted, never
+-- reaching the configured Redis (t/e2e/278 checks that from the server)
+P.tests = {
+  { name = "Redis is not reached in policy tests",
+    stages = { { "connect", "c", "inet", "192.0.2.1" }, { "helo", "probe" } },
+    expect = { verdict = "continue" } },
+}
+
+function P:hello(name)
+  self.cmd = name
+  if name == "probe" then
+    assert(redis.configured() == false, "configured() is false in tests")
+    local v, err = redis.call("SET", "reached", "1")
+    assert(v == nil and err == "redis is not available in policy tests", tostring(err))
+    v, err = redis.pipeline({ { "INCR", "reached" } })
+    assert(v == nil and err == "redis is not available in policy tests", tostring(err))
+    v, err = redis.eval("return 1", {}, {})
+    assert(v == nil and err == "redis is not available in policy tests", tostring(err))
+  end
+end
+
 function P:eom()
   local cmd, rest = (self.cmd or ""):match("^(%w+):?(.*)$")
   local result
@@ -72,6 +93,13 @@ function P:eom()
   elseif cmd == "timed" then
     local t0 = milter.now()
     local v, err = redis.call(table.unpack(args(rest)))
+    result = string.format("%.3f %s", milter.now() - t0, err or show(v))
+  elseif cmd == "late" then
+    local spin, call = rest:match("^(%S+)%s+(.*)$")
+    local t0 = milter.now()
+    while milter.now() - t0 < tonumber(spin) do end
+    t0 = milter.now()
+    local v, err = redis.call(table.unpack(args(call)))
     result = string.format("%.3f %s", milter.now() - t0, err or show(v))
   elseif cmd == "raises" then
     local ok, err = pcall(redis.call, table.unpack(args(rest)))
