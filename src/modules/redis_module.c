@@ -132,6 +132,23 @@ time_left(lua_State *L, void *ud)
     return left < 0 ? HUGE_VAL : left;
 }
 
+/* offline_pool - with pool_lock held: replay --live-io and milter.test's
+ * {redis = "live"} run in a process that has no daemon start; their first
+ * state makes the pool from its generation's keys (a bad or unset `redis`
+ * leaves none: calls say "redis is not configured") */
+static void
+offline_pool(const struct config *cfg)
+{
+    static int tried;
+    char err[512];
+
+    if (tried)
+        return;
+    tried = 1;
+    if (make_pool(cfg, &pool, err, sizeof err) < 0)
+        log_warn("redis: %s", err);
+}
+
 /* open_redis - require "milter.redis": the pool for a state that may use
  * the network, the stub or "not available" for the others */
 static int
@@ -145,6 +162,8 @@ open_redis(lua_State *L)
     redis_lua_setup(L, &re);    /* may raise (memory) while nothing is held */
     if (live) {
         pthread_mutex_lock(&pool_lock);
+        if (pool == NULL && env->mode == MODULE_REPLAY_LIVE_IO)
+            offline_pool(env->cfg);
         p = pool;
         if (p != NULL)
             redis_pool_hold(p);
