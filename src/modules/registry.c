@@ -5,6 +5,7 @@
  */
 #include "dns.h"
 #include "lib_milter.h"
+#include "metrics.h"
 #include "module.h"
 #include "redis_module.h"
 #include "shdict_module.h"
@@ -14,5 +15,6 @@ struct module *const module_registry[] = {
     &shdict_module,             /* milter.shared: shared dictionaries */
     &redis_module,              /* milter.redis: a Redis for several hosts */
     &dns_module,                /* milter.dns: DNS lookups */
+    &metrics_module,            /* milter.metrics: Prometheus, HTTP */
     NULL
 };
