@@ -59,7 +59,7 @@ include src/sources.mk
 ALL_CFLAGS += $(INCLUDES)
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
-C_TESTS := unit_config unit_checks unit_engine unit_json unit_sandbox unit_reload \
+C_TESTS := unit_config unit_checks unit_engine unit_json unit_sandbox unit_reload unit_libcache \
 	unit_dns unit_metrics
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) daemon/privs.o) $(BUILD)/t/mta_fake.o

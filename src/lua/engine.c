@@ -12,6 +12,7 @@
 #include "budget.h"
 #include "config.h"
 #include "lconn.h"
+#include "libcache.h"
 #include "log.h"
 #include "module.h"
 #include "sandbox.h"
@@ -352,6 +353,7 @@ setup_state(lua_State *L)
     int cls;
 
     sandbox_open(L, s->cfg->lua_allow, s->package_path);
+    libcache_install(L, s);                     /* milter.* compiled once */
     budget_open(L);
     modules_preload(L, &s->env[c->mode], s->cfg->lua_allow);
     if (luaL_loadbufferx(L, (const char *)s->policy.code, s->policy.len,
