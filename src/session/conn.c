@@ -16,7 +16,9 @@
 static unsigned long conn_counter;     /* live connections, from 1 */
 static unsigned long adopted_counter;  /* test contexts (milter.core) */
 static int conn_default_mode;  /* enum module_mode of new conns */
-static struct module_run *conn_default_run;    /* ... and their test run */
+static __thread struct module_run *conn_default_run;   /* the test run of
+                                 * the conns this thread makes (a reload's
+                                 * tests run beside live connections) */
 static long conn_live;
 /* conn_set_mode - what new conns' states serve (enum module_mode): replay
  * sets MODULE_REPLAY for its whole process */
@@ -26,8 +28,9 @@ conn_set_mode(int mode)
     conn_default_mode = mode;
 }
 
-/* conn_set_run - the test run new conns' states are part of (replay's:
- * its clock and dictionaries span all its messages); NULL: none */
+/* conn_set_run - the test run the conns this thread makes from now on
+ * are part of (replay's: its clock and dictionaries span all its
+ * messages; an in-policy test's); NULL: none, as for live connections */
 void
 conn_set_run(struct module_run *run)
 {
