@@ -223,27 +223,36 @@ module_run_of(lua_State *L)
     return c != NULL ? c->run : NULL;
 }
 
-/* modules_set_stubs - a test's module stubs into L's registry: for each
- * policy module milter.NAME, t[NAME] of the table at idx (0: none,
- * clearing them) goes to "luamilter.stub.NAME", where the module looks it
- * up at each call (redis = function(cmd, ...) ... end; dns = {answers}) */
+/* module_stub_name - NAME for a module answering from stubs (MODULE_STUB,
+ * require name "milter.NAME"), else NULL */
+const char *
+module_stub_name(const struct module *m)
+{
+    static const char prefix[] = "milter.";
+
+    if ((m->flags & MODULE_STUB) == 0 ||
+        strncmp(m->name, prefix, sizeof prefix - 1) != 0)
+        return NULL;
+    return m->name + sizeof prefix - 1;
+}
+
+/* modules_set_stubs - for each module of list answering from stubs, NAME
+ * its module_stub_name: registry["luamilter.stub.NAME"] = t.NAME of the
+ * table at idx, read raw (nil clears it) */
 void
-modules_set_stubs(lua_State *L, int idx)
+modules_set_stubs(lua_State *L, int idx, struct module *const *list)
 {
     struct module *const *m;
-    char key[128];
+    const char *name;
 
-    idx = idx != 0 ? lua_absindex(L, idx) : 0;
-    for (m = module_registry; *m != NULL; m++) {
-        const char *name = strncmp((*m)->name, "milter.", 7) == 0
-                           ? (*m)->name + 7 : NULL;
-        if (name == NULL || !((*m)->flags & MODULE_POLICY))
+    idx = lua_absindex(L, idx);
+    for (m = list; *m != NULL; m++) {
+        if ((name = module_stub_name(*m)) == NULL)
             continue;
-        if (idx == 0)
-            lua_pushnil(L);
-        else
-            lua_getfield(L, idx, name);
-        snprintf(key, sizeof key, "luamilter.stub.%s", name);
-        lua_setfield(L, LUA_REGISTRYINDEX, key);
+        lua_pushstring(L, name);
+        lua_rawget(L, idx);
+        lua_pushfstring(L, "%s%s", MODULE_STUB_PREFIX, name);
+        lua_insert(L, -2);
+        lua_rawset(L, LUA_REGISTRYINDEX);
     }
 }

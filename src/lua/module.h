@@ -66,6 +66,13 @@ struct module_run {
 #define MODULE_POLICY 0x01  /* preloaded into policy states (the registry) */
 #define MODULE_TOOL 0x02    /* only for tools (milter.core): never in a
                              * policy's state */
+#define MODULE_STUB 0x04    /* answers from a test's stub: the field NAME
+                             * of an in-policy test (require name
+                             * "milter.NAME") is put in the test state's
+                             * registry under "luamilter.stub.NAME" */
+
+/* the registry key of module NAME's stub */
+#define MODULE_STUB_PREFIX "luamilter.stub."
 
 struct module {
     const char *name;       /* require name, "milter.NAME" */
@@ -100,6 +107,9 @@ void modules_preload(struct lua_State *L, const struct module_env *env,
 const struct module_env *module_env(struct lua_State *L);
 void module_check_stage(struct lua_State *L, const struct module *m,
                         int stage);
+const char *module_stub_name(const struct module *m);
+void modules_set_stubs(struct lua_State *L, int idx,
+                       struct module *const *list);
 
 struct module_run *module_run_new(void);
 void module_run_free(struct module_run *r);
@@ -108,6 +118,5 @@ void *module_run_get(const struct module_run *r, const struct module *m);
 int module_run_put(struct module_run *r, const struct module *m, void *data,
                    void (*fresh)(void *data), void (*drop)(void *data));
 struct module_run *module_run_of(struct lua_State *L);
-void modules_set_stubs(struct lua_State *L, int idx);
 
 #endif

@@ -44,7 +44,7 @@ struct script {
     struct module_env env[MODULE_REPLAY_LIVE_IO + 1];  /* for the modules,
                              * one per mode a state of it may run in */
     char *test_report;      /* in-policy test results, one per line */
-    int tests_run, tests_failed;
+    int tests_run;
 };
 
 struct config;

@@ -166,6 +166,6 @@ stop(void)
 }
 
 struct module dns_module = {
-    "milter.dns", open_dns, 0, 0, MODULE_POLICY, &dns_section, 0,
+    "milter.dns", open_dns, 0, 0, MODULE_POLICY | MODULE_STUB, &dns_section, 0,
     start, reload, stop
 };
