@@ -662,11 +662,14 @@ shared_dicts(lua_State *L, struct config *cfg, char *err, size_t errlen)
 
     lua_pushnil(L);
     while (lua_next(L, -2) != 0) {
-        if (lua_type(L, -2) == LUA_TSTRING)
-            snprintf(line, sizeof line, "%s %s", lua_tostring(L, -2),
-                     luaL_tolstring(L, -1, NULL));
+        const char *name = lua_type(L, -2) == LUA_TSTRING
+                               ? lua_tostring(L, -2) : NULL;
+        const char *value = luaL_tolstring(L, -1, NULL);    /* pushed */
+
+        if (name != NULL)
+            snprintf(line, sizeof line, "%s %s", name, value);
         else
-            snprintf(line, sizeof line, "%s", luaL_tolstring(L, -1, NULL));
+            snprintf(line, sizeof line, "%s", value);
         lua_pop(L, 1);                          /* the tostring */
         if (config_set(cfg, "shared_dict", line, sub, sizeof sub) < 0) {
             snprintf(err, errlen, "opts.shared_dict: %s", sub);
