@@ -258,11 +258,26 @@ function M.run_tests(class, dir)
   end
   for i, tc in ipairs(tests) do
     local name = tc.name or ("test " .. i)
-    local ok, res, why = pcall(function()
+    local function one(vector)
       local t = M.new(class)
-      local r = t.ctx:test(tc, dir)
+      for m in pairs(core.stub_modules) do
+        if tc[m] ~= nil and vector[m] == nil then t.ctx:stub(m, tc[m]) end
+      end
+      local r = t.ctx:test(vector, dir)
       t:close()
-      return M.check(r, tc.expect or {}, r.errors)
+      return M.check(r, vector.expect or {}, r.errors)
+    end
+    local ok, res, why = pcall(function()
+      if tc.messages == nil then return one(tc) end
+      for j, m in ipairs(tc.messages) do        -- a class has no clock of
+        if m.advance then                       -- its own: see the daemon's
+          return nil, "messages: advance needs the daemon's test run "
+            .. "(luamilter -t) or mt.new(path)"
+        end
+        local good, whynot = one(m)
+        if not good then return nil, "message " .. j .. ": " .. whynot end
+      end
+      return true
     end)
     if not ok then why = tostring(res) res = nil end
     if not res then failed = failed + 1 end
