@@ -61,7 +61,7 @@ DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
 C_TESTS := unit_config unit_sockspec unit_reply unit_verdict unit_negotiate \
 	unit_privs unit_log unit_arena unit_stage unit_message unit_record \
-	unit_engine unit_driver unit_json unit_sandbox unit_reload unit_dns unit_metrics
+	unit_engine unit_driver unit_json unit_sandbox unit_reload unit_libcache unit_dns unit_metrics
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) daemon/privs.o) $(BUILD)/t/mta_fake.o
 # unit tests of the Lua layer write and load policies with t/c/policy_kit.c
@@ -77,8 +77,8 @@ $(addprefix $(BUILD)/t/,$(KIT_TESTS)): $(KIT_OBJ)
 $(BUILD)/t/unit_budget: $(addprefix $(BUILD)/,$(LCORE_SRCS:.c=.o) \
 	offline/policytest.o)
 
-# shared dictionaries (src/modules/shdict*, issue 11): self-contained units,
-# not linked into the daemon until the module registry (issue 10) wires them
+# shared dictionaries (src/modules/shdict*, issue 11): the core's own units,
+# for its unit test and microbench (the module is in MODULE_SRCS)
 SHDICT_SRCS := shdict.c shdict_hash.c shdict_heap.c shdict_keeper.c \
 	shdict_lua.c shdict_region.c shdict_set.c
 SHDICT_OBJS := $(addprefix $(BUILD)/modules/,$(SHDICT_SRCS:.c=.o))
@@ -95,21 +95,18 @@ CORE_SO := lua/milter/core.so
 
 all: $(BIN) $(CORE_SO)
 
-# --- Redis client (src/modules/redis_*, issue 11): built and tested on its
-# own until the module registry wires it into the daemon
-REDIS_SRCS := redis_url.c redis_config.c redis_cmd.c redis_wire.c \
-	redis_pool.c redis_args.c redis_reply.c redis_lua.c sha1.c
-REDIS_OBJS := $(addprefix $(BUILD)/modules/,$(REDIS_SRCS:.c=.o))
-REDIS_LIBS := -lhiredis $(LUA_LIBS) -pthread -lm -ldl
+# --- Redis client (src/modules/redis_*, issue 11): its unit test against a
+# scripted RESP peer, and the driver of the real-server tier (t/redis/run)
 C_TESTS += unit_redis
 C_TEST_BINS += $(BUILD)/t/unit_redis
+REDIS_TEST_LIBS := $(MODULE_LIBS) $(LUA_LIBS) -pthread -lm -ldl
 
 $(BUILD)/t/unit_redis: $(BUILD)/t/unit_redis.o $(BUILD)/t/resp_peer.o \
-		$(BUILD)/t/redis_kit.o $(REDIS_OBJS)
-	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(REDIS_LIBS)
+		$(BUILD)/t/redis_kit.o $(TEST_CORE_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(REDIS_TEST_LIBS)
 
-$(BUILD)/t/redis-%: $(BUILD)/t/redis_%.o $(BUILD)/t/redis_kit.o $(REDIS_OBJS)
-	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(REDIS_LIBS)
+$(BUILD)/t/redis-%: $(BUILD)/t/redis_%.o $(BUILD)/t/redis_kit.o $(TEST_CORE_OBJS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(REDIS_TEST_LIBS)
 
 $(BUILD)/t/redis_%.o: t/redis/redis_%.c | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -Isrc -Isrc/modules -It/c -c -o $@ $<
@@ -163,7 +160,7 @@ t/tools/rawmilter: t/tools/rawmilter.c
 t/tools/silent: t/tools/silent.c t/tools/mproto.h
 	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O2 -o $@ $<
 
-tools: t/tools/rawmilter t/tools/silent build/stress
+tools: t/tools/rawmilter t/tools/silent build/stress build/perf-client
 
 build/stress: t/stress/stress.c t/tools/mproto.h
 	@mkdir -p build

@@ -36,6 +36,11 @@ setmetatable(M, {
   end,
 })
 
+--- now() -> the current Unix time in seconds, with fractions: the clock
+-- of the state's test run (which t:advance moves) or the wall clock;
+-- without the C core, whole seconds
+M.now = native.now or os.time
+
 --- Base: the silent base class.  It defines no callback, so a class built
 -- on it asks the MTA only for the stages it defines.
 local Base = {}

@@ -9,7 +9,7 @@ INCLUDES := $(addprefix -Isrc/,$(LAYERS))
 BASE_SRCS := base/arena.c base/config.c base/config_keys.c base/fileio.c base/log.c base/paths.c \
 	base/json.c base/message.c base/reply.c base/sockspec.c base/testvec.c
 MILTER_SRCS := milter/mta.c milter/negotiate.c milter/record.c milter/stage.c milter/verdict.c
-LUA_SRCS := lua/actions.c lua/budget.c lua/engine.c lua/lib_milter.c lua/lstate.c \
+LUA_SRCS := lua/actions.c lua/budget.c lua/clock.c lua/engine.c lua/lib_milter.c lua/libcache.c lua/lstate.c \
 	lua/memtotal.c lua/module.c lua/package_view.c lua/protomask.c \
 	lua/sandbox.c lua/script.c
 # every .c in src/modules is built in; a module that links a library says

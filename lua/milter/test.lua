@@ -46,19 +46,29 @@ end
 -- opts.on_error and opts.on_error_reply (the reply on_error sends, as the
 -- config key: "451 4.3.0 Try later") only.  opts.macros: {name = value}
 -- set before the first stage, kept over luamilter's default macros.
--- opts.NAME, for a module milter.NAME answering from stubs (dns): its
--- stub (plain data for a script path).
+-- opts.NAME, for a module milter.NAME answering from stubs (dns, redis):
+-- its stub (dns: plain data; redis: a function(cmd, ...) called in the
+-- caller's state).  A script path gets shared dictionaries of its own, as
+-- opts.shared_dict = {NAME = SIZE} (or its config) declares them, fresh
+-- for each context, on a clock t:advance moves; opts.redis = "live" (or a
+-- redis URL) lets it reach that Redis, which it otherwise never does.
 function M.new(policy, opts)
   opts = opts or {}
   local ctx
   local stubs = {}
   for name in pairs(core.stub_modules) do stubs[name] = opts[name] end
+  local live = type(opts.redis) == "string"
+  if live then stubs.redis = nil end
   if type(policy) == "table" then
     ctx = core.context(policy, opts.on_error, opts.on_error_reply)
   elseif type(policy) == "string" then
     local copts = {}
     for k, v in pairs(opts) do
       if k ~= "macros" and not core.stub_modules[k] then copts[k] = v end
+    end
+    if live then
+      copts.live_io = true
+      if opts.redis ~= "live" then copts.redis = opts.redis end
     end
     ctx = core.open(policy, copts, libdir())
   else
@@ -94,6 +104,12 @@ function Context:self() return self.ctx:self() end
 
 --- macro(name, value): a macro the policy can read with getsymval
 function Context:macro(name, value) self.ctx:macro(name, value) end
+
+--- advance(seconds): move the clock of this context (a script path)
+-- forward: milter.now() and the expiry of its shared dictionaries follow
+function Context:advance(seconds)
+  self.ctx:advance(seconds)
+end
 
 --- negotiate([actions, protocol]) -> verdict, actions, protocol
 function Context:negotiate(actions, protocol)
@@ -242,11 +258,26 @@ function M.run_tests(class, dir)
   end
   for i, tc in ipairs(tests) do
     local name = tc.name or ("test " .. i)
-    local ok, res, why = pcall(function()
+    local function one(vector)
       local t = M.new(class)
-      local r = t.ctx:test(tc, dir)
+      for m in pairs(core.stub_modules) do
+        if tc[m] ~= nil and vector[m] == nil then t.ctx:stub(m, tc[m]) end
+      end
+      local r = t.ctx:test(vector, dir)
       t:close()
-      return M.check(r, tc.expect or {}, r.errors)
+      return M.check(r, vector.expect or {}, r.errors)
+    end
+    local ok, res, why = pcall(function()
+      if tc.messages == nil then return one(tc) end
+      for j, m in ipairs(tc.messages) do        -- a class has no clock of
+        if m.advance then                       -- its own: see the daemon's
+          return nil, "messages: advance needs the daemon's test run "
+            .. "(luamilter -t) or mt.new(path)"
+        end
+        local good, whynot = one(m)
+        if not good then return nil, "message " .. j .. ": " .. whynot end
+      end
+      return true
     end)
     if not ok then why = tostring(res) res = nil end
     if not res then failed = failed + 1 end

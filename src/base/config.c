@@ -133,6 +133,8 @@ value_free(const struct config_key *k, void *p)
     if (p == NULL)
         return;
     if (k->type == CT_STRING) {
+        if ((k->flags & CK_SECRET) && *(char **)p != NULL)
+            memset(*(char **)p, 0, strlen(*(char **)p));
         free(*(char **)p);
         *(char **)p = NULL;
     } else if (k->type == CT_LIST) {
@@ -251,10 +253,11 @@ size_text(unsigned long long n, char *out, size_t len)
         snprintf(out, len, "%llu%c", n, units[i]);
 }
 
-/* parse_size - bytes with an optional K, M or G suffix in [lo, hi], or 0 */
+/* parse_size - bytes with an optional K, M or G suffix in [lo, hi], or 0
+ * if zero_ok */
 static int
-parse_size(const char *v, double lo, double hi, size_t *out, char *err,
-           size_t errlen)
+parse_size(const char *v, double lo, double hi, int zero_ok, size_t *out,
+           char *err, size_t errlen)
 {
     char *end, los[32], his[32];
     unsigned long long n, mult;
@@ -264,11 +267,13 @@ parse_size(const char *v, double lo, double hi, size_t *out, char *err,
     mult = end != v ? size_suffix(end) : 0;
     if (v[0] == '-' || mult == 0 || errno != 0 ||
         n > (unsigned long long)hi / mult ||
-        (n != 0 && n * mult < (unsigned long long)lo)) {
+        (n != 0 && n * mult < (unsigned long long)lo) ||
+        (n == 0 && !zero_ok)) {
         size_text((unsigned long long)lo, los, sizeof los);
         size_text((unsigned long long)hi, his, sizeof his);
         snprintf(err, errlen, "'%s' is not a size from %s to %s (bytes, or "
-                 "with a K, M or G suffix), or 0 for no limit", v, los, his);
+                 "with a K, M or G suffix)%s", v, los, his,
+                 zero_ok ? ", or 0 for no limit" : "");
         return -1;
     }
     *out = (size_t)(n * mult);
@@ -345,6 +350,35 @@ parse_bool(const char *v, int *out, char *err, size_t errlen)
     return -1;
 }
 
+/* first_word - the length of v's first word, after leading blanks (*at) */
+static size_t
+first_word(const char *v, const char **at)
+{
+    while (*v == ' ' || *v == '\t')
+        v++;
+    *at = v;
+    return strcspn(v, " \t");
+}
+
+/* list_unique - a CK_UNIQUE list does not hold v's name yet */
+static int
+list_unique(const struct config_list *l, const char *v, char *err,
+            size_t errlen)
+{
+    const char *name, *other;
+    size_t n = first_word(v, &name), i;
+
+    for (i = 0; i < l->n; i++) {
+        if (first_word(l->items[i].value, &other) == n &&
+            memcmp(name, other, n) == 0) {
+            snprintf(err, errlen, "'%.*s' is declared twice (first at line "
+                     "%d)", (int)(n > 80 ? 80 : n), name, l->items[i].line);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* list_append - add one line's value to a list */
 static int
 list_append(struct config_list *l, const char *v, int line, char *err,
@@ -391,8 +425,7 @@ store(const struct config_key *k, void *p, const char *v, int line,
             return -1;
         }
         if (v[0] == '\0' && (k->flags & CK_EMPTY_UNSETS)) {
-            free(*(char **)p);
-            *(char **)p = NULL;
+            value_free(k, p);
             return 0;
         }
         copy = strdup(v);
@@ -400,7 +433,7 @@ store(const struct config_key *k, void *p, const char *v, int line,
             snprintf(err, errlen, "out of memory");
             return -1;
         }
-        free(*(char **)p);
+        value_free(k, p);
         *(char **)p = copy;
         return 0;
     case CT_INT:
@@ -420,7 +453,8 @@ store(const struct config_key *k, void *p, const char *v, int line,
         *(double *)p = d;
         return 0;
     case CT_SIZE:
-        if (parse_size(v, k->lo, k->hi, &z, err, errlen) < 0)
+        if (parse_size(v, k->lo, k->hi, !(k->flags & CK_POSITIVE), &z, err,
+                       errlen) < 0)
             return -1;
         *(size_t *)p = z;
         return 0;
@@ -451,6 +485,8 @@ store(const struct config_key *k, void *p, const char *v, int line,
     case CT_REPLY:
         return reply_parse(v, p, err, errlen);
     case CT_LIST:
+        if ((k->flags & CK_UNIQUE) && list_unique(p, v, err, errlen) < 0)
+            return -1;
         return list_append(p, v, line, err, errlen);
     }
     snprintf(err, errlen, "unknown key type");

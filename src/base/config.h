@@ -114,7 +114,11 @@ enum config_type {
 #define CK_RELOAD 0x01      /* SIGHUP may change it (else: next restart) */
 #define CK_NONEMPTY 0x02    /* a string that may not be empty */
 #define CK_EMPTY_UNSETS 0x04    /* an empty string means unset (NULL) */
-#define CK_POSITIVE 0x08    /* seconds: 0 is not allowed */
+#define CK_POSITIVE 0x08    /* seconds, sizes: 0 is not allowed */
+#define CK_SECRET 0x10      /* a string holding a password: wiped when
+                             * freed */
+#define CK_UNIQUE 0x20      /* a list whose items start with a name that
+                             * may be given once (shared_dict NAME SIZE) */
 
 struct config_key {
     const char *name;

@@ -12,6 +12,7 @@
 #include "budget.h"
 #include "config.h"
 #include "lconn.h"
+#include "libcache.h"
 #include "log.h"
 #include "module.h"
 #include "sandbox.h"
@@ -352,6 +353,7 @@ setup_state(lua_State *L)
     int cls;
 
     sandbox_open(L, s->cfg->lua_allow, s->package_path);
+    libcache_install(L, s);                     /* milter.* compiled once */
     budget_open(L);
     modules_preload(L, &s->env[c->mode], s->cfg->lua_allow);
     if (luaL_loadbufferx(L, (const char *)s->policy.code, s->policy.len,
@@ -473,6 +475,11 @@ engine_check(struct script *s, char *err, size_t errlen)
     memset(&tmp, 0, sizeof tmp);
     tmp.script = s;
     tmp.mode = MODULE_TEST;
+    tmp.run = module_run_new();         /* its own dictionaries and clock */
+    if (tmp.run == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     tmp.check = 1;
     lstate_watch(&tmp);                 /* the watchdog sees it stuck */
     rc = engine_open(&tmp, err, errlen);
@@ -480,6 +487,7 @@ engine_check(struct script *s, char *err, size_t errlen)
         rc = engine_test_runner(&tmp, s, err, errlen);
     engine_close(&tmp);
     lstate_unwatch(&tmp);
+    module_run_free(tmp.run);
     return rc;
 }
 

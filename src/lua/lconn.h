@@ -30,6 +30,7 @@
 
 struct lua_State;
 struct script;
+struct module_run;
 
 /* which limit refused an allocation */
 #define MEM_BY_LIMIT 1      /* the connection's memory_limit */
@@ -41,6 +42,8 @@ struct lconn {
     unsigned long id;           /* connection number, for logs */
     int mode;                   /* enum module_mode its state serves */
     int adopted;                /* L belongs to a caller (milter.core) */
+    struct module_run *run;     /* the test run it is part of (its clock,
+                                 * fresh dictionaries); NULL: live */
     int check;                  /* the check state of a new generation:
                                  * its declarations are validated */
     struct mta mta;             /* where its actions go, for its life */

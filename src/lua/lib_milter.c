@@ -2,6 +2,7 @@
  * lib_milter.c - the `milter` library module (see lib_milter.h).
  */
 #include "lib_milter.h"
+#include "clock.h"
 #include "protomask.h"
 #include "script.h"
 
@@ -20,9 +21,11 @@ open_lib_milter(lua_State *L)
                          "b") != LUA_OK)
         return lua_error(L);
     lua_pushliteral(L, "milter");               /* the module name, and */
-    lua_createtable(L, 0, 1);                   /* what C gives it */
+    lua_createtable(L, 0, 2);                   /* what C gives it */
     lua_pushcfunction(L, protomask_lua);
     lua_setfield(L, -2, "protocol_mask");
+    lua_pushcfunction(L, clock_lua_now);
+    lua_setfield(L, -2, "now");
     lua_call(L, 2, 1);
     return 1;
 }

@@ -4,11 +4,13 @@
  */
 #include "module.h"
 #include "config.h"
+#include "lconn.h"
 #include "stage.h"
 
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* modules_init - register every module's config keys (once, before the
@@ -141,6 +143,84 @@ module_check_stage(lua_State *L, const struct module *m, int stage)
     luaL_error(L, "%s: not available %s%s", m->name,
                stage > ST_NONE ? "in " : "at the script's top level",
                stage > ST_NONE ? stage_name((enum stage)stage) : "");
+}
+
+/* module_run_new - a test run at the real time, holding nothing; NULL
+ * when out of memory */
+struct module_run *
+module_run_new(void)
+{
+    return calloc(1, sizeof(struct module_run));
+}
+
+/* module_run_free - drop what the modules kept for r, then r (after the
+ * last state of the run is closed) */
+void
+module_run_free(struct module_run *r)
+{
+    int i;
+
+    if (r == NULL)
+        return;
+    for (i = MODULE_RUN_SLOTS - 1; i >= 0; i--)
+        if (r->slot[i].m != NULL && r->slot[i].drop != NULL)
+            r->slot[i].drop(r->slot[i].data);
+    free(r);
+}
+
+/* module_run_fresh - make what the modules keep for r as new (a set of
+ * dictionaries empties; states of the run may still hold it); the clock
+ * stays */
+void
+module_run_fresh(struct module_run *r)
+{
+    int i;
+
+    for (i = 0; r != NULL && i < MODULE_RUN_SLOTS; i++)
+        if (r->slot[i].m != NULL && r->slot[i].fresh != NULL)
+            r->slot[i].fresh(r->slot[i].data);
+}
+
+/* module_run_get - what m keeps for run r, NULL if nothing yet */
+void *
+module_run_get(const struct module_run *r, const struct module *m)
+{
+    int i;
+
+    for (i = 0; r != NULL && i < MODULE_RUN_SLOTS; i++)
+        if (r->slot[i].m == m)
+            return r->slot[i].data;
+    return NULL;
+}
+
+/* module_run_put - keep data for m in r: fresh makes it as new
+ * (module_run_fresh), drop frees it with r; -1 if r is full */
+int
+module_run_put(struct module_run *r, const struct module *m, void *data,
+               void (*fresh)(void *data), void (*drop)(void *data))
+{
+    int i;
+
+    for (i = 0; i < MODULE_RUN_SLOTS; i++) {
+        if (r->slot[i].m == NULL) {
+            r->slot[i].m = m;
+            r->slot[i].data = data;
+            r->slot[i].fresh = fresh;
+            r->slot[i].drop = drop;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* module_run_of - the test run of the state L (or a coroutine of it) is
+ * part of; NULL for a live connection's state */
+struct module_run *
+module_run_of(lua_State *L)
+{
+    struct lconn *c = lstate_owner(L);
+
+    return c != NULL ? c->run : NULL;
 }
 
 /* module_stub_name - NAME for a module answering from stubs (MODULE_STUB,

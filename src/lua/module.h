@@ -40,6 +40,28 @@ struct module_env {
     enum module_mode mode;
 };
 
+/*
+ * A test run: one milter.test context, one replay, one in-policy test.
+ * It holds the clock tests move (t:advance, an `advance` step) and what
+ * modules keep for the run instead of the daemon's (fresh shared
+ * dictionaries that follow that clock).  Its maker sets it on the states
+ * it makes (lconn->run) and frees it after the last of them closes; a
+ * live connection has none.  One thread at a time uses a run.
+ */
+#define MODULE_RUN_SLOTS 8
+
+struct module;
+
+struct module_run {
+    double offset;                  /* seconds the run moved time */
+    struct module_run_slot {
+        const struct module *m;
+        void *data;
+        void (*fresh)(void *data);
+        void (*drop)(void *data);
+    } slot[MODULE_RUN_SLOTS];
+};
+
 /* descriptor flags */
 #define MODULE_POLICY 0x01  /* preloaded into policy states (the registry) */
 #define MODULE_TOOL 0x02    /* only for tools (milter.core): never in a
@@ -88,5 +110,13 @@ void module_check_stage(struct lua_State *L, const struct module *m,
 const char *module_stub_name(const struct module *m);
 void modules_set_stubs(struct lua_State *L, int idx,
                        struct module *const *list);
+
+struct module_run *module_run_new(void);
+void module_run_free(struct module_run *r);
+void module_run_fresh(struct module_run *r);
+void *module_run_get(const struct module_run *r, const struct module *m);
+int module_run_put(struct module_run *r, const struct module *m, void *data,
+                   void (*fresh)(void *data), void (*drop)(void *data));
+struct module_run *module_run_of(struct lua_State *L);
 
 #endif

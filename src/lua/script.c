@@ -7,6 +7,7 @@
 #include "paths.h"
 #include "fileio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <lauxlib.h>
 #include <lua.h>
@@ -104,12 +105,67 @@ done:
     return rc;
 }
 
+/* compile_modules - the library's own modules (libdir/milter/NAME.lua) into
+ * s->mods; one that does not compile is left out (require then reports
+ * its error as Lua's searcher finds it); -1 only when out of memory */
+static int
+compile_modules(struct script *s, const char *libdir, char *err,
+                size_t errlen)
+{
+    char dir[4096], path[4096], why[512];
+    struct script_module *more;
+    struct dirent *e;
+    DIR *d;
+    size_t n;
+
+    snprintf(dir, sizeof dir, "%s/milter", libdir);
+    d = opendir(dir);
+    if (d == NULL)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".lua") != 0 ||
+            e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        more = realloc(s->mods, (s->nmods + 1) * sizeof *more);
+        if (more == NULL)
+            goto oom;
+        s->mods = more;
+        memset(&s->mods[s->nmods], 0, sizeof s->mods[0]);
+        s->mods[s->nmods].path = strdup(path);
+        if (s->mods[s->nmods].path == NULL)
+            goto oom;
+        if (compile_chunk(path, &s->mods[s->nmods].chunk, NULL, 0, why,
+                          sizeof why) < 0) {
+            free(s->mods[s->nmods].path);
+            free(s->mods[s->nmods].chunk.name);
+            continue;
+        }
+        s->nmods++;
+    }
+    closedir(d);
+    return 0;
+oom:
+    closedir(d);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
 /* free_script - release a generation and everything it owns */
 static void
 free_script(struct script *s)
 {
+    size_t i;
+
     if (s == NULL)
         return;
+    for (i = 0; i < s->nmods; i++) {
+        free(s->mods[i].path);
+        free(s->mods[i].chunk.name);
+        free(s->mods[i].chunk.code);
+    }
+    free(s->mods);
     free(s->path);
     free(s->policy.name);
     free(s->policy.code);
@@ -175,6 +231,8 @@ script_compile(const struct script_options *opt, char *err, size_t errlen)
     if (compile_chunk(libpath, &s->lib, NULL, 1, err, errlen) < 0)
         goto fail;
     if (compile_chunk(opt->path, &s->policy, s->hash, 0, err, errlen) < 0)
+        goto fail;
+    if (compile_modules(s, opt->libdir, err, errlen) < 0)
         goto fail;
     return s;
 fail:

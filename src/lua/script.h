@@ -21,6 +21,13 @@ struct script_chunk {
     size_t len;
 };
 
+/* one of luamilter's own Lua modules, compiled with the generation
+ * (libcache.h) */
+struct script_module {
+    char *path;             /* as package.searchpath finds it */
+    struct script_chunk chunk;
+};
+
 struct script {
     int refs;               /* atomic reference count */
     unsigned long serial;   /* 1 for the first generation loaded */
@@ -28,6 +35,8 @@ struct script {
     char hash[13];          /* short hash of the script source */
     struct script_chunk policy;
     struct script_chunk lib;    /* lua/milter.lua */
+    struct script_module *mods; /* lua/milter/NAME.lua, compiled */
+    size_t nmods;
     char *package_path;     /* package.path for connection states */
     struct config *cfg;     /* the config it was loaded with (referenced):
                              * on_error, callback_timeout, memory_limit,

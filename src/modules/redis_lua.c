@@ -21,7 +21,7 @@
 #define ENV_KEY "milter.redis.env"
 #define ERRLEN 512
 
-/* the state's environment: a userdata whose user value 1 is the stub */
+/* the state's environment (a userdata in the registry) */
 struct env_box {
     struct redis_lua_env env;
 };
@@ -46,7 +46,7 @@ push_env(lua_State *L)
     if (lua_getfield(L, LUA_REGISTRYINDEX, ENV_KEY) == LUA_TUSERDATA)
         return lua_touserdata(L, -1);
     lua_pop(L, 1);
-    e = lua_newuserdatauv(L, sizeof *e, 1);             /* box */
+    e = lua_newuserdatauv(L, sizeof *e, 0);             /* box */
     memset(e, 0, sizeof *e);
     lua_createtable(L, 0, 2);                           /* box, mt */
     lua_pushcfunction(L, env_gc);
@@ -75,15 +75,13 @@ redis_lua_setup(lua_State *L, const struct redis_lua_env *env)
 }
 
 /* redis_lua_set_stub - policy-test mode: the function at idx answers the
- * calls (nil: none) */
+ * calls (nil: none); it is the registry's REDIS_LUA_STUB_KEY, where the
+ * test driver may also put it */
 void
 redis_lua_set_stub(lua_State *L, int idx)
 {
-    idx = lua_absindex(L, idx);
-    push_env(L);                                        /* box */
     lua_pushvalue(L, idx);
-    lua_setiuservalue(L, -2, 1);
-    lua_pop(L, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, REDIS_LUA_STUB_KEY);
 }
 
 /* env_of - the environment of a module function (upvalue 1) */
@@ -106,7 +104,8 @@ push_fail(lua_State *L, const char *err)
 static int
 push_stub(lua_State *L)
 {
-    if (lua_getiuservalue(L, lua_upvalueindex(1), 1) == LUA_TFUNCTION)
+    if (lua_getfield(L, LUA_REGISTRYINDEX, REDIS_LUA_STUB_KEY) ==
+        LUA_TFUNCTION)
         return 1;
     lua_pop(L, 1);
     return 0;
@@ -141,19 +140,24 @@ call_stub(lua_State *L, const struct redis_args *a, int first, int argc,
     lua_call(L, argc, nres);
 }
 
-/* deadline_of - when this call must be done (CLOCK_MONOTONIC); -1 when
- * under REDIS_MIN_LEFT of the callback's budget is left */
+/* deadline_of - when this call must be done (CLOCK_MONOTONIC): within
+ * redis_timeout, and early enough in the callback's budget that the
+ * policy can still act on a failure (REDIS_RESERVE of what is left, at
+ * least half of REDIS_MIN_LEFT); -1 when under REDIS_MIN_LEFT is left */
 static int
 deadline_of(lua_State *L, struct env_box *e, double *deadline)
 {
     double left = e->env.time_left != NULL ? e->env.time_left(L, e->env.ud)
                                            : HUGE_VAL;
-    double wait = redis_pool_timeout(e->env.pool);
+    double wait = redis_pool_timeout(e->env.pool), reserve;
 
     if (!(left >= REDIS_MIN_LEFT))
         return -1;
-    if (left < wait)
-        wait = left;
+    reserve = left * REDIS_RESERVE;
+    if (reserve < REDIS_MIN_LEFT / 2)
+        reserve = REDIS_MIN_LEFT / 2;
+    if (left - reserve < wait)
+        wait = left - reserve;
     *deadline = mono_now() + wait;
     return 0;
 }

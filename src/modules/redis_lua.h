@@ -13,8 +13,9 @@
  * "budget" (under 10 ms of the callback's time left: nothing sent) or
  * "reply too large"; misuse (a table as an argument, no command, a refused
  * command (redis_cmd.h), an unclosed MULTI in a pipeline) raises.  Every
- * call returns within min(redis_timeout, time_left), waiting for a pooled
- * connection included.  Without a pool every call returns nil, "redis is
+ * call returns within min(redis_timeout, time_left less a tenth of it (at
+ * least 5 ms), so that the policy can still act on a failure), waiting for
+ * a pooled connection included.  Without a pool every call returns nil, "redis is
  * not configured"; in policy-test mode nothing reaches Redis: calls go to
  * the stub function when one is set (configured() is then true), else
  * return nil, "redis is not available in policy tests".
@@ -33,7 +34,9 @@
  * the running callback's budget (callback_timeout; L may be a coroutine of
  * the state); NULL, or HUGE_VAL, when no budget runs.  For in-policy tests
  * the stub is the function at idx (nil clears it):
- * redis_lua_set_stub(L, idx).  It is called as stub(cmd, arg...) with the
+ * redis_lua_set_stub(L, idx), which stores it in the registry under
+ * REDIS_LUA_STUB_KEY ("luamilter.stub.redis", where a test driver may set
+ * it directly); it is looked up at each call.  It is called as stub(cmd, arg...) with the
  * arguments as the bytes that would be sent (redis.eval as
  * stub("EVAL", script, nkeys, key..., arg...)), and its results are the
  * call's; in a pipeline each command calls it, a nil, err answer becomes
@@ -48,6 +51,9 @@
 #include "redis_pool.h"
 
 #define REDIS_MIN_LEFT 0.010    /* seconds: less left gives "budget" */
+#define REDIS_RESERVE 0.1       /* of the callback's time left: kept for
+                                 * the policy to act on a failure */
+#define REDIS_LUA_STUB_KEY "luamilter.stub.redis"  /* registry: the stub */
 
 struct redis_lua_env {
     struct redis_pool *pool;    /* NULL: redis is not configured */

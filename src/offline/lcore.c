@@ -38,6 +38,7 @@
  */
 #include "lcore.h"
 #include "actions.h"
+#include "clock.h"
 #include "config.h"
 #include "conn.h"
 #include "driver.h"
@@ -70,6 +71,8 @@ struct lcore_ctx {
     struct fixed_reply on_error_reply;  /* ... and its on_error reply */
     int is_adopted;
     int open;                   /* d is set up and not freed */
+    struct module_run *run;     /* a script path's test run: its clock and
+                                 * shared dictionaries */
 };
 
 /* the state of this thread while a call is routed to a context */
@@ -323,17 +326,79 @@ struct stub_copy {
     lua_State *from;            /* the caller's state, value at idx */
     int idx;
     const char *name;
+    int ref;                    /* a function's reference in from's
+                                 * registry, LUA_NOREF for plain data */
 };
 
+/* a stub function's call, run in the caller's state */
+struct stub_call {
+    lua_State *L;               /* the policy's state, the arguments */
+    int ref;                    /* the function, in the caller's registry */
+};
+
+/* stub_call_there - (protected, in the caller's state) the stub function
+ * called with copies of the policy's arguments; its results left there */
+static int
+stub_call_there(lua_State *from)
+{
+    struct stub_call *sc = lua_touserdata(from, 1);
+    int i, n = lua_gettop(sc->L);
+
+    lua_settop(from, 0);
+    luaL_checkstack(from, n + 2, "too many arguments for a stub");
+    lua_rawgeti(from, LUA_REGISTRYINDEX, sc->ref);
+    for (i = 1; i <= n; i++)
+        lenv_copy(sc->L, i, from, 0);
+    lua_call(from, n, LUA_MULTRET);
+    return lua_gettop(from);
+}
+
+/* stub_proxy - (in the policy's state) a stub function of the caller's
+ * state (upvalue 1: that state, 2: the function's registry reference
+ * there): called there, its results copied back as plain data; an error
+ * there is raised here */
+static int
+stub_proxy(lua_State *L)
+{
+    lua_State *from = lua_touserdata(L, lua_upvalueindex(1));
+    struct stub_call sc = {L, (int)lua_tointeger(L, lua_upvalueindex(2))};
+    int top = lua_gettop(from), i, n;
+
+    lua_pushcfunction(from, stub_call_there);
+    lua_pushlightuserdata(from, &sc);
+    if (lua_pcall(from, 1, LUA_MULTRET, 0) != LUA_OK) {
+        lua_pushstring(L, lua_tostring(from, -1) != NULL
+                          ? lua_tostring(from, -1) : "the stub failed");
+        lua_settop(from, top);
+        return lua_error(L);
+    }
+    n = lua_gettop(from) - top;
+    if (!lua_checkstack(L, n + 1)) {
+        lua_settop(from, top);
+        return luaL_error(L, "too many results from a stub");
+    }
+    for (i = 1; i <= n; i++)
+        lenv_copy(from, top + i, L, 0);
+    lua_settop(from, top);
+    return n;
+}
+
 /* copy_stub - (protected, in the policy's state) registry["luamilter.
- * stub.NAME"] = a copy of the caller's value */
+ * stub.NAME"] = a copy of the caller's value; a function becomes a proxy
+ * calling it in the caller's state (its reference in sc->ref) */
 static int
 copy_stub(lua_State *L)
 {
     struct stub_copy *sc = lua_touserdata(L, 1);
 
     lua_pushfstring(L, "%s%s", MODULE_STUB_PREFIX, sc->name);
-    lenv_copy(sc->from, sc->idx, L, 0);
+    if (sc->ref != LUA_NOREF) {
+        lua_pushlightuserdata(L, sc->from);
+        lua_pushinteger(L, sc->ref);
+        lua_pushcclosure(L, stub_proxy, 2);
+    } else {
+        lenv_copy(sc->from, sc->idx, L, 0);
+    }
     lua_rawset(L, LUA_REGISTRYINDEX);
     return 0;
 }
@@ -370,6 +435,11 @@ set_stub(lua_State *L, struct lcore_ctx *k, const char *name, int idx)
     sc.from = L;
     sc.idx = idx;
     sc.name = name;
+    sc.ref = LUA_NOREF;
+    if (lua_isfunction(L, idx)) {       /* kept until the caller closes */
+        lua_pushvalue(L, idx);
+        sc.ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
     if (engine_protected(&k->d.c->lc, ST_NONE, copy_stub, &sc, err,
                          sizeof err) < 0)
         luaL_error(L, "stub %s: %s", name, err);
@@ -441,6 +511,23 @@ l_stages(lua_State *L)
     return l_test(L);
 }
 
+/* l_advance - ctx:advance(seconds): move the clock of a script path's
+ * test run (milter.now, the expiry of its shared dictionaries) */
+static int
+l_advance(lua_State *L)
+{
+    struct lcore_ctx *k = check_ctx(L);
+    lua_Number s = luaL_checknumber(L, 2);
+
+    if (k->run == NULL)
+        return luaL_error(L, "advance: a class runs in the caller's state, "
+                          "on the real clock; give milter.test a script "
+                          "path");
+    if (clock_advance(k->run, (double)s) < 0)
+        return luaL_argerror(L, 2, "seconds from 0 to 100 years");
+    return 0;
+}
+
 /* l_self - ctx:self(): the policy object (class form; nil for a policy
  * running in a state of its own) */
 static int
@@ -475,6 +562,8 @@ l_gc(lua_State *L)
     if (k->open)
         driver_free(&k->d);
     k->open = 0;
+    module_run_free(k->run);            /* after its state is closed */
+    k->run = NULL;
     return 0;
 }
 
@@ -564,6 +653,34 @@ opt_value(lua_State *L, char *buf, size_t cap)
     }
 }
 
+/* shared_dicts - opts.shared_dict (on top): {NAME = SIZE, ...} or a list
+ * of "NAME SIZE", as shared_dict lines of cfg; -1 and why */
+static int
+shared_dicts(lua_State *L, struct config *cfg, char *err, size_t errlen)
+{
+    char line[256], sub[512];
+
+    lua_pushnil(L);
+    while (lua_next(L, -2) != 0) {
+        const char *name = lua_type(L, -2) == LUA_TSTRING
+                               ? lua_tostring(L, -2) : NULL;
+        const char *value = luaL_tolstring(L, -1, NULL);    /* pushed */
+
+        if (name != NULL)
+            snprintf(line, sizeof line, "%s %s", name, value);
+        else
+            snprintf(line, sizeof line, "%s", value);
+        lua_pop(L, 1);                          /* the tostring */
+        if (config_set(cfg, "shared_dict", line, sub, sizeof sub) < 0) {
+            snprintf(err, errlen, "opts.shared_dict: %s", sub);
+            lua_pop(L, 2);
+            return -1;
+        }
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
 /* options_config - a config from core.open's opts: the file opts.config,
  * then each other config key of opts; NULL and why on error */
 static struct config *
@@ -592,7 +709,16 @@ options_config(lua_State *L, int opts, char *err, size_t errlen)
                               ? lua_tostring(L, -2) : NULL;
         const char *value;
         if (key == NULL || strcmp(key, "config") == 0 ||
-            strcmp(key, "macros") == 0) {
+            strcmp(key, "macros") == 0 || strcmp(key, "live_io") == 0) {
+            lua_pop(L, 1);
+            continue;
+        }
+        if (strcmp(key, "shared_dict") == 0 && lua_istable(L, -1)) {
+            if (shared_dicts(L, cfg, err, errlen) < 0) {
+                lua_pop(L, 2);
+                config_unref(cfg);
+                return NULL;
+            }
             lua_pop(L, 1);
             continue;
         }
@@ -626,19 +752,29 @@ l_open(lua_State *L)
     log_hook_fn old_hook;
     void *old_ud;
     char err[8192];
-    int rc;
+    int rc, live = 0;
 
     cfg = options_config(L, 2, err, sizeof err);
     if (cfg == NULL)
         return luaL_error(L, "milter.core.open: %s", err);
+    if (lua_istable(L, 2)) {
+        lua_getfield(L, 2, "live_io");
+        live = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    }
     k = new_ctx(L);
     script_options_init(&so, cfg, path);
     so.libdir = libdir;
     memset(&logged, 0, sizeof logged);
     log_set_hook(lresult_hook, &logged, &old_hook, &old_ud);
     s = script_load(&so, err, sizeof err);
-    rc = s != NULL ? driver_open(&k->d, s, MODULE_REPLAY, NULL, NULL, err,
-                                 sizeof err) : -1;
+    k->run = module_run_new();          /* fresh dictionaries, its clock */
+    conn_set_run(k->run);
+    rc = s != NULL && k->run != NULL
+             ? driver_open(&k->d, s, live ? MODULE_REPLAY_LIVE_IO
+                                          : MODULE_REPLAY, NULL, NULL, err,
+                           sizeof err) : -1;
+    conn_set_run(NULL);
     log_set_hook(old_hook, old_ud, NULL, NULL);
     script_unref(s);
     config_unref(cfg);
@@ -699,6 +835,7 @@ l_read_file(lua_State *L)
 
 static const luaL_Reg ctx_methods[] = {
     {"abort", l_abort},
+    {"advance", l_advance},
     {"body", l_body},
     {"close", l_close},
     {"connect", l_connect},
@@ -723,6 +860,7 @@ static const luaL_Reg ctx_methods[] = {
 
 static const luaL_Reg core_funcs[] = {
     {"context", l_context},
+    {"now", clock_lua_now},
     {"open", l_open},
     {"parse_message", l_parse_message},
     {"protocol_mask", protomask_lua},

@@ -41,7 +41,8 @@ struct lenv {
 
 /* one stage's arguments */
 struct lstep {
-    enum stage st;
+    enum stage st;          /* ST_NONE: an advance step */
+    double advance;         /* seconds an advance step moves the clock */
     struct event ev;
     char *argv[LENV_MAX_ARGS + 2];  /* envfrom, envrcpt */
 };

@@ -2,6 +2,7 @@
  * lvector.c - a test run, read then driven (see lvector.h).
  */
 #include "lvector.h"
+#include "clock.h"
 #include "config.h"
 #include "conn.h"
 #include "driver.h"
@@ -96,7 +97,24 @@ read_file(struct lanchor *a, const char *path, const char *dir,
     v->msg = lanchor_string(a, -1, &v->msglen);
 }
 
-/* read_steps - stages: a list of {stage, args...} */
+/* read_advance - {"advance", seconds}, the entry at idx, as a step */
+static int
+read_advance(lua_State *L, int idx, struct lstep *step, char *err,
+             size_t errlen)
+{
+    lua_rawgeti(L, idx, 2);
+    step->st = ST_NONE;
+    step->advance = lua_type(L, -1) == LUA_TNUMBER ? lua_tonumber(L, -1) : -1;
+    lua_pop(L, 1);
+    if (!(step->advance >= 0) || step->advance > CLOCK_ADVANCE_MAX) {
+        snprintf(err, errlen, "stages: {\"advance\", seconds} needs 0 or "
+                 "more seconds");
+        return -1;
+    }
+    return 0;
+}
+
+/* read_steps - stages: a list of {stage, args...}, and {"advance", s} */
 static int
 read_steps(struct lanchor *a, int list, struct lvector *v, char *err,
            size_t errlen)
@@ -118,8 +136,17 @@ read_steps(struct lanchor *a, int list, struct lvector *v, char *err,
     }
     for (i = 0; i < n; i++) {
         lua_settop(L, top);
-        if (lua_rawgeti(L, list, (lua_Integer)i + 1) != LUA_TTABLE ||
-            lua_rawgeti(L, top + 1, 1) != LUA_TSTRING ||
+        if (lua_rawgeti(L, list, (lua_Integer)i + 1) == LUA_TTABLE &&
+            lua_rawgeti(L, top + 1, 1) == LUA_TSTRING &&
+            strcmp(lua_tostring(L, -1), "advance") == 0) {
+            if (read_advance(L, top + 1, &v->steps[i], err, errlen) < 0) {
+                lua_settop(L, top);
+                return -1;
+            }
+            v->nsteps++;
+            continue;
+        }
+        if (!lua_istable(L, top + 1) || lua_type(L, top + 2) != LUA_TSTRING ||
             (st = lenv_stage_by_name(lua_tostring(L, -1))) < 0) {
             snprintf(err, errlen, "stages: entry %zu names no stage", i + 1);
             lua_settop(L, top);
@@ -247,8 +274,18 @@ lvector_run(struct driver *d, const struct lvector *v,
         for (i = 0; i < v->env.env.nmacros; i++)
             record_set_macro(d->rec, v->env.env.macros[i].name,
                              v->env.env.macros[i].value);
-        for (i = 0; i < v->nsteps; i++)
+        for (i = 0; i < v->nsteps; i++) {
+            if (v->steps[i].st == ST_NONE) {
+                if (d->c == NULL || d->c->lc.run == NULL) {
+                    snprintf(err, errlen, "stages: advance needs a test run "
+                             "(a policy of its own, not a class)");
+                    return -1;
+                }
+                clock_advance(d->c->lc.run, v->steps[i].advance);
+                continue;
+            }
             driver_stage(d, v->steps[i].st, &v->steps[i].ev);
+        }
         lresult_last_stage(r);
         return 0;
     }

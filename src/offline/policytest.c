@@ -12,6 +12,7 @@
  * policy's code can never reach.
  */
 #include "policytest.h"
+#include "clock.h"
 #include "conn.h"
 #include "driver.h"
 #include "engine.h"
@@ -37,6 +38,11 @@ struct test_run {
     struct script *s;
     char *dir;                  /* the script's directory: test files */
     char **names;
+    struct test_plan {          /* a test's `messages`: none (n 0), or n */
+        size_t n;               /* entries, each a message test on a new
+                                 * connection or {advance = seconds} */
+        double *advance;        /* per entry: seconds, or -1 (a message) */
+    } *plans;
     size_t n;
     lua_State *judge;           /* where milter.test's check runs */
     char *report;
@@ -47,6 +53,8 @@ struct test_run {
 struct test_load {
     struct test_run *tr;
     size_t i;                   /* 1-based */
+    size_t j;                   /* the entry of its `messages`, 1-based;
+                                 * 0: the test itself is the vector */
     struct lanchor anchor;
     struct lvector v;
     int expect;                 /* judge's stack index of the copy */
@@ -83,8 +91,44 @@ push_tests(lua_State *L, int cls)
                    "returning one; got %s", luaL_typename(L, -1));
 }
 
+/* read_plan - (in the checked state) the `messages` of the test on top,
+ * if any, into p (raises on a bad entry or out of memory) */
+static void
+read_plan(lua_State *L, struct test_plan *p)
+{
+    size_t j;
+
+    lua_pushliteral(L, "messages");
+    if (lua_rawget(L, -2) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return;
+    }
+    p->n = lua_rawlen(L, -1);
+    if (p->n == 0 || p->n > LVECTOR_MAX_STEPS)
+        luaL_error(L, "messages: a list of 1 to %d message tests and "
+                   "{advance = seconds} entries expected", LVECTOR_MAX_STEPS);
+    p->advance = calloc(p->n, sizeof *p->advance);
+    if (p->advance == NULL)
+        luaL_error(L, "out of memory");
+    for (j = 0; j < p->n; j++) {
+        p->advance[j] = -1;
+        if (lua_rawgeti(L, -1, (lua_Integer)j + 1) != LUA_TTABLE)
+            luaL_error(L, "messages: entry %d is not a table", (int)j + 1);
+        lua_pushliteral(L, "advance");
+        if (lua_rawget(L, -2) != LUA_TNIL) {
+            p->advance[j] = lua_type(L, -1) == LUA_TNUMBER
+                                ? (double)lua_tonumber(L, -1) : -1;
+            if (!(p->advance[j] >= 0) || p->advance[j] > CLOCK_ADVANCE_MAX)
+                luaL_error(L, "messages: entry %d: advance needs 0 or more "
+                           "seconds", (int)j + 1);
+        }
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 1);
+}
+
 /* list_tests - (protected, in the checked state) how many tests there
- * are and their names */
+ * are, their names and their plans */
 static int
 list_tests(lua_State *L)
 {
@@ -97,11 +141,13 @@ list_tests(lua_State *L)
         return 0;
     tr->n = lua_rawlen(L, -1);
     tr->names = calloc(tr->n + 1, sizeof *tr->names);
-    if (tr->names == NULL)
+    tr->plans = calloc(tr->n + 1, sizeof *tr->plans);
+    if (tr->names == NULL || tr->plans == NULL)
         return luaL_error(L, "out of memory");
     for (i = 0; i < tr->n; i++) {
         const char *name = NULL;
         if (lua_rawgeti(L, -1, (lua_Integer)i + 1) == LUA_TTABLE) {
+            read_plan(L, &tr->plans[i]);
             lua_pushliteral(L, "name");
             if (lua_rawget(L, -2) == LUA_TSTRING)
                 name = lua_tostring(L, -1);
@@ -152,6 +198,14 @@ load_test(lua_State *L)
         return luaL_error(L, "the test is not a table");
     tc = lua_gettop(L);
     modules_set_stubs(L, tc, module_registry);
+    if (tl->j > 0) {                    /* an entry of its `messages` */
+        lua_pushliteral(L, "messages");
+        if (lua_rawget(L, tc) != LUA_TTABLE ||
+            lua_rawgeti(L, -1, (lua_Integer)tl->j) != LUA_TTABLE)
+            return luaL_error(L, "messages: entry %d is not a table",
+                              (int)tl->j);
+        tc = lua_gettop(L);
+    }
     lanchor_open(&tl->anchor, L);
     if (lvector_read(&tl->anchor, tc, tl->tr->dir, 1, &tl->v, tl->err,
                      sizeof tl->err) < 0)
@@ -218,10 +272,11 @@ append_line(struct test_run *tr, const char *name, int ok, const char *why)
     return 0;
 }
 
-/* run_test - test i (1-based) on a connection of its own; 1 passed, 0
- * failed (why says how), -1 out of memory */
+/* run_one - test i (1-based), or entry j of its `messages`, on a
+ * connection of its own; 1 passed, 0 failed (why says how), -1 out of
+ * memory */
 static int
-run_test(struct test_run *tr, size_t i, char *why, size_t len)
+run_one(struct test_run *tr, size_t i, size_t j, char *why, size_t len)
 {
     struct test_load tl;
     struct driver d;
@@ -233,6 +288,7 @@ run_test(struct test_run *tr, size_t i, char *why, size_t len)
     memset(&tl, 0, sizeof tl);
     tl.tr = tr;
     tl.i = i;
+    tl.j = j;
     lua_pushcfunction(tr->judge, lresult_new);
     if (lua_pcall(tr->judge, 0, 1, 0) != LUA_OK) {
         lua_settop(tr->judge, top);
@@ -267,6 +323,39 @@ run_test(struct test_run *tr, size_t i, char *why, size_t len)
     lresult_end(&r);
     lua_settop(tr->judge, top);
     return ok;
+}
+
+/* run_test - test i with fresh shared dictionaries and a clock of its
+ * own (a module_run): the test, or each entry of its `messages` on a new
+ * connection, {advance = seconds} moving the clock between them; 1
+ * passed, 0 failed (why says how), -1 out of memory */
+static int
+run_test(struct test_run *tr, size_t i, char *why, size_t len)
+{
+    const struct test_plan *p = &tr->plans[i - 1];
+    struct module_run *run = module_run_new();
+    char sub[4096];
+    size_t j;
+    int rc = 1;
+
+    if (run == NULL)
+        return -1;
+    conn_set_run(run);
+    if (p->n == 0)
+        rc = run_one(tr, i, 0, why, len);
+    for (j = 0; j < p->n && rc == 1; j++) {
+        if (p->advance[j] >= 0) {
+            clock_advance(run, p->advance[j]);
+            continue;
+        }
+        sub[0] = '\0';
+        rc = run_one(tr, i, j + 1, sub, sizeof sub);
+        if (rc == 0)
+            snprintf(why, len, "message %zu: %s", j + 1, sub);
+    }
+    conn_set_run(NULL);
+    module_run_free(run);
+    return rc;
 }
 
 /* open_judge - a plain state holding milter.test's check (at index 1);
@@ -319,6 +408,9 @@ free_run(struct test_run *tr)
     for (i = 0; tr->names != NULL && i < tr->n; i++)
         free(tr->names[i]);
     free(tr->names);
+    for (i = 0; tr->plans != NULL && i < tr->n; i++)
+        free(tr->plans[i].advance);
+    free(tr->plans);
     free(tr->dir);
     free(tr->report);
     if (tr->judge != NULL)

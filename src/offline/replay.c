@@ -10,6 +10,8 @@
  */
 #include "replay.h"
 #include "config.h"
+#include "clock.h"
+#include "conn.h"
 #include "driver.h"
 #include "engine.h"
 #include "log.h"
@@ -59,9 +61,15 @@ struct replay_opts {
     int nmacros;
     int json;
     int no_tests;                   /* skip the policy's own tests */
+    double advance;                 /* seconds the clock moves between
+                                     * messages (--advance) */
+    int live_io;                    /* modules may use the network */
+    struct module_run *run;         /* the clock and dictionaries of the
+                                     * whole replay */
 };
 
 static unsigned replay_seq;
+static unsigned replayed;           /* messages begun, for --advance */
 
 /* usage - the replay help text */
 static void
@@ -71,7 +79,7 @@ usage(FILE *f)
 "usage: luamilter replay [-c CONF] [-s SCRIPT] [--from ADDR] [--rcpt ADDR]...\n"
 "                        [--client IP[:PORT]] [--helo NAME]\n"
 "                        [--macro STAGE:NAME=VALUE]... [--json] [--no-tests]\n"
-"                        MESSAGE...\n"
+"                        [--advance SECONDS] [--live-io] MESSAGE...\n"
 "\n"
 "Runs the policy over stored messages (files, or directories of files)\n"
 "through the same C core as live traffic, with a recording MTA, and prints\n"
@@ -89,6 +97,17 @@ usage(FILE *f)
 "  --json         one JSON record per message instead of text\n"
 "  --no-tests     do not run the policy's own tests (a warning says so), to\n"
 "                 replay a policy whose tests fail\n"
+"  --advance SECONDS  move the clock (milter.now(), the expiry of shared\n"
+"                 dictionaries) forward this much before each message but\n"
+"                 the first: a greylisting retry or a rate window, without\n"
+"                 waiting\n"
+"  --live-io      let modules reach the network: milter.redis uses the\n"
+"                 config's redis (by default Redis is never reached:\n"
+"                 \"redis is not available in policy tests\")\n"
+"\n"
+"The messages share one set of shared dictionaries (the config's\n"
+"shared_dict lines), fresh for each replay; the daemon's are never\n"
+"touched.\n"
 "\n"
 "Bytes outside printable ASCII are shown as \\xHH in text and as \\u00HH\n"
 "(one code point per byte) in JSON.\n"
@@ -165,8 +184,9 @@ run_message(const struct replay_opts *ro, const struct message *m,
     snprintf(qid, sizeof qid, "REPLAY%05u", ++replay_seq);
     env.queue_id = qid;
     env.need_rcpts = 1;                 /* nothing an MTA would filter */
-    if (driver_open(&d, NULL, MODULE_REPLAY, &report_observer, r, err,
-                    sizeof err) < 0 ||
+    if (driver_open(&d, NULL, ro->live_io ? MODULE_REPLAY_LIVE_IO
+                                          : MODULE_REPLAY,
+                    &report_observer, r, err, sizeof err) < 0 ||
         driver_message(&d, m, &env, err, sizeof err) < 0) {
         fprintf(stderr, "luamilter replay: %s\n", err);
         exit(EXIT_CONFIG);
@@ -197,6 +217,8 @@ replay_file(const struct replay_opts *ro, const char *path, int *worst,
         return -1;
     }
     free(buf);
+    if (replayed++ > 0 && ro->advance > 0)
+        clock_advance(ro->run, ro->advance);
     report_begin(&r, ro->json, path);
     run_message(ro, &m, &r);
     report_end(&r);
@@ -277,6 +299,8 @@ parse_opts(int argc, char **argv, struct replay_opts *ro)
         {"macro", required_argument, NULL, 'm'},
         {"json", no_argument, NULL, 'j'},
         {"no-tests", no_argument, NULL, 'T'},
+        {"advance", required_argument, NULL, 'A'},
+        {"live-io", no_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}
     };
@@ -329,6 +353,18 @@ parse_opts(int argc, char **argv, struct replay_opts *ro)
         }
         case 'j': ro->json = 1; break;
         case 'T': ro->no_tests = 1; break;
+        case 'L': ro->live_io = 1; break;
+        case 'A': {
+            char *end;
+            ro->advance = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(ro->advance >= 0) ||
+                ro->advance > CLOCK_ADVANCE_MAX) {
+                fprintf(stderr, "luamilter replay: --advance %s: expected "
+                        "seconds, 0 or more (decimals allowed)\n", optarg);
+                return -1;
+            }
+            break;
+        }
         case 'h': usage(stdout); exit(0);
         default: return -1;
         }
@@ -353,6 +389,7 @@ replay_main(int argc, char **argv)
     struct config *cfg;
     struct script_options so;
     struct script *s;
+    struct module_run *run;
     char err[8192], *script_path = NULL;
     unsigned counts[NRESULTS] = {0, 0, 0, 0, 0, 0};
     static const char *const names[NRESULTS] = {
@@ -412,6 +449,14 @@ replay_main(int argc, char **argv)
         return EXIT_CONFIG;
     }
     script_publish(s);
+    run = module_run_new();     /* one clock and set of dictionaries for
+                                 * all the messages */
+    if (run == NULL) {
+        fprintf(stderr, "luamilter replay: out of memory\n");
+        return EXIT_CONFIG;
+    }
+    conn_set_run(run);
+    ro.run = run;
     for (i = optind; i < argc; i++)
         if (replay_path(&ro, argv[i], &worst, counts) < 0)
             rc = EXIT_NOINPUT;
@@ -424,6 +469,8 @@ replay_main(int argc, char **argv)
                 printf("summary: %s %u%s\n", names[i], counts[i],
                        i == SKIPPED ? " (no recipient)" : "");
     }
+    conn_set_run(NULL);
+    module_run_free(run);
     free(script_path);
     config_unref(cfg);
     return rc != 0 ? rc : worst;

@@ -18,6 +18,19 @@ static unsigned long conn_counter;     /* connections (the MTA's, replay's),
 static unsigned long test_counter;     /* test contexts: in-policy tests,
                                         * milter.core's adopted classes */
 static long conn_live;                 /* the MTA's connections open now */
+static __thread struct module_run *conn_default_run;   /* the test run of
+                                 * the conns this thread makes (a reload's
+                                 * tests run beside live connections) */
+
+/* conn_set_run - the test run the conns this thread makes from now on
+ * are part of (replay's: its clock and dictionaries span its messages; an
+ * in-policy test's; milter.test's context's); NULL: none.  A live
+ * connection never has one. */
+void
+conn_set_run(struct module_run *run)
+{
+    conn_default_run = run;
+}
 
 /* conn_new - an MTA's connection on the current generation, with its Lua
  * state, its actions going to mta */
@@ -52,6 +65,7 @@ conn_new_on(struct script *s, int mode, const struct mta *mta)
     c->lc.mta = *mta;
     c->lc.actions = NEGOTIATE_ALL_ACTIONS;
     c->lc.mode = mode;
+    c->lc.run = mode != MODULE_LIVE ? conn_default_run : NULL;
     c->lc.mem_in_total = mode != MODULE_TEST;
     if (s != NULL)
         script_ref(s);

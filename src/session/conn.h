@@ -60,5 +60,6 @@ void conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error,
 const char *conn_tag(struct conn *c, char *buf, size_t len);
 void conn_free(struct conn *c);
 long conn_count(void);
+void conn_set_run(struct module_run *run);
 
 #endif

@@ -1,5 +1,5 @@
 /* unit_redis.c - the Redis client (src/modules/redis_*): URL and config
- * parsing, SHA-1, the refused commands, and the milter.redis binding driven
+ * parsing (the keys through the one config table), SHA-1, the refused commands, and the milter.redis binding driven
  * through bare Lua states against a scripted RESP peer (t/c/resp_peer.c):
  * every reply type, pipelines, EVALSHA/EVAL, timeouts, a late reply, a
  * trickling server, closed and broken connections, fail-fast and recovery
@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "monotime.h"
 #include "redis_cmd.h"
 #include "redis_config.h"
@@ -60,7 +61,7 @@ new_pool(const char *url, double timeout, int conns, size_t max_reply)
     char err[256];
 
     redis_config_init(&rc);
-    if (redis_config_set(&rc, "redis", url, err, sizeof err) != 0)
+    if (redis_url_parse(url, &rc.target, err, sizeof err) != 0)
         fail_msg("%s: %s", url, err);
     rc.timeout = timeout;
     rc.connections = conns;
@@ -284,68 +285,94 @@ test_url(void **state)
             "longer than 107 bytes");
 }
 
+/* keys_config - a config with the Redis keys registered; the section id */
+static struct config *
+keys_config(int *id)
+{
+    struct config *cfg;
+
+    *id = config_add_section(&redis_config_section);
+    assert_true(*id > 0);
+    cfg = config_new();
+    assert_non_null(cfg);
+    return cfg;
+}
+
 /* conf_bad - key = value is refused with a message containing needle */
 static void
 conf_bad(const char *key, const char *value, const char *needle)
 {
-    struct redis_config rc;
+    struct config *cfg;
     char err[256];
+    int id;
 
-    redis_config_init(&rc);
-    assert_int_equal(redis_config_set(&rc, key, value, err, sizeof err), -1);
+    cfg = keys_config(&id);
+    assert_int_equal(config_set(cfg, key, value, err, sizeof err), -1);
     if (strstr(err, needle) == NULL)
         fail_msg("%s = %s: '%s' lacks '%s'", key, value, err, needle);
-    redis_config_free(&rc);
+    config_unref(cfg);
+}
+
+/* conf_set - key = value is taken */
+static void
+conf_set(struct config *cfg, const char *key, const char *value)
+{
+    char err[256];
+
+    if (config_set(cfg, key, value, err, sizeof err) != 0)
+        fail_msg("%s = %s: %s", key, value, err);
 }
 
 /* test_config - defaults, every key, the bad values, reload sameness */
 static void
 test_config(void **state)
 {
-    struct redis_config a, b;
+    struct config *ca, *cb;
+    const struct redis_keys *ka, *kb;
+    struct redis_config a;
     char err[256];
-    int i;
+    int id;
 
     (void)state;
-    redis_config_init(&a);
-    assert_null(a.url);
-    assert_true(a.timeout == 0.25);
-    assert_int_equal(a.connections, 16);
-    assert_int_equal(a.max_reply, 1u << 20);
-    for (i = 0; redis_config_keys[i] != NULL; i++)
-        ;
-    assert_int_equal(i, 4);
-    assert_int_equal(redis_config_set(&a, "socket", "x", err, sizeof err),
-                     1);
-    assert_int_equal(redis_config_set(&a, "redis", "unix:/tmp/r.sock", err,
-                                      sizeof err), 0);
+    ca = keys_config(&id);
+    ka = config_section(ca, id);
+    assert_null(ka->url);
+    assert_true(ka->timeout == 0.25);
+    assert_int_equal(ka->connections, 16);
+    assert_int_equal(ka->max_reply, 1u << 20);
+    assert_int_equal(redis_config_section.nkeys, 4);
+    conf_set(ca, "redis", "unix:/tmp/r.sock");
+    conf_set(ca, "redis_timeout", "250ms");
+    assert_true(fabs(ka->timeout - 0.25) < 1e-9);
+    conf_set(ca, "redis_timeout", "1.5s");
+    conf_set(ca, "redis_connections", "64");
+    conf_set(ca, "redis_max_reply", "64K");
+    assert_int_equal(ka->max_reply, 65536);
+    conf_set(ca, "redis_max_reply", "2MiB");
+    assert_int_equal(redis_config_from(ka, &a, err, sizeof err), 0);
     assert_string_equal(a.url, "unix:/tmp/r.sock");
     assert_string_equal(a.target.path, "/tmp/r.sock");
-    assert_int_equal(redis_config_set(&a, "redis_timeout", "250ms", err,
-                                      sizeof err), 0);
-    assert_true(fabs(a.timeout - 0.25) < 1e-9);
-    assert_int_equal(redis_config_set(&a, "redis_timeout", "1.5s", err,
-                                      sizeof err), 0);
     assert_true(a.timeout == 1.5);
-    assert_int_equal(redis_config_set(&a, "redis_connections", "64", err,
-                                      sizeof err), 0);
     assert_int_equal(a.connections, 64);
-    assert_int_equal(redis_config_set(&a, "redis_max_reply", "64K", err,
-                                      sizeof err), 0);
-    assert_int_equal(a.max_reply, 65536);
-    assert_int_equal(redis_config_set(&a, "redis_max_reply", "2MiB", err,
-                                      sizeof err), 0);
     assert_int_equal(a.max_reply, 2u << 20);
-    redis_config_init(&b);
-    assert_false(redis_config_same(&a, &b));
-    assert_int_equal(redis_config_set(&b, "redis", "unix:/tmp/r.sock", err,
-                                      sizeof err), 0);
-    b.timeout = 1.5, b.connections = 64, b.max_reply = 2u << 20;
-    assert_true(redis_config_same(&a, &b));
-    b.connections = 63;
-    assert_false(redis_config_same(&a, &b));
     redis_config_free(&a);
-    redis_config_free(&b);
+    cb = keys_config(&id);
+    kb = config_section(cb, id);
+    assert_false(redis_keys_same(ka, kb));
+    conf_set(cb, "redis", "unix:/tmp/r.sock");
+    conf_set(cb, "redis_timeout", "1.5");
+    conf_set(cb, "redis_connections", "64");
+    conf_set(cb, "redis_max_reply", "2M");
+    assert_true(redis_keys_same(ka, kb));
+    conf_set(cb, "redis_connections", "63");
+    assert_false(redis_keys_same(ka, kb));
+    conf_set(cb, "redis", "");
+    assert_null(kb->url);
+    assert_int_equal(redis_config_from(kb, &a, err, sizeof err), 0);
+    assert_null(a.url);
+    redis_config_free(&a);
+    config_unref(ca);
+    config_unref(cb);
     conf_bad("redis", "redis://localhost", "not an IP address");
     conf_bad("redis_timeout", "0", "from 0.01 to 60");
     conf_bad("redis_timeout", "5ms", "from 0.01 to 60");
@@ -355,6 +382,8 @@ test_config(void **state)
     conf_bad("redis_connections", "2000", "from 1 to 1024");
     conf_bad("redis_connections", "8x", "from 1 to 1024");
     conf_bad("redis_max_reply", "100", "from 1K to 512M");
+    conf_bad("redis_max_reply", "0", "from 1K to 512M (bytes, or with a K, "
+             "M or G suffix)");
     conf_bad("redis_max_reply", "1G", "from 1K to 512M");
     conf_bad("redis_max_reply", "-1M", "from 1K to 512M");
     conf_bad("redis_max_reply", "1Q", "from 1K to 512M");

@@ -150,4 +150,107 @@ function lib.wait_exit(secs, what)
   return lib.now() - t0
 end
 
+--- One whole message on a new connection whose HELO name is cmd (the
+--- command of policies/shared.lua and the like); returns the X-Result
+--- header added at eom (nil if none) and the eom reply.
+function lib.ask(cmd, sock)
+  local conn = mt.connect(sock or socket, 40, 0.05)
+  if conn == nil then error("mt.connect failed", 2) end
+  lib.step(mt.conninfo(conn, "client.example", "192.0.2.9"), "conninfo")
+  lib.step(mt.helo(conn, cmd), "helo")
+  lib.step(mt.mailfrom(conn, "<a@example.com>"), "mailfrom")
+  lib.step(mt.rcptto(conn, "<b@example.org>"), "rcpt")
+  lib.step(mt.eoh(conn), "eoh")
+  lib.step(mt.bodystring(conn, "body\r\n"), "body")
+  lib.step(mt.eom(conn), "eom")
+  local reply = mt.getreply(conn)
+  local value = mt.getheader(conn, "X-Result", 0)
+  mt.disconnect(conn)
+  return value, reply
+end
+
+--- The output of a shell command (stdout and stderr) and whether it
+--- succeeded.
+function lib.run_cmd(cmd)
+  local p = assert(io.popen(cmd .. " 2>&1"))
+  local out = p:read("a")
+  local ok = p:close()
+  return out, ok == true
+end
+
+--- A private redis-server NAME on the unix socket tmpdir/NAME.sock (no
+--- persistence, stopped by PID at the end by t/e2e/run); cmd: start, stop,
+--- restart, pause, resume; extra: more redis-server options.
+function lib.redis(cmd, name, extra)
+  local opts = ""
+  if cmd == "start" then
+    opts = string.format("--port 0 --unixsocket '%s/%s.sock' --unixsocketperm 700 %s",
+      tmpdir, name, extra or "")
+  end
+  lib.sh(string.format("'%s/../redis/server' '%s' %s %s %s", srcdir, tmpdir,
+    cmd, name, opts))
+  return tmpdir .. "/" .. name .. ".sock"
+end
+
+--- redis-cli against the private server NAME; its output
+function lib.redis_cli(name, args)
+  return (lib.run_cmd(string.format("redis-cli -s '%s/%s.sock' %s", tmpdir,
+    name, args)))
+end
+
+--- The resident memory of a process, in KiB (VmRSS)
+function lib.rss_kib(p)
+  local s = lib.slurp("/proc/" .. tostring(p) .. "/status")
+  return tonumber(s:match("VmRSS:%s*(%d+)"))
+end
+
+--- Whether the daemon under test is the ASan build (its memory figures
+--- mean nothing then)
+function lib.asan()
+  return luamilter:find("asan", 1, true) ~= nil
+end
+
+--- Start another luamilter (NAME) with conf lines (a list) on
+--- tmpdir/NAME.sock; returns its socket spec and its log path.  t/e2e/run
+--- stops it by PID at the end.
+function lib.start_daemon(name, lines)
+  local dir = tmpdir .. "/" .. name
+  lib.sh("mkdir -p '" .. dir .. "'")
+  local conf = { "socket = unix:" .. dir .. ".sock", "log_level = debug",
+    "allow_root = yes", "pidfile = " .. tmpdir .. "/" .. name .. ".daemon.pid" }
+  for _, l in ipairs(lines) do conf[#conf + 1] = l end
+  lib.write(dir .. "/milter.conf", table.concat(conf, "\n") .. "\n")
+  lib.sh(string.format("'%s' -c '%s/milter.conf' >'%s/log' 2>&1 &", luamilter,
+    dir, dir))
+  for _ = 1, 200 do
+    if lib.slurp(tmpdir .. "/" .. name .. ".daemon.pid") ~= "" then break end
+    mt.sleep(0.05)
+  end
+  return "unix:" .. dir .. ".sock", dir .. "/log"
+end
+
+--- A new connection (to sock, default the daemon's) from ip, up to RCPT
+--- TO for rcpt (or only MAIL FROM when rcpt is nil); the last reply and
+--- how long that last command took.
+function lib.envelope(ip, rcpt, sock)
+  local conn = mt.connect(sock or socket, 40, 0.05)
+  if conn == nil then error("mt.connect(" .. tostring(sock or socket) .. ") failed", 2) end
+  lib.step(mt.conninfo(conn, "client.example", ip), "conninfo")
+  local t0 = lib.now()
+  lib.step(mt.mailfrom(conn, "<a@example.com>"), "mailfrom")
+  if rcpt then
+    t0 = lib.now()
+    lib.step(mt.rcptto(conn, rcpt), "rcpt")
+  end
+  local took = lib.now() - t0
+  local r = mt.getreply(conn)
+  mt.disconnect(conn)
+  return r, took
+end
+
+--- Whether a reply is a temporary failure (greylisted, rate limited)
+function lib.deferred(r)
+  return r == SMFIR_REPLYCODE or r == SMFIR_TEMPFAIL
+end
+
 return lib

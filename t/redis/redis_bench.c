@@ -84,7 +84,7 @@ main(int argc, char **argv)
         return 2;
     }
     redis_config_init(&rc);
-    if (redis_config_set(&rc, "redis", argv[1], err, sizeof err) != 0) {
+    if (redis_url_parse(argv[1], &rc.target, err, sizeof err) != 0) {
         fprintf(stderr, "redis-bench: %s\n", err);
         return 2;
     }

@@ -90,20 +90,29 @@ l_setup(lua_State *L)
     };
     struct redis_hooks hooks = {driver_log, NULL, NULL};
     struct redis_config rc;
+    struct config *cfg;
     char err[256];
-    int i;
+    int i, id = config_add_section(&redis_config_section);
 
     luaL_checktype(L, 1, LUA_TTABLE);
-    redis_config_init(&rc);
+    cfg = config_new();
+    if (cfg == NULL || id <= 0)
+        return luaL_error(L, "out of memory");
     for (i = 0; keys[i] != NULL; i += 2) {
         if (lua_getfield(L, 1, keys[i]) != LUA_TNIL &&
-            redis_config_set(&rc, keys[i + 1], luaL_tolstring(L, -1, NULL),
-                             err, sizeof err) != 0) {
-            redis_config_free(&rc);
-            return luaL_error(L, "%s: %s", keys[i + 1], err);
+            config_set(cfg, keys[i + 1], luaL_tolstring(L, -1, NULL), err,
+                       sizeof err) != 0) {
+            config_unref(cfg);
+            return luaL_error(L, "%s", err);
         }
         lua_settop(L, 1);
     }
+    if (redis_config_from(config_section(cfg, id), &rc, err,
+                          sizeof err) < 0) {
+        config_unref(cfg);
+        return luaL_error(L, "%s", err);
+    }
+    config_unref(cfg);
     if (rc.url == NULL) {
         redis_config_free(&rc);
         return luaL_error(L, "rtest.setup: no url");
