@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modules/tables/ltables.h"
+#include "tables_lua.h"
 #include "tables_fixture.h"
 
 static struct tables_reg *reg;

@@ -1,5 +1,5 @@
 /*
- * registry.c - slots (one per table file), sets (names -> slots) and
+ * tables_registry.c - slots (one per table file), sets (names -> slots) and
  * reloading (tables.h).
  *
  * Locks: reg->lock guards the slot list, each slot's users count and every

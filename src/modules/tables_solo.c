@@ -1,5 +1,5 @@
 /*
- * ltables_solo.c - milter.tables outside the daemon, for busted specs:
+ * tables_solo.c - milter.tables outside the daemon, for busted specs:
  * one registry and one set for the whole process, filled from a class's
  * Policy.tables.  Built into build/lua/tables_solo.so (make); a spec uses
  * it as
@@ -13,7 +13,7 @@
  * Tables declared after the module is required are found by name when a
  * script first reads them.  Single-threaded use only.
  */
-#include "ltables.h"
+#include "tables_lua.h"
 
 #include <lauxlib.h>
 

@@ -1,5 +1,5 @@
 /*
- * ltables.h - the Lua binding of milter.tables.
+ * tables_lua.h - the Lua binding of milter.tables.
  *
  *   local tables = require "milter.tables"
  *   tables.NAME:lookup(key)          -> result, or nil
@@ -19,7 +19,7 @@
  *   tables_lua_idle       drop the table versions the state keeps
  *   tables_lua_declare    add a class's Policy.tables to a set
  *
- * Depends on tables.h (registry.c), Lua 5.4.
+ * Depends on tables.h (tables_registry.c), Lua 5.4.
  */
 #ifndef LUAMILTER_LTABLES_H
 #define LUAMILTER_LTABLES_H

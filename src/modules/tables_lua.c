@@ -1,6 +1,6 @@
 /*
- * ltables.c - milter.tables for Lua: table handles and their lookups
- * (ltables.h).
+ * tables_lua.c - milter.tables for Lua: table handles and their lookups
+ * (tables_lua.h).
  *
  * Each state gets one "holder" (a userdata the method closures share): the
  * host and the scratch buffer of substituted results.  Each handle (one
@@ -13,7 +13,7 @@
  * handle owns the reference, a lookup that raises (memory, time) leaks
  * nothing.
  */
-#include "ltables.h"
+#include "tables_lua.h"
 
 #include <arpa/inet.h>
 #include <lauxlib.h>
