@@ -60,6 +60,7 @@ struct replay_opts {
     int nmacros;
     int json;
     int no_tests;                   /* skip the policy's own tests */
+    int live_io;                    /* modules use the network (DNS) */
 };
 
 /* what became of one message */
@@ -94,7 +95,7 @@ usage(FILE *f)
 "usage: luamilter replay [-c CONF] [-s SCRIPT] [--from ADDR] [--rcpt ADDR]...\n"
 "                        [--client IP[:PORT]] [--helo NAME]\n"
 "                        [--macro STAGE:NAME=VALUE]... [--json] [--no-tests]\n"
-"                        MESSAGE...\n"
+"                        [--live-io] MESSAGE...\n"
 "\n"
 "Runs the policy over stored messages (files, or directories of files)\n"
 "through the same C core as live traffic, with a recording MTA, and prints\n"
@@ -112,6 +113,8 @@ usage(FILE *f)
 "  --json         one JSON record per message instead of text\n"
 "  --no-tests     do not run the policy's own tests (a warning says so), to\n"
 "                 replay a policy whose tests fail\n"
+"  --live-io      modules really query (milter.dns asks dns_servers); without\n"
+"                 it they answer \"unrecorded\" and never touch the network\n"
 "\n"
 "Bytes outside printable ASCII are shown as \\xHH in text and as \\u00HH\n"
 "(one code point per byte) in JSON.\n"
@@ -944,6 +947,7 @@ parse_opts(int argc, char **argv, struct replay_opts *ro)
         {"macro", required_argument, NULL, 'm'},
         {"json", no_argument, NULL, 'j'},
         {"no-tests", no_argument, NULL, 'T'},
+        {"live-io", no_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}
     };
@@ -987,6 +991,7 @@ parse_opts(int argc, char **argv, struct replay_opts *ro)
         }
         case 'j': ro->json = 1; break;
         case 'T': ro->no_tests = 1; break;
+        case 'L': ro->live_io = 1; break;
         case 'h': usage(stdout); exit(0);
         default: return -1;
         }
@@ -1071,7 +1076,7 @@ replay_main(int argc, char **argv)
     }
     script_publish(s);
     mta_use(&record_backend);
-    conn_set_mode(MODULE_REPLAY);
+    conn_set_mode(ro.live_io ? MODULE_REPLAY_LIVE_IO : MODULE_REPLAY);
     for (i = optind; i < argc; i++)
         if (replay_path(&ro, argv[i], &worst, counts) < 0)
             rc = EXIT_NOINPUT;

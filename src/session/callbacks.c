@@ -7,6 +7,7 @@
 #include "conn.h"
 #include "engine.h"
 #include "log.h"
+#include "module.h"
 #include "mta.h"
 #include "outcome.h"
 #include "protomask.h"
@@ -260,6 +261,8 @@ dispatch(SMFICTX *ctx, enum stage st, const struct event *ev)
                      conn_tag(c, tag, sizeof tag), stage_name(st),
                      verdict_name(res.status));
     }
+    if (c->lc.L != NULL)
+        modules_stage_end(c->lc.L, st);
     if (!can_reply(c, st))
         status = st == ST_ABORT || st == ST_CLOSE ? SMFIS_CONTINUE
                                                   : SMFIS_NOREPLY;
