@@ -6,9 +6,11 @@
 #include "dns.h"
 #include "lib_milter.h"
 #include "module.h"
+#include "tables_module.h"
 
 struct module *const module_registry[] = {
     &lib_milter_module,         /* milter: the library policies build on */
     &dns_module,                /* milter.dns: DNS lookups */
+    &tables_module,             /* milter.tables: Postfix lookup tables */
     NULL
 };

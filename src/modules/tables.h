@@ -60,6 +60,8 @@ struct tables_env {
 /* flags of tables_set_add */
 #define TABLES_CONFINE 1u   /* PATH relative, below base_dir (Policy.tables) */
 #define TABLES_KEEP 2u      /* a NAME the set has already stays as it is */
+#define TABLES_REREAD 4u    /* a file the registry has is read again now if
+                             * it changed (SIGHUP), once per set */
 
 struct tables_reg;
 struct tables_set;

@@ -55,8 +55,8 @@ tables_solo_declare(lua_State *L)
 
     luaL_checktype(L, 1, LUA_TTABLE);
     solo_init(L);
-    if (tables_lua_declare(L, 1, solo_set, luaL_optstring(L, 2, "."), err,
-                           sizeof err) < 0)
+    if (tables_lua_declare(L, 1, solo_set, luaL_optstring(L, 2, "."), 0,
+                           err, sizeof err) < 0)
         return luaL_error(L, "%s", err);
     return 0;
 }
