@@ -162,12 +162,20 @@ tables_reg_interval(struct tables_reg *reg)
     return s;
 }
 
-/* tables_reg_set_interval - a new table_check (a reload changed it) */
+/* tables_reg_set_interval - a new table_check (at start, or a reload
+ * changed it): no file waits longer than that for its next look */
 void
 tables_reg_set_interval(struct tables_reg *reg, double seconds)
 {
+    struct tables_slot *slot;
+    double t;
+
     pthread_mutex_lock(&reg->lock);
     reg->env.check_interval = seconds;
+    t = now(reg) + seconds;
+    for (slot = reg->slots; slot != NULL; slot = slot->next)
+        if (slot->next_check > t)
+            slot->next_check = t;
     pthread_mutex_unlock(&reg->lock);
 }
 
@@ -583,7 +591,10 @@ tables_reg_reload(struct tables_reg *reg, int force)
     pthread_mutex_lock(&reg->lock);
     t = now(reg);
     for (slot = reg->slots; slot != NULL; slot = slot->next) {
-        if (!force && (reg->env.check_interval <= 0 || t < slot->next_check))
+        /* a tenth of the interval early is due: the watcher wakes every
+         * interval from before its last check, not from after it */
+        if (!force && (reg->env.check_interval <= 0 ||
+                       t < slot->next_check - reg->env.check_interval / 10))
             continue;
         slot->next_check = t + reg->env.check_interval;
         if (reload_slot(reg, slot, force ? REREAD_FORCE : REREAD_DUE) < 0)
