@@ -28,16 +28,6 @@ local function replace(text)
   lib.check(os.rename(path .. ".new", path), "rename")
 end
 
--- count: how many times the log says text
-local function count(text)
-  local n, from, log = 0, 1, lib.log()
-  while true do
-    local _, e = log:find(text, from, true)
-    if not e then return n end
-    n, from = n + 1, e + 1
-  end
-end
-
 lib.run(function()
   local old = lib.connect()
   lib.step(mt.conninfo(old, "client.example", "192.0.2.9"), "conninfo")
@@ -46,10 +36,10 @@ lib.run(function()
   lib.wait_log("v.texthash:2: expected format", 5)
   lib.check(ask(old, "v1") == SMFIR_REJECT, "the bad version is refused: v1 still answers")
   mt.sleep(2.5)
-  lib.check(count("v.texthash:2: expected format") == 1, "the bad version is said once")
+  lib.check(lib.count("v.texthash:2: expected format") == 1, "the bad version is said once")
   lib.kill("HUP")
   lib.wait_log("reloaded: script")
-  lib.check(count("v.texthash:2: expected format") == 2, "a SIGHUP reads it again and says so")
+  lib.check(lib.count("v.texthash:2: expected format") == 2, "a SIGHUP reads it again and says so")
   local new = lib.connect()
   lib.step(mt.conninfo(new, "client.example", "192.0.2.9"), "conninfo")
   lib.check(ask(new, "v1") == SMFIR_REJECT, "a new connection after the SIGHUP gets v1 too")
