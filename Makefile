@@ -162,9 +162,10 @@ build/perf-noop: t/perf/noop.c
 	@mkdir -p build
 	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -O2 -o $@ $< -lmilter -pthread
 
-bench: deps all build/perf-client build/perf-noop
+bench: deps all build/perf-client build/perf-noop $(BUILD)/tables-bench \
+		$(BUILD)/table-query
 	@scripts/deps-bench
-	@scripts/bench
+	@BUILD=$(BUILD) scripts/bench
 
 stress: $(BIN) build/stress
 	LUAMILTER=$(BIN) t/stress/run 60
