@@ -13,7 +13,7 @@
 #                                                 INSTALL_CORE_SO= skips it)
 #   $(PREFIX)/share/doc/luamilter/                milter.conf.example, docs
 #   $(PREFIX)/share/man/man8/luamilter.8, man5/luamilter.conf.5
-#   $(PREFIX)/lib/systemd/system/luamilter.service
+#   $(PREFIX)/lib/systemd/system/luamilter.service and luamilter.socket
 #   /etc/luamilter/milter.conf                    only if absent (never
 #                                                 overwritten); made from the
 #                                                 example with the production
@@ -78,9 +78,11 @@ endif
 	sed -e 's|/usr/sbin/luamilter|$(INSTALL_SBINDIR)/luamilter|g' \
 		-e 's|/etc/luamilter/milter.conf|$(INSTALL_CONF)|g' \
 		scripts/luamilter.service >$(DESTDIR)$(INSTALL_UNITDIR)/luamilter.service
+	cp scripts/luamilter.socket $(DESTDIR)$(INSTALL_UNITDIR)/luamilter.socket
 	chmod 644 $(DESTDIR)$(INSTALL_MANDIR)/man8/luamilter.8 \
 		$(DESTDIR)$(INSTALL_MANDIR)/man5/luamilter.conf.5 \
-		$(DESTDIR)$(INSTALL_UNITDIR)/luamilter.service
+		$(DESTDIR)$(INSTALL_UNITDIR)/luamilter.service \
+		$(DESTDIR)$(INSTALL_UNITDIR)/luamilter.socket
 	@if [ -e $(DESTDIR)$(INSTALL_CONF) ]; then \
 		echo "install: keeping the existing $(DESTDIR)$(INSTALL_CONF)"; \
 	else \
@@ -118,4 +120,5 @@ uninstall:
 	rmdir $(DESTDIR)$(LIBDIR)/.. 2>/dev/null || true
 	rm -f $(DESTDIR)$(INSTALL_MANDIR)/man8/luamilter.8 \
 		$(DESTDIR)$(INSTALL_MANDIR)/man5/luamilter.conf.5 \
-		$(DESTDIR)$(INSTALL_UNITDIR)/luamilter.service
+		$(DESTDIR)$(INSTALL_UNITDIR)/luamilter.service \
+		$(DESTDIR)$(INSTALL_UNITDIR)/luamilter.socket

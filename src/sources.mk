@@ -22,5 +22,6 @@ SESSION_SRCS := session/breaker.c session/callbacks.c session/conn.c session/out
 CORE_SRCS := $(BASE_SRCS) $(MILTER_SRCS) $(LUA_SRCS) $(MODULE_SRCS) $(SESSION_SRCS)
 DAEMON_SRCS := $(CORE_SRCS) milter/mta.c milter/record.c base/message.c \
 	offline/replay.c offline/lcore.c offline/policytest.c daemon/signals.c \
-	daemon/privs.c daemon/listen.c daemon/gate.c daemon/reload.c daemon/main.c
+	daemon/privs.c daemon/listen.c daemon/gate.c daemon/reload.c daemon/sdnotify.c \
+	daemon/main.c
 endif

@@ -172,10 +172,12 @@ sockspec_check(const char *spec, int *kind, char *err, size_t errlen)
             return -1;
         }
         k = SOCK_FD;
+    } else if (strcmp(spec, "systemd") == 0) {
+        k = SOCK_SYSTEMD;
     } else {
         snprintf(err, errlen,
                  "socket '%s': unknown type (use unix:/path, local:/path, "
-                 "inet:PORT@HOST, inet6:PORT@HOST or fd:N)", spec);
+                 "inet:PORT@HOST, inet6:PORT@HOST, fd:N or systemd)", spec);
         return -1;
     }
     if (kind != NULL)

@@ -14,7 +14,8 @@ enum sockspec_kind {
     SOCK_UNIX,
     SOCK_INET,
     SOCK_INET6,
-    SOCK_FD
+    SOCK_FD,
+    SOCK_SYSTEMD        /* the socket systemd passes (socket activation) */
 };
 
 int sockspec_check(const char *spec, int *kind, char *err, size_t errlen);

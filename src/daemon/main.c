@@ -21,7 +21,9 @@
 #include "paths.h"
 #include "reload.h"
 #include "replay.h"
+#include "outcome.h"
 #include "script.h"
+#include "sdnotify.h"
 #include "signals.h"
 #include "sockspec.h"
 #include "verdict.h"
@@ -57,6 +59,7 @@ static struct config *main_cfg;   /* the running config (referenced) */
 static pthread_mutex_t main_cfg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct options main_opts;
 static char *main_script_path;
+static int main_from_systemd;       /* the socket came from systemd */
 static int main_listen_fd = -1;     /* our own listener, or -1 (fd:N) */
 
 /* usage - print the command line summary */
@@ -308,9 +311,13 @@ discard_reload(void *p)
 static void *
 prepare_reload(char *err, size_t errlen)
 {
-    struct reload_candidate *rc = calloc(1, sizeof *rc);
-    struct config *cur = running_config();
+    struct reload_candidate *rc;
+    struct config *cur;
     char why[8192];
+
+    sdnotify_reloading();
+    rc = calloc(1, sizeof *rc);
+    cur = running_config();
 
     if (rc == NULL) {
         snprintf(err, errlen, "reload failed: out of memory");
@@ -408,10 +415,27 @@ remove_socket(void)
 {
     const char *path = sockspec_unix_path(main_cfg->socket);
 
+    if (main_from_systemd)
+        return;                 /* systemd's, kept for the next start */
     if (path != NULL && unlink(path) < 0 && errno != ENOENT)
         log_warn("socket %s: cannot remove it: %s (its directory must be "
                  "writable by the user luamilter runs as; a stale socket is "
                  "replaced at the next start)", path, strerror(errno));
+}
+
+/* service_status - systemd's STATUS= line: the script in force, open
+ * connections and messages so far */
+static void
+service_status(char *buf, size_t len)
+{
+    struct script *s = script_current();
+
+    snprintf(buf, len, "script %s version %s, %ld connection%s open, %lu "
+             "message%s", s != NULL ? s->path : "(none)",
+             s != NULL ? s->hash : "-", gate_count(),
+             gate_count() == 1 ? "" : "s", outcome_messages(),
+             outcome_messages() == 1 ? "" : "s");
+    script_unref(s);
 }
 
 /* on_stop - SIGTERM/SIGINT: abandon a reload, stop taking connections,
@@ -425,6 +449,7 @@ on_stop(int sig)
 
     /* first: after this no reload commits, so main_cfg stays as it is */
     reloading = reload_stop(sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    sdnotify_stopping();
     remove_socket();
     if (main_listen_fd >= 0)
         listen_stop(main_listen_fd);
@@ -692,6 +717,34 @@ open_own_socket(const struct config *cfg, char *spec, size_t speclen)
     return 0;
 }
 
+/* open_systemd_socket - the socket systemd passed (socket activation),
+ * into main_listen_fd; its fd:N spec for libmilter in spec */
+static int
+open_systemd_socket(const struct config *cfg, char *spec, size_t speclen)
+{
+    char err[512], what[128];
+
+    if (!sdnotify_activated()) {
+        log_err("socket systemd: no socket was passed (start luamilter "
+                "through luamilter.socket, or set 'socket' to a path or "
+                "port)");
+        return -1;
+    }
+    main_listen_fd = sdnotify_listen_fd(what, sizeof what, err, sizeof err);
+    if (main_listen_fd < 0) {
+        log_err("%s", err);
+        return -1;
+    }
+    main_from_systemd = 1;
+    if (strcmp(cfg->socket, "systemd") != 0)
+        log_notice("socket %s: systemd passed a socket: serving that one "
+                   "(%s)", cfg->socket, what);
+    else
+        log_info("socket systemd: %s", what);
+    snprintf(spec, speclen, "fd:%d", main_listen_fd);
+    return 0;
+}
+
 /* open_socket - configure libmilter and open the listening socket */
 static int
 open_socket(const struct config *cfg)
@@ -704,10 +757,14 @@ open_socket(const struct config *cfg)
         log_err("smfi_register failed");
         return -1;
     }
-    if (strncmp(cfg->socket, "fd:", 3) == 0)
+    if (sdnotify_activated() || strcmp(cfg->socket, "systemd") == 0) {
+        if (open_systemd_socket(cfg, spec, sizeof spec) < 0)
+            return -1;
+    } else if (strncmp(cfg->socket, "fd:", 3) == 0) {
         snprintf(spec, sizeof spec, "%s", cfg->socket);
-    else if (open_own_socket(cfg, spec, sizeof spec) < 0)
+    } else if (open_own_socket(cfg, spec, sizeof spec) < 0) {
         return -1;
+    }
     if (mta_setconn(spec) != MI_SUCCESS) {
         log_err("socket %s: libmilter refused %s", cfg->socket, spec);
         return -1;
@@ -732,7 +789,7 @@ main(int argc, char **argv)
     struct options o;
     struct signal_handlers sh = {reload_request, on_stop, reload_tick};
     struct reload_ops ro = {prepare_reload, commit_reload, discard_reload,
-                            reload_timeout_now};
+                            reload_timeout_now, sdnotify_ready};
     struct script *s;
     char err[8192];
     long nofile, nofile_was;
@@ -834,6 +891,8 @@ main(int argc, char **argv)
     if (gate_start() < 0)
         log_warn("cannot start the thread that drops connections silent "
                  "past negotiate_timeout; they are held for 'timeout'");
+    sdnotify_start(service_status);
+    sdnotify_ready();           /* the socket listens, the script serves */
     rc = mta_main();
     modules_stop();
     remove_socket();

@@ -55,6 +55,8 @@ finish_pass(void *candidate, const char *err)
         reload_do.commit(candidate);
     else
         log_err("%s", err);
+    if (reload_do.finished != NULL)
+        reload_do.finished();
     if (!reload_again)
         return 0;
     reload_again = 0;
@@ -171,6 +173,8 @@ reload_tick(void)
                 "still serving the previous configuration and script (the "
                 "reload's thread is left to end on its own; the watchdog "
                 "names a library call it is stuck in)", job->timeout);
+        if (reload_do.finished != NULL)
+            reload_do.finished();
         if (reload_again) {
             reload_again = 0;
             log_notice("reloading for the SIGHUP that came during the "

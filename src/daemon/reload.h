@@ -33,6 +33,9 @@ struct reload_ops {
     /* reload_timeout in seconds (called with the reload lock held, so a
      * commit cannot change it meanwhile) */
     double (*timeout)(void);
+    /* with the reload lock held, after each reload ends, committed or
+     * not (may be NULL) */
+    void (*finished)(void);
 };
 
 void reload_setup(const struct reload_ops *ops);

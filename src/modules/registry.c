@@ -5,6 +5,7 @@
  */
 #include "dns.h"
 #include "lib_milter.h"
+#include "metrics.h"
 #include "module.h"
 #include "tables_module.h"
 
@@ -12,5 +13,6 @@ struct module *const module_registry[] = {
     &lib_milter_module,         /* milter: the library policies build on */
     &dns_module,                /* milter.dns: DNS lookups */
     &tables_module,             /* milter.tables: Postfix lookup tables */
+    &metrics_module,            /* milter.metrics: Prometheus, HTTP */
     NULL
 };

@@ -83,6 +83,15 @@ envelope_note(const struct conn *c, char *buf, size_t len)
              c->story.rcpts_ok, c->story.rcpts_ok == 1 ? "" : "s", refused);
 }
 
+static unsigned long messages_decided;     /* for outcome_messages */
+
+/* outcome_messages - how many messages got a result since the start */
+unsigned long
+outcome_messages(void)
+{
+    return __atomic_load_n(&messages_decided, __ATOMIC_RELAXED);
+}
+
 /* message_result - the one line saying what became of the message */
 static void
 message_result(struct conn *c, enum stage st, int status)
@@ -94,6 +103,7 @@ message_result(struct conn *c, enum stage st, int status)
     if (!c->story.open || c->story.decided)
         return;
     c->story.decided = 1;
+    __atomic_add_fetch(&messages_decided, 1, __ATOMIC_RELAXED);
     note = reply_note(c, status, buf, sizeof buf);
     envelope_note(c, env, sizeof env);
     if (st != ST_EOM)

@@ -20,6 +20,7 @@ struct event;
 void outcome_stage_start(struct conn *c, enum stage st);
 void outcome_reply(struct conn *c, const char *rcode, const char *xcode,
                    const char *text, int nlines);
+unsigned long outcome_messages(void);
 void outcome_stage_end(struct conn *c, enum stage st, int status,
                        const struct event *ev);
 

@@ -69,7 +69,7 @@ fake_timeout_now(void)
 }
 
 static const struct reload_ops fake_ops = {
-    fake_prepare, fake_commit, fake_discard, fake_timeout_now
+    fake_prepare, fake_commit, fake_discard, fake_timeout_now, NULL
 };
 
 /* open_gate - let every waiting and later prepare return */

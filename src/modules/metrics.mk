@@ -1,0 +1,2 @@
+# src/modules/metrics.mk - the metrics module serves HTTP with libmicrohttpd
+MODULE_LIBS += -lmicrohttpd
