@@ -59,8 +59,8 @@ include src/sources.mk
 ALL_CFLAGS += $(INCLUDES)
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
-C_TESTS := unit_config unit_checks unit_engine unit_json unit_sandbox unit_reload \
-	unit_dns unit_metrics
+C_TESTS := unit_config unit_checks unit_engine unit_driver unit_json unit_sandbox \
+	unit_reload unit_dns unit_metrics
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) daemon/privs.o) $(BUILD)/t/mta_fake.o
 
@@ -72,8 +72,9 @@ SHDICT_OBJS := $(addprefix $(BUILD)/modules/,$(SHDICT_SRCS:.c=.o))
 C_TESTS += unit_shdict
 C_TEST_BINS += $(BUILD)/t/unit_shdict
 
-# milter.core for busted specs (milter.test): the core with a recording MTA
-PIC_SRCS := $(CORE_SRCS) milter/mta.c milter/record.c base/message.c offline/lcore.c
+# milter.core for busted specs (milter.test): the core with a recording
+# MTA, without libmilter
+PIC_SRCS := $(CORE_SRCS) $(LCORE_SRCS)
 PIC_OBJS := $(addprefix build/pic/,$(PIC_SRCS:.c=.o))
 CORE_SO := lua/milter/core.so
 
@@ -112,7 +113,7 @@ bench-redis: deps $(BUILD)/t/redis-bench
 # --- end of the Redis client
 
 $(CORE_SO): $(PIC_OBJS)
-	$(CC) -shared -o $@ $^ $(MODULE_LIBS) -lmilter -pthread
+	$(CC) -shared -o $@ $^ $(MODULE_LIBS) -pthread
 
 build/pic/%.o: src/%.c
 	@mkdir -p $(dir $@)

@@ -7,8 +7,8 @@ LAYERS := base milter lua modules session offline daemon
 INCLUDES := $(addprefix -Isrc/,$(LAYERS))
 
 BASE_SRCS := base/arena.c base/config.c base/config_keys.c base/fileio.c base/log.c base/paths.c \
-	base/json.c base/reply.c base/sockspec.c base/testvec.c
-MILTER_SRCS := milter/negotiate.c milter/stage.c milter/verdict.c
+	base/json.c base/message.c base/reply.c base/sockspec.c base/testvec.c
+MILTER_SRCS := milter/mta.c milter/negotiate.c milter/record.c milter/stage.c milter/verdict.c
 LUA_SRCS := lua/actions.c lua/budget.c lua/engine.c lua/lib_milter.c lua/lstate.c \
 	lua/memtotal.c lua/module.c lua/package_view.c lua/protomask.c \
 	lua/sandbox.c lua/script.c
@@ -17,11 +17,17 @@ LUA_SRCS := lua/actions.c lua/budget.c lua/engine.c lua/lib_milter.c lua/lstate.
 MODULE_SRCS := $(patsubst src/%,%,$(sort $(wildcard src/modules/*.c)))
 MODULE_LIBS ?=
 -include $(sort $(wildcard src/modules/*.mk))
-SESSION_SRCS := session/breaker.c session/callbacks.c session/conn.c session/outcome.c \
-	session/watchdog.c
+SESSION_SRCS := session/breaker.c session/conn.c session/dispatch.c session/driver.c \
+	session/envelope.c session/event.c session/outcome.c session/watchdog.c
+# the core needs no libmilter (only its constants): milter.core, the unit
+# tests and the fuzz harnesses link it alone
 CORE_SRCS := $(BASE_SRCS) $(MILTER_SRCS) $(LUA_SRCS) $(MODULE_SRCS) $(SESSION_SRCS)
-DAEMON_SRCS := $(CORE_SRCS) milter/mta.c milter/record.c base/message.c \
-	offline/replay.c offline/lcore.c offline/policytest.c daemon/signals.c \
+# milter.core and what the offline tools share with it
+LCORE_SRCS := offline/lcore.c offline/lenv.c offline/lresult.c offline/lvector.c
+# libmilter itself: its backend, the xxfi_* adapter, the process calls
+LIBMILTER_SRCS := milter/mta_libmilter.c session/callbacks.c daemon/milterlib.c
+DAEMON_SRCS := $(CORE_SRCS) $(LCORE_SRCS) $(LIBMILTER_SRCS) \
+	offline/replay.c offline/replay_report.c offline/policytest.c daemon/signals.c \
 	daemon/privs.c daemon/listen.c daemon/gate.c daemon/reload.c daemon/sdnotify.c \
 	daemon/main.c
 endif

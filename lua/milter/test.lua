@@ -1,9 +1,10 @@
 --- milter.test: test a policy without an MTA, through luamilter's own core.
 --
 -- A test context runs the policy with the daemon's C code (milter.core):
--- the same negotiation, stage rules, verdict mapping, action checks and
--- error handling as on the wire, with an MTA that records what the policy
--- asks for.  Everything ends up in plain Lua tables.
+-- the same negotiation, stage rules, verdict mapping, action checks, error
+-- handling and transaction driver as the daemon and `luamilter replay`,
+-- with an MTA that records what the policy asks for.  Everything ends up
+-- in plain Lua tables.
 --
 --   local mt = require "milter.test"
 --   local t = mt.new("policy.lua", { macros = { j = "mx.example" } })
@@ -13,13 +14,15 @@
 --                       { from = "<a@example.com>", rcpt = { "<b@example.org>" } })
 --   -- r.verdict, r.result, r.reply, r.actions (eom), t.history, t.errors
 --
+-- A script path runs in a policy state of its own (sandbox, callback_timeout,
+-- memory_limit as on the wire); a class table runs in the caller's state.
 -- In-policy tests: a class may carry `tests = { {name=..., message=...,
 -- expect = {...}}, ... }`; mt.run_tests(class) runs them (luamilter -t and
--- SIGHUP do).  See docs/lua-api.md.
+-- SIGHUP run them on connections of their own).  See docs/lua-api.md.
 
--- the daemon runs this chunk with its own milter.core as the argument (for
--- in-policy tests, where the policy must not reach the module); required,
--- it loads milter.core (lua/milter/core.so)
+-- the daemon runs this chunk with a table as the argument, to judge
+-- in-policy tests with M.check; required, it loads milter.core
+-- (lua/milter/core.so)
 local core = ...
 if type(core) ~= "table" then core = require "milter.core" end
 
@@ -28,53 +31,65 @@ local M = {}
 local Context = {}
 Context.__index = Context
 
--- load_class: a class table, or the class a script file returns
-local function load_class(policy)
-  if type(policy) == "table" then return policy end
-  if type(policy) ~= "string" then
-    error("milter.test.new: expected a policy class or a script path, got "
-      .. type(policy), 3)
-  end
-  local chunk, err = loadfile(policy)
-  if not chunk then error(err, 3) end
-  local class = chunk(policy)
-  if type(class) ~= "table" then
-    error(policy .. ": the script must return the policy class (a table), it returned "
-      .. type(class), 3)
-  end
-  return class
+-- libdir: the directory holding milter.lua, for a policy compiled from a
+-- path (the library it builds on)
+local function libdir()
+  local path = package.searchpath("milter", package.path)
+  return path and (path:match("^(.*)/[^/]*$") or ".") or nil
 end
 
 --- new(policy [, opts]) -> context.  policy: a class or a script path.
--- opts.macros: {name = value} set before the first stage; opts.on_error:
--- "tempfail" (default), "reject", "continue" or "accept"; opts.on_error_reply:
--- the reply on_error sends, as the config key ("451 4.3.0 Try later").
+-- A path is compiled and run as the daemon runs it, in a Lua state of its
+-- own: opts.on_error, callback_timeout, memory_limit, lua_allow, lua_path
+-- (or any config key, values as in the config file; opts.config: a
+-- config file read first).  A class runs in the caller's state, with
+-- opts.on_error and opts.on_error_reply (the reply on_error sends, as the
+-- config key: "451 4.3.0 Try later") only.  opts.macros: {name = value}
+-- set before the first stage, kept over luamilter's default macros.
+-- opts.NAME, for a module milter.NAME answering from stubs (dns): its
+-- stub (plain data for a script path).
 function M.new(policy, opts)
   opts = opts or {}
-  local class = load_class(policy)
+  local ctx
+  local stubs = {}
+  for name in pairs(core.stub_modules) do stubs[name] = opts[name] end
+  if type(policy) == "table" then
+    ctx = core.context(policy, opts.on_error, opts.on_error_reply)
+  elseif type(policy) == "string" then
+    local copts = {}
+    for k, v in pairs(opts) do
+      if k ~= "macros" and not core.stub_modules[k] then copts[k] = v end
+    end
+    ctx = core.open(policy, copts, libdir())
+  else
+    error("milter.test.new: expected a policy class or a script path, got "
+      .. type(policy), 2)
+  end
   local t = setmetatable({
-    class = class,
-    ctx = core.context(class, opts.on_error, opts.on_error_reply),
-    history = {},     -- { {stage=, verdict=, actions=, errors=}, ... }
+    class = type(policy) == "table" and policy or nil,
+    ctx = ctx,
+    history = {},     -- { {stage=, verdict=, actions=, errors=, reply=}, ... }
     actions = {},     -- actions of the last stage
     errors = {},      -- policy errors logged, in order
   }, Context)
-  for name, value in pairs(opts.macros or {}) do t.ctx:macro(name, value) end
+  for name, value in pairs(opts.macros or {}) do ctx:macro(name, value) end
+  for name, value in pairs(stubs) do ctx:stub(name, value) end
   return t
 end
 
--- record: remember one stage's outcome, return the verdict
-function Context:_record(stage, verdict, actions, errors)
-  self.actions = actions
-  self.verdict = verdict
-  self.history[#self.history + 1] = {
-    stage = stage, verdict = verdict, actions = actions, errors = errors,
-  }
-  if errors then self.errors[#self.errors + 1] = errors end
-  return verdict, actions, errors
+-- absorb: the stages a call ran into the history; the last one's verdict
+-- and actions are the context's
+function Context:_absorb(stages)
+  for _, s in ipairs(stages) do
+    self.history[#self.history + 1] = s
+    if s.errors then self.errors[#self.errors + 1] = s.errors end
+  end
+  local last = stages[#stages]
+  if last then self.actions, self.verdict = last.actions, last.verdict end
 end
 
---- self(): the policy object of this connection
+--- self(): the policy object of this connection (nil for a script path:
+-- it lives in the policy's own state)
 function Context:self() return self.ctx:self() end
 
 --- macro(name, value): a macro the policy can read with getsymval
@@ -104,173 +119,36 @@ end
 for _, stage in ipairs({ "connect", "helo", "envfrom", "envrcpt", "data",
   "header", "eoh", "body", "eom", "abort", "unknown", "close" }) do
   Context[stage] = function(self, ...)
-    return self:_record(stage, self.ctx[stage](self.ctx, ...))
+    local v, a, e, reply, stages = self.ctx[stage](self.ctx, ...)
+    self:_absorb(stages)
+    return v, a, e, reply
   end
 end
 Context.hello = Context.helo
 
--- split_addrs: addresses of an address-list header value, bracketed
-local function split_addrs(value, out)
-  for part in (value .. ","):gmatch("(.-),") do
-    local a = part:match("<([^<>]*)>") or part:match("^%s*(%S+@%S+)%s*$")
-    if a then out[#out + 1] = "<" .. a .. ">" end
-  end
-  return out
-end
-
-local decisive = { reject = true, tempfail = true, discard = true, accept = true }
-local results = { reject = "rejected", tempfail = "tempfailed",
-  discard = "discarded" }
-
--- reply_of: the setreply of a stage that goes with its verdict
-local function reply_of(verdict, actions)
-  local reply
-  for _, a in ipairs(actions or {}) do
-    if a.op == "setreply" and ((verdict == "tempfail" and a.rcode:sub(1, 1) == "4")
-        or (verdict == "reject" and a.rcode:sub(1, 1) == "5")) then
-      reply = a.rcode .. (a.xcode and (" " .. a.xcode) or "")
-        .. (a.text and (" " .. a.text) or "")
-    end
-  end
-  return reply
-end
-
 --- message(text | {file=path}, env) -> result table.
--- Runs a whole SMTP transaction as an MTA would: connect (unless already
--- done), helo, envfrom, each envrcpt, data, the headers, eoh, the body in
--- 65535-byte chunks, eom; it stops where an MTA would stop.  env fields:
--- from, rcpt (list), client (IP), family, port, hostname, helo, macros.
--- Missing sender/recipients come from Return-Path/From and To/Cc.
--- The result: { verdict, result ("delivered", "quarantined", "rejected",
--- "tempfailed", "discarded"), reply, actions (of eom), rcpts (accepted),
--- stages (history of this message) }.
+-- Runs a whole SMTP transaction as an MTA would, with the driver `luamilter
+-- replay` uses: connect (unless already done), helo, envfrom, each envrcpt,
+-- data, the headers, eoh, the body in 65535-byte chunks, eom; it stops where
+-- an MTA would stop.  env fields: from, rcpt (list), client (IP), family,
+-- port, hostname, helo, queue_id, macros.  Missing sender/recipients come
+-- from Return-Path/From and To/Cc.  The result: { verdict, result
+-- ("delivered", "quarantined", "rejected", "tempfailed", "discarded"),
+-- reply, actions (of eom), rcpts (accepted), stages (of this message),
+-- errors, notes, from }.
 function Context:message(msg, env)
-  env = env or {}
-  if type(msg) == "table" and msg.file then
-    msg = core.read_file(msg.file)
-  end
-  if type(msg) ~= "string" then
-    error("message: expected the message text or {file = path}", 2)
-  end
-  local parsed = assert(core.parse_message(msg))
-  local first = #self.history + 1
-  local out = { verdict = "continue", result = "delivered", actions = {},
-    rcpts = {} }
-  local function finish(stage_verdict, actions)
-    out.verdict = stage_verdict
-    out.result = results[stage_verdict] or "delivered"
-    out.reply = out.reply or reply_of(stage_verdict, actions)
-    out.stages = table.move(self.history, first, #self.history, 1, {})
-    return out
-  end
-  for name, value in pairs(env.macros or {}) do self.ctx:macro(name, value) end
-  local function hdr(name)
-    for _, h in ipairs(parsed.headers) do
-      if h[1]:lower() == name:lower() then return h[2] end
-    end
-  end
-  local from = env.from
-  if not from then
-    local rp = hdr("Return-Path") or hdr("From")
-    from = rp and split_addrs(rp, {})[1] or "<>"
-  end
-  local rcpts = env.rcpt
-  if type(rcpts) == "string" then rcpts = { rcpts } end
-  if not rcpts then
-    rcpts = {}
-    for _, h in ipairs(parsed.headers) do
-      local n = h[1]:lower()
-      if n == "to" or n == "cc" then split_addrs(h[2], rcpts) end
-    end
-  end
-  local v, a
-  if not self.connected then
-    self.connected = true
-    if self:requested("connect") then
-      v, a = self:connect(env.hostname or "localhost", env.family or "inet",
-        env.client, env.port)
-      if decisive[v] then return finish(v, a) end
-    end
-    if self:requested("helo") then
-      v, a = self:helo(env.helo or "localhost")
-      if decisive[v] then return finish(v, a) end
-    end
-  end
-  self.ctx:macro("i", env.queue_id or "TEST00001")
-  if self:requested("envfrom") then
-    v, a = self:envfrom(from)
-    if decisive[v] then
-      self:abort()
-      return finish(v, a)
-    end
-  end
-  local tempfails = 0
-  for _, r in ipairs(rcpts) do
-    self.ctx:macro("{rcpt_addr}", r:match("^<(.*)>$") or r)
-    if self:requested("envrcpt") then
-      v, a = self:envrcpt(r)
-      if v == "discard" then self:abort() return finish(v, a) end
-      if v == "tempfail" then tempfails = tempfails + 1
-      elseif v ~= "reject" then out.rcpts[#out.rcpts + 1] = r end
-    else
-      out.rcpts[#out.rcpts + 1] = r
-    end
-  end
-  if #out.rcpts == 0 then
-    self:abort()
-    return finish(tempfails > 0 and "tempfail" or "reject", a)
-  end
-  if self:requested("data") then
-    v, a = self:data()
-    if decisive[v] then self:abort() return finish(v, a) end
-  end
-  local _, proto = self.ctx:negotiated()
-  if self:requested("header") then
-    for _, h in ipairs(parsed.headers) do
-      local value = h[2]
-      if proto & 0x100000 == 0 then value = value:gsub("^ ", "") end
-      v, a = self:header(h[1], value)
-      if decisive[v] then self:abort() return finish(v, a) end
-    end
-  end
-  if self:requested("eoh") then
-    v, a = self:eoh()
-    if decisive[v] then self:abort() return finish(v, a) end
-  end
-  if self:requested("body") then
-    local body, pos = parsed.body, 1
-    while pos <= #body do
-      v, a = self:body(body:sub(pos, pos + 65534))
-      pos = pos + 65535
-      if v == "skip" then break end
-      if decisive[v] then self:abort() return finish(v, a) end
-    end
-  end
-  v, a = self:eom()
-  out.actions = a
-  local res = finish(v, a)
-  if res.result == "delivered" then
-    for _, x in ipairs(a) do
-      if x.op == "quarantine" then res.result = "quarantined" end
-    end
-  end
-  return res
+  local r = self.ctx:message(msg, env)
+  self:_absorb(r.stages)
+  return r
 end
 
 --- stages(list) -> result of the last stage, as message() returns it.
 -- list: { {"connect", "host", "inet", "192.0.2.1"}, {"envrcpt", "<a@b>"},
 -- ... }: each entry a stage name and its arguments.
 function Context:stages(list)
-  local v, a = "continue", {}
-  for i, step in ipairs(list) do
-    local name = step[1]
-    if type(self[name]) ~= "function" or name == "message" then
-      error("stages: entry " .. i .. " names no stage: " .. tostring(name), 2)
-    end
-    v, a = self[name](self, table.unpack(step, 2))
-  end
-  return { verdict = v, result = results[v] or "delivered", actions = a or {},
-    reply = reply_of(v, a), rcpts = {} }
+  local r = self.ctx:stages(list)
+  self:_absorb(r.stages)
+  return r
 end
 
 -- matches: whether action a has every field of the expected one
@@ -341,11 +219,10 @@ end
 --- run_tests(class [, dir]) -> results, failed.
 -- Runs class.tests: a list, or a function returning one (called only here,
 -- so that big vectors are built only where tests run); each test: name,
--- message (text) or file (path, relative
--- to dir), from, rcpt, client, family, helo, macros, on_error,
--- on_error_reply, expect.  The daemon passes no dir: its core.read_file
--- resolves test files against the script's directory and refuses any
--- outside it.
+-- message (text), file (path, relative to dir) or stages, from, rcpt,
+-- client, family, port, hostname, helo, queue_id, macros, on_error,
+-- on_error_reply, expect.  Each runs on a context of its own in the caller's state; the
+-- daemon runs them on connections of their own (docs/lua-api.md).
 -- results: { {name=, ok=, why=}, ... }; failed: how many failed.
 function M.run_tests(class, dir)
   local results, failed = {}, 0
@@ -366,23 +243,10 @@ function M.run_tests(class, dir)
   for i, tc in ipairs(tests) do
     local name = tc.name or ("test " .. i)
     local ok, res, why = pcall(function()
-      local t = M.new(class, { on_error = tc.on_error,
-        on_error_reply = tc.on_error_reply, macros = tc.macros })
-      if tc.stages then
-        local r = t:stages(tc.stages)
-        t:close()
-        return M.check(r, tc.expect or {}, t.errors)
-      end
-      local msg = tc.message
-      if msg == nil and tc.file then
-        local path = tc.file
-        if dir and not path:find("^/") then path = dir .. "/" .. path end
-        msg = { file = path }
-      end
-      if msg == nil then error("test has no message, file or stages") end
-      local r = t:message(msg, tc)
+      local t = M.new(class)
+      local r = t.ctx:test(tc, dir)
       t:close()
-      return M.check(r, tc.expect or {}, t.errors)
+      return M.check(r, tc.expect or {}, r.errors)
     end)
     if not ok then why = tostring(res) res = nil end
     if not res then failed = failed + 1 end

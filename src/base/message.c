@@ -29,7 +29,8 @@ content_len(const unsigned char *line, size_t n)
     return n;
 }
 
-/* is_field_name - whether line[0..n) starts with "name:" */
+/* field_name_len - the length of the field name line[0..n) starts with
+ * ("name:"), 0 if it starts with none */
 static size_t
 field_name_len(const unsigned char *line, size_t n)
 {

@@ -17,7 +17,7 @@
 #include "log.h"
 #include "module.h"
 #include "memtotal.h"
-#include "mta.h"
+#include "milterlib.h"
 #include "paths.h"
 #include "reload.h"
 #include "replay.h"
@@ -114,7 +114,7 @@ parse_args(int argc, char **argv, struct options *o)
         case 'h': usage(stdout); exit(0);
         case 'V': {
             unsigned a, b, c;
-            mta_version(&a, &b, &c);
+            milterlib_version(&a, &b, &c);
             printf("luamilter %s (%s, libmilter %u.%u.%u)\nLua library: %s\n",
                    LUAMILTER_VERSION, LUA_RELEASE, a, b, c, paths_libdir());
             exit(0);
@@ -187,7 +187,7 @@ print_config(const struct config *cfg)
     return 0;
 }
 
-/* load_script - compile and check the script of a configuration */
+/* load_script_for - compile and check the script of a configuration */
 static struct script *
 load_script_for(struct config *cfg, const char *path, char *err,
                 size_t errlen)
@@ -753,7 +753,7 @@ open_socket(const struct config *cfg)
     char spec[32];
 
     callbacks_fill(&desc);
-    if (mta_register(&desc) != MI_SUCCESS) {
+    if (milterlib_register(&desc) != MI_SUCCESS) {
         log_err("smfi_register failed");
         return -1;
     }
@@ -765,16 +765,16 @@ open_socket(const struct config *cfg)
     } else if (open_own_socket(cfg, spec, sizeof spec) < 0) {
         return -1;
     }
-    if (mta_setconn(spec) != MI_SUCCESS) {
+    if (milterlib_setconn(spec) != MI_SUCCESS) {
         log_err("socket %s: libmilter refused %s", cfg->socket, spec);
         return -1;
     }
-    if (mta_settimeout(cfg->timeout) != MI_SUCCESS ||
-        (cfg->backlog > 0 && mta_setbacklog(cfg->backlog) != MI_SUCCESS)) {
+    if (milterlib_settimeout(cfg->timeout) != MI_SUCCESS ||
+        (cfg->backlog > 0 && milterlib_setbacklog(cfg->backlog) != MI_SUCCESS)) {
         log_err("cannot set timeout or backlog");
         return -1;
     }
-    if (mta_opensocket(1) != MI_SUCCESS) {
+    if (milterlib_opensocket(1) != MI_SUCCESS) {
         log_err("socket %s: libmilter cannot listen on it (it logs the "
                 "cause to syslog)", cfg->socket);
         return -1;
@@ -893,7 +893,7 @@ main(int argc, char **argv)
                  "past negotiate_timeout; they are held for 'timeout'");
     sdnotify_start(service_status);
     sdnotify_ready();           /* the socket listens, the script serves */
-    rc = mta_main();
+    rc = milterlib_main();
     modules_stop();
     remove_socket();
     if (main_cfg->pidfile != NULL)

@@ -64,7 +64,7 @@ action_conn(lua_State *L, const char *name, unsigned stages,
 {
     struct lconn *c = *actions_slot(L);
 
-    if (c == NULL || c->ctx == NULL || c->stage == ST_NONE)
+    if (c == NULL || c->mta.ops == NULL || c->stage == ST_NONE)
         luaL_error(L, "%s: only available inside a milter callback", name);
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->self_ref);
     if (!lua_rawequal(L, 1, -1))
@@ -176,7 +176,7 @@ l_getsymval(lua_State *L)
 {
     struct lconn *c = action_conn(L, "getsymval", ANY_CALLBACK, 0);
     const char *name = check_bytes(L, 2, "getsymval", "macro name");
-    const char *v = mta_getsymval(c->ctx, name);
+    const char *v = mta_getsymval(&c->mta, name);
 
     if (v == NULL)
         lua_pushnil(L);
@@ -230,8 +230,9 @@ l_setreply(lua_State *L)
             return luaL_error(L, "setreply: line %d: %s", i + 1, err);
         lines[i] = escaped_line(L, s, len);     /* above the arguments */
     }
-    rc = n <= 1 ? mta_setreply(c->ctx, rcode, xcode, n == 1 ? lines[0] : NULL)
-                : mta_setmlreply(c->ctx, rcode, xcode, n, lines);
+    rc = n <= 1 ? mta_setreply(&c->mta, rcode, xcode,
+                               n == 1 ? lines[0] : NULL)
+                : mta_setmlreply(&c->mta, rcode, xcode, n, lines);
     if (rc == MI_SUCCESS)                       /* for the result line */
         lconn_note_reply(c, rcode, xcode, n >= 1 ? lua_tostring(L, 4) : NULL, n);
     return done(L, rc, n <= 1 ? "setreply" : "setmlreply");
@@ -247,11 +248,11 @@ l_addheader(lua_State *L)
     lua_Integer idx;
 
     if (lua_isnoneornil(L, 4))
-        return done(L, mta_addheader(c->ctx, name, value), "addheader");
+        return done(L, mta_addheader(&c->mta, name, value), "addheader");
     idx = luaL_checkinteger(L, 4);
     luaL_argcheck(L, idx >= 0 && idx <= 0x7fffffff, 4,
                   "index must be 0 (top) or more");
-    return done(L, mta_insheader(c->ctx, (int)idx, name, value),
+    return done(L, mta_insheader(&c->mta, (int)idx, name, value),
                 "insheader");
 }
 
@@ -271,7 +272,7 @@ l_chgheader(lua_State *L)
         if (*value == '\0')
             value = NULL;
     }
-    return done(L, mta_chgheader(c->ctx, name, (int)idx, value), "chgheader");
+    return done(L, mta_chgheader(&c->mta, name, (int)idx, value), "chgheader");
 }
 
 /* l_addrcpt - self:addrcpt(rcpt [, params]) */
@@ -288,7 +289,7 @@ l_addrcpt(lua_State *L)
     if ((c->actions & need) == 0)
         return luaL_error(L, "addrcpt: the MTA did not grant SMFIF_%s in "
                           "negotiation", flag_name(need));
-    return done(L, mta_addrcpt(c->ctx, rcpt, params),
+    return done(L, mta_addrcpt(&c->mta, rcpt, params),
                 params != NULL ? "addrcpt_par" : "addrcpt");
 }
 
@@ -301,7 +302,7 @@ l_delrcpt(lua_State *L)
 
     if (*rcpt == '\0')
         return luaL_error(L, "delrcpt: empty recipient");
-    return done(L, mta_delrcpt(c->ctx, rcpt), "delrcpt");
+    return done(L, mta_delrcpt(&c->mta, rcpt), "delrcpt");
 }
 
 /* l_replacebody - self:replacebody(bytes); successive calls append */
@@ -312,7 +313,7 @@ l_replacebody(lua_State *L)
     size_t len;
     const char *body = luaL_checklstring(L, 2, &len);
 
-    return done(L, mta_replacebody(c->ctx, (const unsigned char *)body, len),
+    return done(L, mta_replacebody(&c->mta, (const unsigned char *)body, len),
                 "replacebody");
 }
 
@@ -324,7 +325,7 @@ l_chgfrom(lua_State *L)
     const char *from = check_bytes(L, 2, "chgfrom", "sender");
     const char *params = opt_params(L, 3, "chgfrom");
 
-    return done(L, mta_chgfrom(c->ctx, from, params), "chgfrom");
+    return done(L, mta_chgfrom(&c->mta, from, params), "chgfrom");
 }
 
 /* l_quarantine - self:quarantine(reason) */
@@ -339,7 +340,7 @@ l_quarantine(lua_State *L)
         return luaL_error(L, "quarantine: empty reason");
     if (strchr(reason, '\r') != NULL || strchr(reason, '\n') != NULL)
         return luaL_error(L, "quarantine: reason contains CR or LF");
-    rc = mta_quarantine(c->ctx, reason);
+    rc = mta_quarantine(&c->mta, reason);
     if (rc == MI_SUCCESS)
         c->quarantined = 1;           /* for the result line */
     return done(L, rc, "quarantine");
@@ -351,7 +352,7 @@ l_progress(lua_State *L)
 {
     struct lconn *c = action_conn(L, "progress", EOM_ONLY, 0);
 
-    return done(L, mta_progress(c->ctx), "progress");
+    return done(L, mta_progress(&c->mta), "progress");
 }
 
 /* l_setsmlist - self:setsmlist(stage, macros), negotiate only */
@@ -385,7 +386,7 @@ l_setsmlist(lua_State *L)
     if (c->symlists_set & (1u << stage))
         return luaL_error(L, "setsmlist: macros for this stage were already "
                           "set");
-    if (mta_setsymlist(c->ctx, stage, macros) != MI_SUCCESS)
+    if (mta_setsymlist(&c->mta, stage, macros) != MI_SUCCESS)
         return luaL_error(L, "setsmlist: libmilter refused the list");
     c->symlists_set |= 1u << stage;
     lua_pushboolean(L, 1);

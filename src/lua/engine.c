@@ -324,7 +324,7 @@ engine_read_shape(lua_State *L, int cls, struct policy_shape *ps,
 }
 
 /* drop_tests - a connection's state has no use for the class's own test
- * vectors (only the check state runs them): a tests table is dropped and
+ * vectors (only test states run them): a tests table is dropped and
  * collected before the first callback, so that big vectors cost a live
  * connection nothing (a tests function is never called here) */
 static void
@@ -365,7 +365,8 @@ setup_state(lua_State *L)
                           luaL_typename(L, -1));
     cls = lua_gettop(L);
     engine_bind(L, c, cls);
-    if (c->id != 0)
+    if (c->mode != MODULE_TEST)         /* the check state and the test
+                                         * connections run them */
         drop_tests(L, cls);
     return 0;
 }
@@ -375,7 +376,7 @@ void
 engine_bind(lua_State *L, struct lconn *c, int cls)
 {
     cls = lua_absindex(L, cls);
-    engine_read_shape(L, cls, &c->shape, c->id == 0);  /* 0: a check */
+    engine_read_shape(L, cls, &c->shape, c->check);
     lua_newtable(L);                            /* self */
     lua_createtable(L, 0, 2);                   /* its metatable */
     if (chain_has_base(L, cls)) {
@@ -492,8 +493,9 @@ engine_set_tester(engine_tester fn)
     engine_test_runner = fn;
 }
 
-/* engine_check - build a throwaway state from a generation to validate it,
- * then run the policy's own tests in it */
+/* engine_check - build a throwaway state from a generation to validate
+ * it, then hand it to the in-policy test runner, which runs each test on
+ * a connection of its own */
 int
 engine_check(struct script *s, char *err, size_t errlen)
 {
@@ -503,12 +505,13 @@ engine_check(struct script *s, char *err, size_t errlen)
     memset(&tmp, 0, sizeof tmp);
     tmp.script = s;
     tmp.mode = MODULE_TEST;
+    tmp.check = 1;
     lstate_watch(&tmp);                 /* the watchdog sees it stuck */
     rc = engine_open(&tmp, err, errlen);
     if (rc == 0)
         rc = gen_checks(&tmp, err, errlen);
     if (rc == 0 && engine_test_runner != NULL)
-        rc = engine_test_runner(tmp.L, &tmp, s, err, errlen);
+        rc = engine_test_runner(&tmp, s, err, errlen);
     engine_close(&tmp);
     lstate_unwatch(&tmp);
     return rc;
@@ -719,7 +722,7 @@ apply_symlists(lua_State *L)
         const char *macros = macro_list(L, t + 2);
 
         if (stage >= 0 && (c->symlists_set & (1u << stage)) == 0 &&
-            mta_setsymlist(c->ctx, stage, macros) != MI_SUCCESS)
+            mta_setsymlist(&c->mta, stage, macros) != MI_SUCCESS)
             return luaL_error(L, "symlist.%s: libmilter refused the macro "
                               "list", key);
         lua_settop(L, t + 1);                   /* keep the key */

@@ -39,6 +39,8 @@ struct event {
     int argc;
     struct ev_arg argv[4];
     char **strv;        /* NULL-terminated strings after argv, may be NULL */
+    char text[128];     /* room for an argument's text (connect's address
+                         * or socket path), so an event owns it */
 };
 
 struct call_result {
@@ -68,12 +70,13 @@ void engine_read_shape(struct lua_State *L, int cls, struct policy_shape *ps,
 void engine_bind(struct lua_State *L, struct lconn *c, int cls);
 
 /*
- * The in-policy test runner engine_check calls on a checked state (set by
- * the daemon; unit tests leave it unset).  It returns 0 when the class's
- * tests pass (or it has none), -1 with a message otherwise.
+ * The in-policy test runner engine_check calls with the checked state of
+ * generation s (set by the daemon and replay; unit tests leave it unset).
+ * It returns 0 when the class's tests pass (or it has none), -1 with a
+ * message otherwise.
  */
-typedef int (*engine_tester)(struct lua_State *L, struct lconn *c,
-                             struct script *s, char *err, size_t errlen);
+typedef int (*engine_tester)(struct lconn *check, struct script *s,
+                             char *err, size_t errlen);
 void engine_set_tester(engine_tester fn);
 void engine_unbind(struct lconn *c);
 

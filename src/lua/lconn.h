@@ -11,18 +11,20 @@
  * coroutine of the state finds its struct lconn (lstate_owner), as Redis's
  * script_lua.c finds its run context.
  *
- * The call context (ctx, stage, and the negotiated words the actions
- * check) is set by the session when it enters a callback and cleared when
- * it leaves it (call_enter, call_leave in the session layer), so Lua can
- * never act on a stale SMFICTX.
+ * The connection's MTA backend (mta: libmilter's, or the recorder) is
+ * set when the connection is made and kept for its life.  The call
+ * context (stage, and the negotiated words the actions check) is set by
+ * the session when it enters a callback and cleared when it leaves it
+ * (session_enter, session_leave in the session layer): outside a callback
+ * no action reaches the MTA.
  */
 #ifndef LUAMILTER_LCONN_H
 #define LUAMILTER_LCONN_H
 
-#include <libmilter/mfapi.h>
 #include <stddef.h>
 
 #include "arena.h"
+#include "mta.h"
 #include "negotiate.h"
 #include "stage.h"
 
@@ -39,11 +41,13 @@ struct lconn {
     unsigned long id;           /* connection number, for logs */
     int mode;                   /* enum module_mode its state serves */
     int adopted;                /* L belongs to a caller (milter.core) */
+    int check;                  /* the check state of a new generation:
+                                 * its declarations are validated */
+    struct mta mta;             /* where its actions go, for its life */
     /* the policy object bound in L */
     struct policy_shape shape;
     int class_ref, self_ref;    /* registry references */
     /* the call being served: set on entering a callback, cleared after */
-    SMFICTX *ctx;               /* valid only during a callback */
     enum stage stage;           /* the running callback, ST_NONE between */
     unsigned long actions;      /* negotiated SMFIF_* */
     unsigned symlists_set;      /* SMFIM_* stages given by setsmlist */

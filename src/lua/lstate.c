@@ -239,11 +239,11 @@ lconn_queue_id(struct lconn *c)
 {
     const char *qid;
 
-    if (c->ctx == NULL || c->stage < ST_ENVFROM || c->stage == ST_CLOSE)
+    if (c->stage < ST_ENVFROM || c->stage == ST_CLOSE)
         return NULL;
     if (c->qid[0] != '\0')
         return c->qid;
-    qid = mta_getsymval(c->ctx, "i");
+    qid = mta_getsymval(&c->mta, "i");
     if (qid == NULL || *qid == '\0')
         return NULL;
     snprintf(c->qid, sizeof c->qid, "%s", qid);

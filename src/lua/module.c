@@ -10,6 +10,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdio.h>
+#include <string.h>
 
 /* modules_init - register every module's config keys (once, before the
  * first config is made) */
@@ -229,4 +230,38 @@ modules_stage_end(lua_State *L, int stage)
     for (m = module_registry; *m != NULL; m++)
         if ((*m)->stage_end != NULL)
             (*m)->stage_end(L, stage);
+}
+
+/* module_stub_name - NAME for a module answering from stubs (MODULE_STUB,
+ * require name "milter.NAME"), else NULL */
+const char *
+module_stub_name(const struct module *m)
+{
+    static const char prefix[] = "milter.";
+
+    if ((m->flags & MODULE_STUB) == 0 ||
+        strncmp(m->name, prefix, sizeof prefix - 1) != 0)
+        return NULL;
+    return m->name + sizeof prefix - 1;
+}
+
+/* modules_set_stubs - for each module of list answering from stubs, NAME
+ * its module_stub_name: registry["luamilter.stub.NAME"] = t.NAME of the
+ * table at idx, read raw (nil clears it) */
+void
+modules_set_stubs(lua_State *L, int idx, struct module *const *list)
+{
+    struct module *const *m;
+    const char *name;
+
+    idx = lua_absindex(L, idx);
+    for (m = list; *m != NULL; m++) {
+        if ((name = module_stub_name(*m)) == NULL)
+            continue;
+        lua_pushstring(L, name);
+        lua_rawget(L, idx);
+        lua_pushfstring(L, "%s%s", MODULE_STUB_PREFIX, name);
+        lua_insert(L, -2);
+        lua_rawset(L, LUA_REGISTRYINDEX);
+    }
 }

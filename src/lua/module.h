@@ -44,6 +44,13 @@ struct module_env {
 #define MODULE_POLICY 0x01  /* preloaded into policy states (the registry) */
 #define MODULE_TOOL 0x02    /* only for tools (milter.core): never in a
                              * policy's state */
+#define MODULE_STUB 0x04    /* answers from a test's stub: the field NAME
+                             * of an in-policy test (require name
+                             * "milter.NAME") is put in the test state's
+                             * registry under "luamilter.stub.NAME" */
+
+/* the registry key of module NAME's stub */
+#define MODULE_STUB_PREFIX "luamilter.stub."
 
 struct module {
     const char *name;       /* require name, "milter.NAME" */
@@ -103,5 +110,8 @@ int modules_gen_check(struct lua_State *L, int cls, const struct script *s,
 void modules_gen_free(struct script *s);
 void *module_gen_data(const struct module_env *env, const struct module *m);
 void modules_stage_end(struct lua_State *L, int stage);
+const char *module_stub_name(const struct module *m);
+void modules_set_stubs(struct lua_State *L, int idx,
+                       struct module *const *list);
 
 #endif

@@ -84,7 +84,7 @@ class_mask(lua_State *L)
 }
 
 /* protomask_for - the bits to clear from the MTA's protocol offer for c's
- * class (c->ctx and c->stage set); 0, or -1 with the error in err */
+ * class (c->stage set); 0, or -1 with the error in err */
 int
 protomask_for(struct lconn *c, unsigned long *mask, char *err, size_t errlen)
 {

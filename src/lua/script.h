@@ -37,7 +37,7 @@ struct script {
     void *mod_data[MODULES_MAX];    /* what each module of the registry
                              * keeps for the generation (gen_open) */
     char *test_report;      /* in-policy test results, one per line */
-    int tests_run, tests_failed;
+    int tests_run;
 };
 
 struct config;

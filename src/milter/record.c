@@ -10,15 +10,14 @@
 struct record_macro {
     char *name;         /* without braces */
     char *value;
+    int pinned;         /* set by the caller: defaults leave it alone */
 };
 
-struct smfi_str {
-    void *priv;
+struct record {
     struct record_macro *macros;
     size_t nmacros;
     struct record_action *acts;
     size_t nacts, cap;
-    int refuse;         /* every request fails, as libmilter does */
 };
 
 /* dup_or_null - strdup that keeps NULL */
@@ -44,11 +43,11 @@ bare_name(const char *name, char *buf, size_t cap)
     return name;
 }
 
-/* record_new - an empty recording context */
-SMFICTX *
+/* record_new - an empty recording backend */
+struct record *
 record_new(void)
 {
-    return calloc(1, sizeof(struct smfi_str));
+    return calloc(1, sizeof(struct record));
 }
 
 /* free_action - release one recorded action */
@@ -63,113 +62,128 @@ free_action(struct record_action *a)
 
 /* record_clear - forget the recorded actions */
 void
-record_clear(SMFICTX *ctx)
+record_clear(struct record *r)
 {
     size_t i;
 
-    for (i = 0; i < ctx->nacts; i++)
-        free_action(&ctx->acts[i]);
-    ctx->nacts = 0;
+    for (i = 0; i < r->nacts; i++)
+        free_action(&r->acts[i]);
+    r->nacts = 0;
 }
 
-/* record_free - release a context, its macros and actions */
+/* record_free - release a recorder, its macros and actions */
 void
-record_free(SMFICTX *ctx)
+record_free(struct record *r)
 {
     size_t i;
 
-    if (ctx == NULL)
+    if (r == NULL)
         return;
-    record_clear(ctx);
-    free(ctx->acts);
-    for (i = 0; i < ctx->nmacros; i++) {
-        free(ctx->macros[i].name);
-        free(ctx->macros[i].value);
+    record_clear(r);
+    free(r->acts);
+    for (i = 0; i < r->nmacros; i++) {
+        free(r->macros[i].name);
+        free(r->macros[i].value);
     }
-    free(ctx->macros);
-    free(ctx);
+    free(r->macros);
+    free(r);
 }
 
-/* record_set_macro - set or replace a macro ("i" and "{i}" are one) */
-int
-record_set_macro(SMFICTX *ctx, const char *name, const char *value)
+/* find_macro - the macro of that name (with or without braces), or NULL */
+static struct record_macro *
+find_macro(const struct record *r, const char *name)
 {
     char buf[256];
     const char *bare = bare_name(name, buf, sizeof buf);
-    struct record_macro *m;
     size_t i;
 
-    for (i = 0; i < ctx->nmacros; i++) {
-        if (strcmp(ctx->macros[i].name, bare) == 0) {
-            char *v = strdup(value);
-            if (v == NULL)
-                return -1;
-            free(ctx->macros[i].value);
-            ctx->macros[i].value = v;
+    for (i = 0; i < r->nmacros; i++)
+        if (strcmp(r->macros[i].name, bare) == 0)
+            return &r->macros[i];
+    return NULL;
+}
+
+/* put_macro - set or replace a macro; a pinned one only if pin is set */
+static int
+put_macro(struct record *r, const char *name, const char *value, int pin)
+{
+    char buf[256];
+    struct record_macro *m = find_macro(r, name);
+    char *v;
+
+    if (m != NULL) {
+        if (m->pinned && !pin)
             return 0;
-        }
+        v = strdup(value);
+        if (v == NULL)
+            return -1;
+        free(m->value);
+        m->value = v;
+        m->pinned |= pin;
+        return 0;
     }
-    m = realloc(ctx->macros, (ctx->nmacros + 1) * sizeof *m);
+    m = realloc(r->macros, (r->nmacros + 1) * sizeof *m);
     if (m == NULL)
         return -1;
-    ctx->macros = m;
-    m[ctx->nmacros].name = strdup(bare);
-    m[ctx->nmacros].value = strdup(value);
-    if (m[ctx->nmacros].name == NULL || m[ctx->nmacros].value == NULL) {
-        free(m[ctx->nmacros].name);
-        free(m[ctx->nmacros].value);
+    r->macros = m;
+    m += r->nmacros;
+    m->name = strdup(bare_name(name, buf, sizeof buf));
+    m->value = strdup(value);
+    m->pinned = pin;
+    if (m->name == NULL || m->value == NULL) {
+        free(m->name);
+        free(m->value);
         return -1;
     }
-    ctx->nmacros++;
+    r->nmacros++;
     return 0;
 }
 
-/* record_set_refuse - make every later request fail */
-void
-record_set_refuse(SMFICTX *ctx, int refuse)
+/* record_set_macro - the caller's macro ("i" and "{i}" are one): set or
+ * replaced, and kept over any default */
+int
+record_set_macro(struct record *r, const char *name, const char *value)
 {
-    ctx->refuse = refuse;
+    return put_macro(r, name, value, 1);
 }
 
-/* record_set_priv - preset the private pointer (an adopted connection) */
-void
-record_set_priv(SMFICTX *ctx, void *priv)
+/* record_default_macro - a default macro, unless the caller set it */
+int
+record_default_macro(struct record *r, const char *name, const char *value)
 {
-    ctx->priv = priv;
+    return put_macro(r, name, value, 0);
 }
 
 /* record_count - how many actions were recorded */
 size_t
-record_count(SMFICTX *ctx)
+record_count(const struct record *r)
 {
-    return ctx->nacts;
+    return r->nacts;
 }
 
 /* record_get - the i-th recorded action */
 const struct record_action *
-record_get(SMFICTX *ctx, size_t i)
+record_get(const struct record *r, size_t i)
 {
-    return i < ctx->nacts ? &ctx->acts[i] : NULL;
+    return i < r->nacts ? &r->acts[i] : NULL;
 }
 
-/* add - append an action; MI_FAILURE if refused or out of memory */
+/* add - append an action; MI_FAILURE if out of memory */
 static int
-add(SMFICTX *ctx, const char *op, const char *name, const char *value,
+add(struct record *r, const char *op, const char *name, const char *value,
     long idx)
 {
     struct record_action *a;
 
-    if (ctx->refuse)
-        return MI_FAILURE;
-    if (ctx->nacts == ctx->cap) {
-        size_t cap = ctx->cap ? ctx->cap * 2 : 8;
-        struct record_action *bigger = realloc(ctx->acts, cap * sizeof *a);
+    if (r->nacts == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 8;
+        struct record_action *bigger = realloc(r->acts, cap * sizeof *a);
         if (bigger == NULL)
             return MI_FAILURE;
-        ctx->acts = bigger;
-        ctx->cap = cap;
+        r->acts = bigger;
+        r->cap = cap;
     }
-    a = &ctx->acts[ctx->nacts];
+    a = &r->acts[r->nacts];
     memset(a, 0, sizeof *a);
     a->op = op;
     a->idx = idx;
@@ -180,61 +194,42 @@ add(SMFICTX *ctx, const char *op, const char *name, const char *value,
         free_action(a);
         return MI_FAILURE;
     }
-    ctx->nacts++;
-    return MI_SUCCESS;
-}
-
-/* rec_getpriv - private pointer */
-static void *
-rec_getpriv(SMFICTX *ctx)
-{
-    return ctx->priv;
-}
-
-/* rec_setpriv - set the private pointer */
-static int
-rec_setpriv(SMFICTX *ctx, void *priv)
-{
-    ctx->priv = priv;
+    r->nacts++;
     return MI_SUCCESS;
 }
 
 /* rec_getsymval - a macro, by name with or without braces */
 static const char *
-rec_getsymval(SMFICTX *ctx, const char *name)
+rec_getsymval(void *ctx, const char *name)
 {
-    char buf[256];
-    const char *bare = bare_name(name, buf, sizeof buf);
-    size_t i;
+    const struct record_macro *m = find_macro(ctx, name);
 
-    for (i = 0; i < ctx->nmacros; i++)
-        if (strcmp(ctx->macros[i].name, bare) == 0)
-            return ctx->macros[i].value;
-    return NULL;
+    return m != NULL ? m->value : NULL;
 }
 
 /* rec_setreply - record "rcode xcode text", the text as the client reads
  * it (the MTA undoes libmilter's "%%") */
 static int
-rec_setreply(SMFICTX *ctx, const char *rcode, const char *xcode,
+rec_setreply(void *ctx, const char *rcode, const char *xcode,
              const char *text)
 {
-    int rc = add(ctx, "setreply", rcode, text, -1);
+    struct record *r = ctx;
+    int rc = add(r, "setreply", rcode, text, -1);
 
     if (rc != MI_SUCCESS)
         return rc;
-    if (ctx->acts[ctx->nacts - 1].value != NULL)
-        reply_unescape(ctx->acts[ctx->nacts - 1].value);
+    if (r->acts[r->nacts - 1].value != NULL)
+        reply_unescape(r->acts[r->nacts - 1].value);
     if (xcode != NULL &&
-        (ctx->acts[ctx->nacts - 1].xcode = strdup(xcode)) == NULL)
+        (r->acts[r->nacts - 1].xcode = strdup(xcode)) == NULL)
         return MI_FAILURE;
     return rc;
 }
 
 /* rec_setmlreply - record a multi-line reply, lines joined by "\n" */
 static int
-rec_setmlreply(SMFICTX *ctx, const char *rcode, const char *xcode,
-               int nlines, const char *const *lines)
+rec_setmlreply(void *ctx, const char *rcode, const char *xcode, int nlines,
+               const char *const *lines)
 {
     size_t n = 1;
     char *text;
@@ -258,56 +253,55 @@ rec_setmlreply(SMFICTX *ctx, const char *rcode, const char *xcode,
 
 /* rec_addheader - record an appended header */
 static int
-rec_addheader(SMFICTX *ctx, const char *name, const char *value)
+rec_addheader(void *ctx, const char *name, const char *value)
 {
     return add(ctx, "addheader", name, value, -1);
 }
 
 /* rec_insheader - record an inserted header */
 static int
-rec_insheader(SMFICTX *ctx, int idx, const char *name, const char *value)
+rec_insheader(void *ctx, int idx, const char *name, const char *value)
 {
     return add(ctx, "insheader", name, value, idx);
 }
 
 /* rec_chgheader - record a changed (value NULL: deleted) header */
 static int
-rec_chgheader(SMFICTX *ctx, const char *name, int idx, const char *value)
+rec_chgheader(void *ctx, const char *name, int idx, const char *value)
 {
     return add(ctx, "chgheader", name, value, idx);
 }
 
 /* rec_addrcpt - record an added recipient */
 static int
-rec_addrcpt(SMFICTX *ctx, const char *rcpt, const char *args)
+rec_addrcpt(void *ctx, const char *rcpt, const char *args)
 {
     return add(ctx, "addrcpt", rcpt, args, -1);
 }
 
 /* rec_delrcpt - record a deleted recipient */
 static int
-rec_delrcpt(SMFICTX *ctx, const char *rcpt)
+rec_delrcpt(void *ctx, const char *rcpt)
 {
     return add(ctx, "delrcpt", rcpt, NULL, -1);
 }
 
 /* rec_replacebody - append to the recorded replacement body */
 static int
-rec_replacebody(SMFICTX *ctx, const unsigned char *body, size_t len)
+rec_replacebody(void *ctx, const unsigned char *body, size_t len)
 {
+    struct record *r = ctx;
     struct record_action *a = NULL;
     unsigned char *bigger;
     size_t i;
 
-    if (ctx->refuse)
-        return MI_FAILURE;
-    for (i = 0; i < ctx->nacts; i++)
-        if (strcmp(ctx->acts[i].op, "replacebody") == 0)
-            a = &ctx->acts[i];
+    for (i = 0; i < r->nacts; i++)
+        if (strcmp(r->acts[i].op, "replacebody") == 0)
+            a = &r->acts[i];
     if (a == NULL) {
-        if (add(ctx, "replacebody", NULL, NULL, -1) != MI_SUCCESS)
+        if (add(r, "replacebody", NULL, NULL, -1) != MI_SUCCESS)
             return MI_FAILURE;
-        a = &ctx->acts[ctx->nacts - 1];
+        a = &r->acts[r->nacts - 1];
     }
     bigger = realloc(a->bytes, a->len + len + 1);
     if (bigger == NULL)
@@ -321,35 +315,45 @@ rec_replacebody(SMFICTX *ctx, const unsigned char *body, size_t len)
 
 /* rec_chgfrom - record a changed sender */
 static int
-rec_chgfrom(SMFICTX *ctx, const char *from, const char *args)
+rec_chgfrom(void *ctx, const char *from, const char *args)
 {
     return add(ctx, "chgfrom", from, args, -1);
 }
 
 /* rec_quarantine - record a quarantine request */
 static int
-rec_quarantine(SMFICTX *ctx, const char *reason)
+rec_quarantine(void *ctx, const char *reason)
 {
     return add(ctx, "quarantine", reason, NULL, -1);
 }
 
 /* rec_progress - record a progress notice */
 static int
-rec_progress(SMFICTX *ctx)
+rec_progress(void *ctx)
 {
     return add(ctx, "progress", NULL, NULL, -1);
 }
 
 /* rec_setsymlist - record a macro list request */
 static int
-rec_setsymlist(SMFICTX *ctx, int stage, const char *macros)
+rec_setsymlist(void *ctx, int stage, const char *macros)
 {
     return add(ctx, "setsymlist", NULL, macros, stage);
 }
 
-const struct mta_backend record_backend = {
-    rec_getpriv, rec_setpriv, rec_getsymval, rec_setreply, rec_setmlreply,
-    rec_addheader, rec_insheader, rec_chgheader, rec_addrcpt, rec_delrcpt,
-    rec_replacebody, rec_chgfrom, rec_quarantine, rec_progress,
-    rec_setsymlist
+static const struct mta_ops record_ops = {
+    rec_getsymval, rec_setreply, rec_setmlreply, rec_addheader,
+    rec_insheader, rec_chgheader, rec_addrcpt, rec_delrcpt, rec_replacebody,
+    rec_chgfrom, rec_quarantine, rec_progress, rec_setsymlist
 };
+
+/* record_mta - the backend that records into r */
+struct mta
+record_mta(struct record *r)
+{
+    struct mta m;
+
+    m.ops = &record_ops;
+    m.ctx = r;
+    return m;
+}

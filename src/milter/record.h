@@ -1,15 +1,18 @@
 /*
- * record.h - the recording MTA: an SMFICTX that stores what a policy asks.
+ * record.h - the recording MTA: a backend (mta.h) that stores what a
+ * policy asks for.
  *
- * Used where no real MTA is on the other side (luamilter replay, the
- * milter.test module): the same callbacks and action bindings run as in the
- * daemon, and every smfi_* request lands in an action list instead of on
- * the wire.
+ * Used where no real MTA is on the other side (luamilter replay,
+ * milter.test, in-policy tests, the fuzz harness): the same session,
+ * callbacks and action bindings run as in the daemon, and every request
+ * lands in an action list instead of on the wire.  Macros are what the
+ * driver (or the caller) set: a macro set with record_set_macro is the
+ * caller's and stays; record_default_macro only fills in what the caller
+ * left unset.
  */
 #ifndef LUAMILTER_RECORD_H
 #define LUAMILTER_RECORD_H
 
-#include <libmilter/mfapi.h>
 #include <stddef.h>
 
 #include "mta.h"
@@ -27,15 +30,16 @@ struct record_action {
     size_t len;
 };
 
-SMFICTX *record_new(void);
-void record_free(SMFICTX *ctx);
-int record_set_macro(SMFICTX *ctx, const char *name, const char *value);
-void record_clear(SMFICTX *ctx);
-size_t record_count(SMFICTX *ctx);
-const struct record_action *record_get(SMFICTX *ctx, size_t i);
-void record_set_refuse(SMFICTX *ctx, int refuse);
-void record_set_priv(SMFICTX *ctx, void *priv);
+struct record;
 
-extern const struct mta_backend record_backend;
+struct record *record_new(void);
+void record_free(struct record *r);
+struct mta record_mta(struct record *r);
+int record_set_macro(struct record *r, const char *name, const char *value);
+int record_default_macro(struct record *r, const char *name,
+                         const char *value);
+void record_clear(struct record *r);
+size_t record_count(const struct record *r);
+const struct record_action *record_get(const struct record *r, size_t i);
 
 #endif

@@ -184,7 +184,7 @@ stop(void)
 }
 
 struct module dns_module = {
-    .name = "milter.dns", .open = open_dns, .flags = MODULE_POLICY,
+    .name = "milter.dns", .open = open_dns, .flags = MODULE_POLICY | MODULE_STUB,
     .keys = &dns_section, .start = start, .reload = reload, .stop = stop,
     .stage_end = stage_end
 };

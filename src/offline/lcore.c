@@ -1,74 +1,83 @@
 /*
  * lcore.c - the milter.core Lua module: the daemon's core without an MTA.
  *
- * A context object binds a policy class of the calling Lua state to a
- * luamilter connection whose MTA is the recording one (record.c), then feeds
- * it stages through the very xxfi_* callbacks the daemon registers with
- * libmilter.  Verdict mapping, stage rules, action checks and error handling
- * are therefore the daemon's own.  milter.test (lua/milter/test.lua) builds
- * its friendlier API on this; lua/milter/core.so exports it to busted, and
- * the daemon hands it to milter.test for in-policy tests (policytest.c)
- * without making it reachable from the policy.
+ * A context is a luamilter connection on the recording MTA, driven by the
+ * transaction driver (driver.h) through the session's own entry points:
+ * verdict mapping, stage rules, action checks, default macros, stop rules
+ * and error handling are the daemon's and replay's.  Two kinds:
  *
- *   local core = require "milter.core"
- *   local ctx = core.context(Class [, on_error [, on_error_reply]])
+ *   core.open(path [, opts [, libdir]])  the policy compiled from path
+ *       into a generation of its own (config from opts, or from the file
+ *       opts.config) and run in a real policy state: sandbox, time budget,
+ *       memory limit, module mode "replay", as on the wire
+ *   core.context(Class [, on_error [, on_error_reply]])  a class of the
+ *       caller's own state adopted as it is (no sandbox, budget or limit
+ *       of its own)
+ *
  *   ctx:macro(name, value)
- *   ctx:negotiate([actions, protocol]) -> verdict, actions, protocol
+ *   ctx:negotiate([actions, protocol]) -> verdict, actions, protocol, acts
  *   ctx:connect(host, family [, addr [, port [, flowinfo [, scope_id]]]]),
  *   ctx:helo(name),
  *   ctx:envfrom(from, ...), ctx:envrcpt(to, ...), ctx:data(),
  *   ctx:header(name, value), ctx:eoh(), ctx:body(bytes), ctx:eom(),
  *   ctx:abort(), ctx:unknown(cmd), ctx:close()
- *       -> verdict, actions, errors
- *   ctx:self() -> the policy object
- *   core.parse_message(bytes) -> { headers = {{name, value}...}, body = bytes }
+ *       -> verdict, actions, errors, reply, stages
+ *   ctx:message(text | {file = path} [, env]) -> result (lresult.h)
+ *   ctx:stages(list) -> result of the last stage
+ *   ctx:test(vector [, dir]) -> result: an in-policy test vector's run
+ *   ctx:stub(name, value): what module milter.NAME answers from
+ *   core.stub_modules -> {NAME = true} of the modules answering from stubs
+ *   ctx:self() -> the policy object (the class form), ctx:negotiated()
+ *   core.parse_message(bytes) -> { headers = {{name, value}...}, body = }
+ *   core.read_file(path) -> bytes
  *   core.protocol_mask(Class) -> the bits negotiation clears for Class
+ *
+ * milter/core.so exports it to busted; the daemon links it too but never
+ * puts it where a policy can reach it (in-policy tests run through
+ * policytest.c).  It needs no libmilter: only its constants.
  */
 #include "lcore.h"
 #include "actions.h"
-#include "callbacks.h"
 #include "config.h"
 #include "conn.h"
+#include "driver.h"
 #include "engine.h"
+#include "lenv.h"
 #include "log.h"
+#include "lresult.h"
+#include "lvector.h"
 #include "message.h"
 #include "module.h"
+#include "paths.h"
 #include "protomask.h"
 #include "record.h"
 #include "reply.h"
+#include "script.h"
 #include "testvec.h"
 #include "verdict.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <stdio.h>
 #include <lauxlib.h>
 #include <lua.h>
-#include <netinet/in.h>
-#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/un.h>
 
 #define LCORE_CTX "milter.core.context"
 
-struct errbuf {
-    char *s;
-    size_t len;
-};
-
 struct lcore_ctx {
-    struct conn conn;
-    struct errbuf neg_errors;   /* logged by negotiation, reported with the
-                                 * next stage */
-    struct fixed_reply on_error_reply;
-    SMFICTX *rec;
-    int negotiated;
-    int closed;
+    struct driver d;
+    struct conn adopted;        /* the class form's connection */
+    struct fixed_reply on_error_reply;  /* ... and its on_error reply */
+    int is_adopted;
+    int open;                   /* d is set up and not freed */
 };
 
-static const char *const on_error_opts[] = {
-    "tempfail", "reject", "continue", "accept", NULL
+/* the state of this thread while a call is routed to a context */
+struct routing {
+    struct lconn **slot;        /* the class form: its state's slot */
+    struct lconn *old_conn;
+    log_hook_fn old_hook;
+    void *old_ud;
 };
 
 /* check_ctx - the context argument, open */
@@ -77,190 +86,113 @@ check_ctx(lua_State *L)
 {
     struct lcore_ctx *k = luaL_checkudata(L, 1, LCORE_CTX);
 
-    if (k->closed)
+    if (!k->open || k->d.closed)
         luaL_error(L, "milter.core: this context is closed");
     return k;
 }
 
-/* collect_log - log hook: warnings and errors into a C buffer */
+/* route_enter - send the policy's errors to r and, for the class form,
+ * the actions of the caller's state to k's connection */
 static void
-collect_log(int level, const char *line, void *ud)
+route_enter(lua_State *L, struct lcore_ctx *k, struct lresult *r,
+            struct routing *rt)
 {
-    struct errbuf *b = ud;
-    size_t n = strlen(line);
-    char *bigger;
-
-    if (level > LOGL_WARN)
-        return;
-    bigger = realloc(b->s, b->len + n + 2);
-    if (bigger == NULL)
-        return;
-    b->s = bigger;
-    if (b->len > 0)
-        b->s[b->len++] = '\n';
-    memcpy(b->s + b->len, line, n + 1);
-    b->len += n;
-}
-
-/* push_actions - the recorded actions as a list of tables, then clear */
-static void
-push_actions(lua_State *L, SMFICTX *rec)
-{
-    size_t i, n = record_count(rec);
-
-    lua_createtable(L, (int)n, 0);
-    for (i = 0; i < n; i++) {
-        const struct record_action *a = record_get(rec, i);
-        lua_createtable(L, 0, 4);
-        lua_pushstring(L, a->op);
-        lua_setfield(L, -2, "op");
-        if (a->name != NULL) {
-            lua_pushstring(L, a->name);
-            lua_setfield(L, -2, strcmp(a->op, "setreply") == 0 ? "rcode"
-                                                               : "name");
-        }
-        if (a->value != NULL) {
-            lua_pushstring(L, a->value);
-            lua_setfield(L, -2, strcmp(a->op, "setreply") == 0 ? "text"
-                                                               : "value");
-        }
-        if (a->xcode != NULL) {
-            lua_pushstring(L, a->xcode);
-            lua_setfield(L, -2, "xcode");
-        }
-        if (a->idx >= 0) {
-            lua_pushinteger(L, a->idx);
-            lua_setfield(L, -2, "index");
-        }
-        if (a->bytes != NULL) {
-            lua_pushlstring(L, (const char *)a->bytes, a->len);
-            lua_setfield(L, -2, "body");
-        }
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    rt->slot = NULL;
+    if (k->is_adopted) {
+        rt->slot = actions_slot(L);
+        rt->old_conn = *rt->slot;
+        *rt->slot = &k->adopted.lc;
+        k->adopted.lc.L = L;
     }
-    record_clear(rec);
-}
-
-/* struct dispatch_args - what one stage call needs */
-struct stage_call {
-    enum stage st;
-    const char *s1, *s2;
-    size_t len1;
-    char **argv;
-    struct sockaddr_storage *sa;
-};
-
-/* the state of this thread before a call was routed to a context */
-struct routing {
-    struct lconn **slot;
-    struct lconn *old_conn;
-    const struct mta_backend *old_backend;
-};
-
-/* route_enter - send this thread's Lua actions and smfi_* calls to k */
-static void
-route_enter(lua_State *L, struct lcore_ctx *k, struct routing *r)
-{
-    r->slot = actions_slot(L);
-    r->old_conn = *r->slot;
-    *r->slot = &k->conn.lc;
-    k->conn.lc.L = L;
-    r->old_backend = mta_use(&record_backend);
+    k->d.obs = &lresult_observer;
+    k->d.ud = r;
+    log_set_hook(lresult_hook, r, &rt->old_hook, &rt->old_ud);
 }
 
 /* route_leave - undo route_enter */
 static void
-route_leave(const struct routing *r)
+route_leave(struct lcore_ctx *k, const struct routing *rt)
 {
-    mta_use(r->old_backend);
-    *r->slot = r->old_conn;
+    log_set_hook(rt->old_hook, rt->old_ud, NULL, NULL);
+    k->d.obs = NULL;
+    k->d.ud = NULL;
+    if (rt->slot != NULL)
+        *rt->slot = rt->old_conn;
 }
 
-/* run_stage - call one xxfi_* callback with this thread routed to us */
-static int
-run_stage(lua_State *L, struct lcore_ctx *k, const struct stage_call *sc)
-{
-    struct smfiDesc d;
-    struct routing r;
-    log_hook_fn old_hook;
-    void *old_ud;
-    struct errbuf errors = k->neg_errors;       /* taken over */
-    int status = SMFIS_CONTINUE;
-
-    k->neg_errors.s = NULL;
-    k->neg_errors.len = 0;
-    callbacks_fill(&d);
-    route_enter(L, k, &r);
-    log_set_hook(collect_log, &errors, &old_hook, &old_ud);
-    switch (sc->st) {
-    case ST_CONNECT:
-        status = d.xxfi_connect(k->rec, (char *)sc->s1,
-                                (struct sockaddr *)sc->sa);
-        break;
-    case ST_HELO: status = d.xxfi_helo(k->rec, (char *)sc->s1); break;
-    case ST_ENVFROM: status = d.xxfi_envfrom(k->rec, sc->argv); break;
-    case ST_ENVRCPT: status = d.xxfi_envrcpt(k->rec, sc->argv); break;
-    case ST_DATA: status = d.xxfi_data(k->rec); break;
-    case ST_HEADER:
-        status = d.xxfi_header(k->rec, (char *)sc->s1, (char *)sc->s2);
-        break;
-    case ST_EOH: status = d.xxfi_eoh(k->rec); break;
-    case ST_BODY:
-        status = d.xxfi_body(k->rec, (unsigned char *)sc->s1, sc->len1);
-        break;
-    case ST_EOM: status = d.xxfi_eom(k->rec); break;
-    case ST_ABORT: status = d.xxfi_abort(k->rec); break;
-    case ST_UNKNOWN: status = d.xxfi_unknown(k->rec, sc->s1); break;
-    case ST_CLOSE:
-        status = d.xxfi_close(k->rec);
-        k->closed = 1;
-        break;
-    default: break;
-    }
-    log_set_hook(old_hook, old_ud, NULL, NULL);
-    route_leave(&r);
-    lua_pushstring(L, verdict_word(status));
-    push_actions(L, k->rec);
-    if (errors.s != NULL)
-        lua_pushlstring(L, errors.s, errors.len);
-    else
-        lua_pushnil(L);
-    free(errors.s);
-    return 3;
-}
-
-/* negotiate_now - OPTNEG with these offers; the status, p0 and p1 set */
-static int
-negotiate_now(lua_State *L, struct lcore_ctx *k, unsigned long f0,
-              unsigned long f1, unsigned long *p0, unsigned long *p1)
-{
-    struct smfiDesc d;
-    struct routing r;
-    log_hook_fn old_hook;
-    void *old_ud;
-    unsigned long p2, p3;
-    int st;
-
-    callbacks_fill(&d);
-    route_enter(L, k, &r);
-    log_set_hook(collect_log, &k->neg_errors, &old_hook, &old_ud);
-    st = d.xxfi_negotiate(k->rec, f0, f1, 0, 0, p0, p1, &p2, &p3);
-    log_set_hook(old_hook, old_ud, NULL, NULL);
-    route_leave(&r);
-    k->negotiated = 1;
-    return st;
-}
-
-/* ensure_negotiated - negotiate with Postfix's offer if not done yet */
+/* finish_call - after a routed call: raise if the result could not be
+ * built, else leave it on the stack */
 static void
-ensure_negotiated(lua_State *L, struct lcore_ctx *k)
+finish_call(lua_State *L, struct lresult *r)
 {
-    unsigned long p0, p1;
+    int failed = r->failed;
 
-    if (k->negotiated)
-        return;
-    negotiate_now(L, k, 0x1ffUL, 0x1fffffUL, &p0, &p1);
-    record_clear(k->rec);
+    lresult_end(r);
+    if (failed)
+        luaL_error(L, "milter.core: out of memory building the result");
+}
+
+/* push_stage_returns - verdict, actions, errors, reply of the last stage
+ * in the result on top (errors: every error of the call, joined), and
+ * every stage the call ran (negotiate first, if it was due) */
+static int
+push_stage_returns(lua_State *L)
+{
+    int res = lua_gettop(L), st;
+
+    lua_getfield(L, res, "stages");
+    lua_rawgeti(L, -1, (lua_Integer)lua_rawlen(L, -1));
+    st = lua_gettop(L);
+    lua_getfield(L, st, "verdict");
+    lua_getfield(L, st, "actions");
+    lua_getfield(L, res, "errors");
+    if (lua_rawlen(L, -1) == 0) {
+        lua_pop(L, 1);
+        lua_pushnil(L);
+    } else {
+        luaL_Buffer b;
+        lua_Integer i, n = (lua_Integer)lua_rawlen(L, -1);
+        int errs = lua_gettop(L);
+        luaL_buffinit(L, &b);
+        for (i = 1; i <= n; i++) {
+            if (i > 1)
+                luaL_addchar(&b, '\n');
+            lua_rawgeti(L, errs, i);
+            luaL_addvalue(&b);
+        }
+        luaL_pushresult(&b);
+        lua_remove(L, errs);
+    }
+    lua_getfield(L, st, "reply");
+    lua_getfield(L, res, "stages");
+    return 5;
+}
+
+/* run_stage - one stage with the arguments at 2..top */
+static int
+run_stage(lua_State *L, enum stage st)
+{
+    struct lcore_ctx *k = check_ctx(L);
+    struct lanchor a;
+    struct routing rt;
+    struct lresult r;
+    struct lstep step;
+    char err[512];
+
+    lanchor_open(&a, L);
+    if (lenv_stage(&a, st, 2, lua_gettop(L) - 1, &step, err,
+                   sizeof err) < 0) {
+        lanchor_close(&a);
+        return luaL_error(L, "%s", err);
+    }
+    lresult_new(L);
+    lresult_begin(&r, L, -1);
+    route_enter(L, k, &r, &rt);
+    driver_stage(&k->d, st, &step.ev);
+    route_leave(k, &rt);
+    lanchor_close(&a);
+    finish_call(L, &r);
+    return push_stage_returns(L);
 }
 
 /* l_negotiate - ctx:negotiate([actions, protocol]) */
@@ -268,163 +200,256 @@ static int
 l_negotiate(lua_State *L)
 {
     struct lcore_ctx *k = check_ctx(L);
-    unsigned long f0 = (unsigned long)luaL_optinteger(L, 2, 0x1ff);
-    unsigned long f1 = (unsigned long)luaL_optinteger(L, 3, 0x1fffff);
-    unsigned long p0 = 0, p1 = 0;
+    unsigned long f0 = (unsigned long)luaL_optinteger(L, 2,
+                                                      DRIVER_OFFER_ACTIONS);
+    unsigned long f1 = (unsigned long)luaL_optinteger(L, 3,
+                                                      DRIVER_OFFER_PROTOCOL);
+    struct routing rt;
+    struct lresult r;
     int st;
 
-    luaL_argcheck(L, !k->negotiated, 1, "already negotiated");
-    st = negotiate_now(L, k, f0, f1, &p0, &p1);
+    luaL_argcheck(L, !k->d.negotiated, 1, "already negotiated");
+    lresult_new(L);
+    lresult_begin(&r, L, -1);
+    route_enter(L, k, &r, &rt);
+    st = driver_negotiate(&k->d, f0, f1);
+    route_leave(k, &rt);
+    finish_call(L, &r);
     lua_pushstring(L, verdict_word(st));
-    lua_pushinteger(L, (lua_Integer)(st == SMFIS_ALL_OPTS ? f0 : p0));
-    lua_pushinteger(L, (lua_Integer)(st == SMFIS_ALL_OPTS ? 0 : p1));
-    push_actions(L, k->rec);
+    lua_pushinteger(L, (lua_Integer)k->d.actions);
+    lua_pushinteger(L, (lua_Integer)k->d.protocol);
+    lua_getfield(L, -4, "stages");
+    lua_rawgeti(L, -1, 1);
+    lua_getfield(L, -1, "actions");
+    lua_remove(L, -2);
+    lua_remove(L, -2);
     return 4;
 }
 
-/* l_macro - ctx:macro(name, value) */
+/* l_macro - ctx:macro(name, value): the caller's, kept over defaults */
 static int
 l_macro(lua_State *L)
 {
     struct lcore_ctx *k = check_ctx(L);
 
-    if (record_set_macro(k->rec, luaL_checkstring(L, 2),
+    if (record_set_macro(k->d.rec, luaL_checkstring(L, 2),
                          luaL_checkstring(L, 3)) < 0)
         return luaL_error(L, "out of memory");
     return 0;
 }
 
-/* l_connect - ctx:connect(hostname, family [, addr [, port [, flowinfo
- * [, scope_id]]]]) (the last two for inet6) */
-static int
-l_connect(lua_State *L)
-{
-    struct lcore_ctx *k = check_ctx(L);
-    static const char *const fams[] = {"inet", "inet6", "unix", "unknown",
-                                       NULL};
-    struct sockaddr_storage ss;
-    struct stage_call sc;
-    int fam = luaL_checkoption(L, 3, "inet", fams);
-    const char *addr = luaL_optstring(L, 4, fam == 1 ? "::1" : "127.0.0.1");
-    lua_Integer port = luaL_optinteger(L, 5, 25025);
-
-    memset(&sc, 0, sizeof sc);
-    memset(&ss, 0, sizeof ss);
-    sc.st = ST_CONNECT;
-    sc.s1 = luaL_checkstring(L, 2);
-    sc.sa = &ss;
-    if (fam == 0) {
-        struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-        in->sin_family = AF_INET;
-        in->sin_port = htons((unsigned short)port);
-        if (inet_pton(AF_INET, addr, &in->sin_addr) != 1)
-            return luaL_argerror(L, 4, "not an IPv4 address");
-    } else if (fam == 1) {
-        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-        lua_Integer flow = luaL_optinteger(L, 6, 0);
-        lua_Integer scope = luaL_optinteger(L, 7, 0);
-        luaL_argcheck(L, flow >= 0 && flow <= 0xffffffff, 6,
-                      "flow info is 32 bits");
-        luaL_argcheck(L, scope >= 0 && scope <= 0xffffffff, 7,
-                      "scope id is 32 bits");
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons((unsigned short)port);
-        in6->sin6_flowinfo = htonl((uint32_t)flow);
-        in6->sin6_scope_id = (uint32_t)scope;
-        if (inet_pton(AF_INET6, addr, &in6->sin6_addr) != 1)
-            return luaL_argerror(L, 4, "not an IPv6 address");
-    } else if (fam == 2) {
-        struct sockaddr_un *un = (struct sockaddr_un *)&ss;
-        un->sun_family = AF_UNIX;
-        luaL_argcheck(L, strlen(addr) < sizeof un->sun_path, 4,
-                      "socket path too long");
-        strcpy(un->sun_path, addr);
-    } else {
-        sc.sa = NULL;
-    }
-    ensure_negotiated(L, k);
-    return run_stage(L, k, &sc);
-}
-
-/* simple_stage - a stage with no arguments or one string */
-static int
-simple_stage(lua_State *L, enum stage st, int nstr)
-{
-    struct lcore_ctx *k = check_ctx(L);
-    struct stage_call sc;
-
-    memset(&sc, 0, sizeof sc);
-    sc.st = st;
-    if (nstr >= 1)
-        sc.s1 = luaL_checklstring(L, 2, &sc.len1);
-    if (nstr >= 2)
-        sc.s2 = luaL_checkstring(L, 3);
-    ensure_negotiated(L, k);
-    return run_stage(L, k, &sc);
-}
-
-/* argv_stage - envfrom/envrcpt: address then ESMTP parameters */
-static int
-argv_stage(lua_State *L, enum stage st)
-{
-    struct lcore_ctx *k = check_ctx(L);
-    struct stage_call sc;
-    int i, n = lua_gettop(L) - 1;
-    char **argv;
-
-    luaL_argcheck(L, n >= 1, 2, "address expected");
-    argv = lua_newuserdatauv(L, (size_t)(n + 1) * sizeof *argv, 0);
-    for (i = 0; i < n; i++)
-        argv[i] = (char *)luaL_checkstring(L, 2 + i);
-    argv[n] = NULL;     /* argv stays on the stack until the call is over */
-    memset(&sc, 0, sizeof sc);
-    sc.st = st;
-    sc.argv = argv;
-    ensure_negotiated(L, k);
-    return run_stage(L, k, &sc);
-}
+/* l_connect - ctx:connect(hostname, family [, addr [, port]]) */
+static int l_connect(lua_State *L) { return run_stage(L, ST_CONNECT); }
 
 /* l_helo - ctx:helo(name) */
-static int l_helo(lua_State *L) { return simple_stage(L, ST_HELO, 1); }
+static int l_helo(lua_State *L) { return run_stage(L, ST_HELO); }
 
 /* l_envfrom - ctx:envfrom(from, ...) */
-static int l_envfrom(lua_State *L) { return argv_stage(L, ST_ENVFROM); }
+static int l_envfrom(lua_State *L) { return run_stage(L, ST_ENVFROM); }
 
 /* l_envrcpt - ctx:envrcpt(to, ...) */
-static int l_envrcpt(lua_State *L) { return argv_stage(L, ST_ENVRCPT); }
+static int l_envrcpt(lua_State *L) { return run_stage(L, ST_ENVRCPT); }
 
 /* l_data - ctx:data() */
-static int l_data(lua_State *L) { return simple_stage(L, ST_DATA, 0); }
+static int l_data(lua_State *L) { return run_stage(L, ST_DATA); }
 
 /* l_header - ctx:header(name, value) */
-static int l_header(lua_State *L) { return simple_stage(L, ST_HEADER, 2); }
+static int l_header(lua_State *L) { return run_stage(L, ST_HEADER); }
 
 /* l_eoh - ctx:eoh() */
-static int l_eoh(lua_State *L) { return simple_stage(L, ST_EOH, 0); }
+static int l_eoh(lua_State *L) { return run_stage(L, ST_EOH); }
 
 /* l_body - ctx:body(bytes) */
-static int l_body(lua_State *L) { return simple_stage(L, ST_BODY, 1); }
+static int l_body(lua_State *L) { return run_stage(L, ST_BODY); }
 
 /* l_eom - ctx:eom() */
-static int l_eom(lua_State *L) { return simple_stage(L, ST_EOM, 0); }
+static int l_eom(lua_State *L) { return run_stage(L, ST_EOM); }
 
 /* l_abort - ctx:abort() */
-static int l_abort(lua_State *L) { return simple_stage(L, ST_ABORT, 0); }
+static int l_abort(lua_State *L) { return run_stage(L, ST_ABORT); }
 
 /* l_unknown - ctx:unknown(cmd) */
-static int l_unknown(lua_State *L) { return simple_stage(L, ST_UNKNOWN, 1); }
+static int l_unknown(lua_State *L) { return run_stage(L, ST_UNKNOWN); }
 
 /* l_close - ctx:close() */
-static int l_close(lua_State *L) { return simple_stage(L, ST_CLOSE, 0); }
+static int l_close(lua_State *L) { return run_stage(L, ST_CLOSE); }
 
-/* l_self - ctx:self(): the policy object */
+/* run_vector - a read vector (message or stages) through the driver; the
+ * result is pushed */
+static int
+run_vector(lua_State *L, struct lcore_ctx *k, struct lanchor *a,
+           struct lvector *v)
+{
+    struct routing rt;
+    struct lresult r;
+    char err[512];
+    int rc;
+
+    lresult_new(L);
+    lresult_begin(&r, L, -1);
+    route_enter(L, k, &r, &rt);
+    rc = lvector_run(&k->d, v, &k->on_error_reply, &r, err, sizeof err);
+    route_leave(k, &rt);
+    lanchor_close(a);
+    lvector_free(v);
+    if (rc < 0) {
+        lresult_end(&r);
+        return luaL_error(L, "%s", err);
+    }
+    finish_call(L, &r);
+    return 1;
+}
+
+/* l_message - ctx:message(text | {file = path} [, env]): one transaction */
+static int
+l_message(lua_State *L)
+{
+    struct lcore_ctx *k = check_ctx(L);
+    struct lanchor a;
+    struct lvector v;
+    char err[512];
+
+    lua_settop(L, 3);
+    lanchor_open(&a, L);
+    if (lvector_message(&a, 2, 3, &v, err, sizeof err) < 0) {
+        lanchor_close(&a);
+        return luaL_error(L, "%s", err);
+    }
+    return run_vector(L, k, &a, &v);
+}
+
+/* the stub for module NAME to put in a policy state of its own */
+struct stub_copy {
+    lua_State *from;            /* the caller's state, value at idx */
+    int idx;
+    const char *name;
+};
+
+/* copy_stub - (protected, in the policy's state) registry["luamilter.
+ * stub.NAME"] = a copy of the caller's value */
+static int
+copy_stub(lua_State *L)
+{
+    struct stub_copy *sc = lua_touserdata(L, 1);
+
+    lua_pushfstring(L, "%s%s", MODULE_STUB_PREFIX, sc->name);
+    lenv_copy(sc->from, sc->idx, L, 0);
+    lua_rawset(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+/* is_stub_name - whether a module answers from a stub of this name */
+static int
+is_stub_name(const char *name)
+{
+    struct module *const *m;
+    const char *n;
+
+    for (m = module_registry; *m != NULL; m++)
+        if ((n = module_stub_name(*m)) != NULL && strcmp(n, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* set_stub - the stub of module NAME, the caller's value at idx: in the
+ * caller's registry for the class form, copied (plain data) into the
+ * policy's own state otherwise */
+static void
+set_stub(lua_State *L, struct lcore_ctx *k, const char *name, int idx)
+{
+    struct stub_copy sc;
+    char err[512];
+
+    idx = lua_absindex(L, idx);
+    if (k->is_adopted) {
+        lua_pushfstring(L, "%s%s", MODULE_STUB_PREFIX, name);
+        lua_pushvalue(L, idx);
+        lua_rawset(L, LUA_REGISTRYINDEX);
+        return;
+    }
+    sc.from = L;
+    sc.idx = idx;
+    sc.name = name;
+    if (engine_protected(&k->d.c->lc, ST_NONE, copy_stub, &sc, err,
+                         sizeof err) < 0)
+        luaL_error(L, "stub %s: %s", name, err);
+}
+
+/* l_stub - ctx:stub(name, value): what module milter.NAME answers from
+ * (nil clears it) */
+static int
+l_stub(lua_State *L)
+{
+    struct lcore_ctx *k = check_ctx(L);
+    const char *name = luaL_checkstring(L, 2);
+
+    luaL_argcheck(L, is_stub_name(name), 2, "no module milter.NAME answers "
+                  "from stubs under that name");
+    lua_settop(L, 3);
+    set_stub(L, k, name, 3);
+    return 0;
+}
+
+/* set_vector_stubs - each stub field of test vector tc */
+static void
+set_vector_stubs(lua_State *L, struct lcore_ctx *k, int tc)
+{
+    struct module *const *m;
+    const char *name;
+
+    for (m = module_registry; *m != NULL; m++) {
+        if ((name = module_stub_name(*m)) == NULL)
+            continue;
+        lua_pushstring(L, name);
+        lua_rawget(L, tc);
+        set_stub(L, k, name, -1);
+        lua_pop(L, 1);
+    }
+}
+
+/* l_test - ctx:test(tc [, dir]): a test vector (message, file relative
+ * to dir, or stages; its environment, on_error and module stubs) */
+static int
+l_test(lua_State *L)
+{
+    struct lcore_ctx *k = check_ctx(L);
+    const char *dir = luaL_optstring(L, 3, NULL);
+    struct lanchor a;
+    struct lvector v;
+    char err[512];
+
+    luaL_checktype(L, 2, LUA_TTABLE);
+    set_vector_stubs(L, k, 2);
+    lanchor_open(&a, L);
+    if (lvector_read(&a, 2, dir, 0, &v, err, sizeof err) < 0) {
+        lanchor_close(&a);
+        lvector_free(&v);
+        return luaL_error(L, "%s", err);
+    }
+    return run_vector(L, k, &a, &v);
+}
+
+/* l_stages - ctx:stages(list): {stage, args...} entries run in order */
+static int
+l_stages(lua_State *L)
+{
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    lua_createtable(L, 0, 1);                   /* {stages = list} */
+    lua_insert(L, 2);
+    lua_setfield(L, 2, "stages");
+    return l_test(L);
+}
+
+/* l_self - ctx:self(): the policy object (class form; nil for a policy
+ * running in a state of its own) */
 static int
 l_self(lua_State *L)
 {
     struct lcore_ctx *k = luaL_checkudata(L, 1, LCORE_CTX);
 
-    if (k->conn.lc.adopted && k->conn.lc.L != NULL)
-        lua_rawgeti(L, LUA_REGISTRYINDEX, k->conn.lc.self_ref);
+    if (k->open && k->is_adopted && k->adopted.lc.L != NULL)
+        lua_rawgeti(L, LUA_REGISTRYINDEX, k->adopted.lc.self_ref);
     else
         lua_pushnil(L);
     return 1;
@@ -436,37 +461,49 @@ l_negotiated(lua_State *L)
 {
     struct lcore_ctx *k = luaL_checkudata(L, 1, LCORE_CTX);
 
-    lua_pushinteger(L, (lua_Integer)k->conn.lc.actions);
-    lua_pushinteger(L, (lua_Integer)k->conn.protocol);
+    lua_pushinteger(L, (lua_Integer)k->d.actions);
+    lua_pushinteger(L, (lua_Integer)k->d.protocol);
     return 2;
 }
 
-/* l_gc - free the recording context (and the conn if never closed) */
+/* l_gc - free the connection and recorder (no callback runs) */
 static int
 l_gc(lua_State *L)
 {
     struct lcore_ctx *k = luaL_checkudata(L, 1, LCORE_CTX);
 
-    if (!k->closed && k->conn.lc.L != NULL)
-        engine_unbind(&k->conn.lc);
-    k->closed = 1;
-    if (k->rec != NULL) {
-        record_free(k->rec);
-        k->rec = NULL;
-    }
-    free(k->neg_errors.s);
-    k->neg_errors.s = NULL;
+    if (k->open)
+        driver_free(&k->d);
+    k->open = 0;
     return 0;
 }
 
-/* l_context - core.context(Class [, on_error [, on_error_reply]]) */
+/* new_ctx - a context userdata, not yet open */
+static struct lcore_ctx *
+new_ctx(lua_State *L)
+{
+    struct lcore_ctx *k = lua_newuserdatauv(L, sizeof *k, 0);
+
+    memset(k, 0, sizeof *k);
+    luaL_setmetatable(L, LCORE_CTX);
+    return k;
+}
+
+/* l_context - core.context(Class [, on_error [, on_error_reply]]): the
+ * class form */
 static int
 l_context(lua_State *L)
 {
-    struct lcore_ctx *k;
-    int on_error = luaL_checkoption(L, 2, "tempfail", on_error_opts);
+    static const char *const words[] = {
+        "tempfail", "reject", "continue", "accept", NULL
+    };
+    int on_error = lvector_on_error(words[luaL_checkoption(L, 2, "tempfail",
+                                                           words)]);
     const char *reply = luaL_optstring(L, 3, NULL);
     struct fixed_reply r;
+    struct lcore_ctx *k;
+    struct record *rec;
+    struct mta mta;
     char err[256];
 
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -475,17 +512,144 @@ l_context(lua_State *L)
         (reply_parse(reply, &r, err, sizeof err) < 0 ||
          config_check_on_error_reply(on_error, &r, err, sizeof err) < 0))
         return luaL_argerror(L, 3, err);
-    k = lua_newuserdatauv(L, sizeof *k, 0);
-    memset(k, 0, sizeof *k);
-    k->closed = 1;                              /* until fully built */
-    luaL_setmetatable(L, LCORE_CTX);
+    k = new_ctx(L);
     k->on_error_reply = r;
-    k->rec = record_new();
-    if (k->rec == NULL)
+    rec = record_new();
+    if (rec == NULL)
         return luaL_error(L, "out of memory");
-    conn_adopt(&k->conn, L, 1, on_error, &k->on_error_reply);
-    record_set_priv(k->rec, &k->conn);
-    k->closed = 0;
+    mta = record_mta(rec);
+    k->is_adopted = 1;
+    k->d.rec = rec;                     /* freed by l_gc if bind raises */
+    k->open = 1;
+    conn_adopt(&k->adopted, L, 1, on_error, &k->on_error_reply, &mta);
+    driver_init(&k->d, &k->adopted, rec, NULL, NULL);
+    return 1;
+}
+
+/* opt_value - the config text of the option value on top (a string, a
+ * number, a boolean, or a list of words), in buf; NULL if none fits */
+static const char *
+opt_value(lua_State *L, char *buf, size_t cap)
+{
+    lua_Integer i, n;
+    size_t used = 0;
+
+    switch (lua_type(L, -1)) {
+    case LUA_TSTRING:
+        return lua_tostring(L, -1);
+    case LUA_TNUMBER:
+        snprintf(buf, cap, "%.17g", lua_tonumber(L, -1));
+        if (lua_isinteger(L, -1))
+            snprintf(buf, cap, "%lld", (long long)lua_tointeger(L, -1));
+        return buf;
+    case LUA_TBOOLEAN:
+        return lua_toboolean(L, -1) ? "yes" : "no";
+    case LUA_TTABLE:
+        buf[0] = '\0';
+        n = (lua_Integer)lua_rawlen(L, -1);
+        for (i = 1; i <= n; i++) {
+            const char *w;
+            if (lua_rawgeti(L, -1, i) != LUA_TSTRING) {
+                lua_pop(L, 1);
+                return NULL;
+            }
+            w = lua_tostring(L, -1);
+            used += (size_t)snprintf(buf + used, used < cap ? cap - used : 0,
+                                     "%s%s", i > 1 ? " " : "", w);
+            lua_pop(L, 1);
+        }
+        return used < cap ? buf : NULL;
+    default:
+        return NULL;
+    }
+}
+
+/* options_config - a config from core.open's opts: the file opts.config,
+ * then each other config key of opts; NULL and why on error */
+static struct config *
+options_config(lua_State *L, int opts, char *err, size_t errlen)
+{
+    struct config *cfg = config_new();
+    char buf[4096], sub[1024];
+
+    if (cfg == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (lua_isnoneornil(L, opts))
+        return cfg;
+    luaL_checktype(L, opts, LUA_TTABLE);
+    if (lua_getfield(L, opts, "config") == LUA_TSTRING &&
+        config_load(cfg, lua_tostring(L, -1), err, errlen) < 0) {
+        lua_pop(L, 1);
+        config_unref(cfg);
+        return NULL;
+    }
+    lua_pop(L, 1);
+    lua_pushnil(L);
+    while (lua_next(L, opts) != 0) {
+        const char *key = lua_type(L, -2) == LUA_TSTRING
+                              ? lua_tostring(L, -2) : NULL;
+        const char *value;
+        if (key == NULL || strcmp(key, "config") == 0 ||
+            strcmp(key, "macros") == 0) {
+            lua_pop(L, 1);
+            continue;
+        }
+        value = opt_value(L, buf, sizeof buf);
+        if (value == NULL || config_set(cfg, key, value, sub,
+                                        sizeof sub) < 0) {
+            snprintf(err, errlen, "opts.%s: %s", key, value == NULL
+                     ? "a string, number, boolean or list of words expected"
+                     : sub);
+            lua_pop(L, 2);
+            config_unref(cfg);
+            return NULL;
+        }
+        lua_pop(L, 1);
+    }
+    return cfg;
+}
+
+/* l_open - core.open(path [, opts [, libdir]]): the policy of script path
+ * in a real policy state of its own */
+static int
+l_open(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    const char *libdir = luaL_optstring(L, 3, paths_libdir());
+    struct script_options so;
+    struct config *cfg;
+    struct script *s;
+    struct lcore_ctx *k;
+    struct lresult logged;
+    log_hook_fn old_hook;
+    void *old_ud;
+    char err[8192];
+    int rc;
+
+    cfg = options_config(L, 2, err, sizeof err);
+    if (cfg == NULL)
+        return luaL_error(L, "milter.core.open: %s", err);
+    k = new_ctx(L);
+    script_options_init(&so, cfg, path);
+    so.libdir = libdir;
+    memset(&logged, 0, sizeof logged);
+    log_set_hook(lresult_hook, &logged, &old_hook, &old_ud);
+    s = script_load(&so, err, sizeof err);
+    rc = s != NULL ? driver_open(&k->d, s, MODULE_REPLAY, NULL, NULL, err,
+                                 sizeof err) : -1;
+    log_set_hook(old_hook, old_ud, NULL, NULL);
+    script_unref(s);
+    config_unref(cfg);
+    if (rc == 0)
+        k->open = 1;
+    if (rc == 0 && k->d.c->mode == CONN_BROKEN)
+        snprintf(err, sizeof err, "%s", logged.errors != NULL
+                 ? logged.errors : "the policy could not start");
+    lresult_end(&logged);
+    if (rc < 0 || k->d.c->mode == CONN_BROKEN)
+        return luaL_error(L, "%s", err);
     return 1;
 }
 
@@ -546,17 +710,22 @@ static const luaL_Reg ctx_methods[] = {
     {"header", l_header},
     {"helo", l_helo},
     {"macro", l_macro},
+    {"message", l_message},
     {"negotiate", l_negotiate},
     {"negotiated", l_negotiated},
     {"self", l_self},
+    {"stages", l_stages},
+    {"stub", l_stub},
+    {"test", l_test},
     {"unknown", l_unknown},
     {NULL, NULL}
 };
 
 static const luaL_Reg core_funcs[] = {
     {"context", l_context},
-    {"protocol_mask", protomask_lua},
+    {"open", l_open},
     {"parse_message", l_parse_message},
+    {"protocol_mask", protomask_lua},
     {"read_file", l_read_file},
     {NULL, NULL}
 };
@@ -565,6 +734,12 @@ static const luaL_Reg core_funcs[] = {
 int
 luaopen_milter_core(lua_State *L)
 {
+    struct module *const *m;
+    const char *name;
+    char err[512];
+
+    if (modules_init(err, sizeof err) < 0)
+        return luaL_error(L, "milter.core: %s", err);
     if (luaL_newmetatable(L, LCORE_CTX)) {
         luaL_newlib(L, ctx_methods);
         lua_setfield(L, -2, "__index");
@@ -575,6 +750,14 @@ luaopen_milter_core(lua_State *L)
     }
     lua_pop(L, 1);
     luaL_newlib(L, core_funcs);
+    lua_newtable(L);                            /* stub_modules */
+    for (m = module_registry; *m != NULL; m++) {
+        if ((name = module_stub_name(*m)) == NULL)
+            continue;
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, name);
+    }
+    lua_setfield(L, -2, "stub_modules");
     return 1;
 }
 

@@ -1,28 +1,26 @@
 /*
  * replay.c - "luamilter replay": run a policy over stored messages.
  *
- * Each message is split as an MTA would send it and fed, stage by stage,
- * to the same xxfi_* callbacks the daemon registers with libmilter, with
- * the recording MTA behind the mta seam.  Stages the policy negotiated away
- * are skipped, reply-less ones are reported as such, and the run stops where
- * an MTA would (a rejected connection, message or last recipient).
+ * Each message is split as an MTA would send it and run, as one
+ * connection on the recording MTA, through the transaction driver
+ * (driver.h): the same session, callbacks and action bindings as live
+ * traffic, the stages the policy negotiated away skipped, stopping where
+ * an MTA would.  The report (replay_report.h) is one of the driver's
+ * observers.
  */
 #include "replay.h"
-#include "callbacks.h"
 #include "config.h"
-#include "conn.h"
+#include "driver.h"
 #include "engine.h"
-#include "module.h"
 #include "log.h"
 #include "message.h"
-#include "negotiate.h"
+#include "module.h"
 #include "fileio.h"
 #include "paths.h"
 #include "policytest.h"
-#include "record.h"
+#include "replay_report.h"
 #include "script.h"
 #include "stage.h"
-#include "verdict.h"
 #include "watchdog.h"
 
 #include <arpa/inet.h>
@@ -56,33 +54,12 @@ struct replay_opts {
     int nrcpts;
     const char *client;
     const char *helo;
-    const char *macros[MAX_LIST];   /* "stage:name=value" */
+    struct driver_macro macros[MAX_LIST];  /* --macro STAGE:NAME=VALUE */
+    char names[MAX_LIST][256];              /* their names */
     int nmacros;
     int json;
     int no_tests;                   /* skip the policy's own tests */
     int live_io;                    /* modules use the network (DNS) */
-};
-
-/* what became of one message */
-struct outcome {
-    const char *result;     /* delivered quarantined discarded rejected
-                               tempfailed, or skipped (not replayed) */
-    int code;               /* EXIT_* */
-    const char *verdict;    /* the deciding status, lower case; NULL when
-                               skipped */
-    char reply[1024];       /* reply text that went with it, if any */
-    const char *reason;     /* why it was skipped */
-};
-
-#define NO_RCPT_REASON \
-    "no recipient: give --rcpt, or a To or Cc header in the message"
-
-/* output: plain text, or JSON built in a buffer */
-struct out {
-    int json;
-    char *buf;
-    size_t len, cap;
-    int first_stage;
 };
 
 static unsigned replay_seq;
@@ -129,688 +106,76 @@ usage(FILE *f)
 "  be read, 78 config or script error (the policy's own tests failing too).\n");
 }
 
-/* out_grow - make room for n more bytes */
-static void
-out_grow(struct out *o, size_t n)
-{
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap ? o->cap : 4096;
-        char *b;
-        while (o->len + n + 1 > cap)
-            cap *= 2;
-        b = realloc(o->buf, cap);
-        if (b == NULL) {
-            fprintf(stderr, "luamilter replay: out of memory\n");
-            exit(EXIT_CONFIG);
-        }
-        o->buf = b;
-        o->cap = cap;
-    }
-}
-
-/* out_raw - append bytes to the JSON buffer */
-static void
-out_raw(struct out *o, const char *s, size_t n)
-{
-    out_grow(o, n);
-    memcpy(o->buf + o->len, s, n);
-    o->len += n;
-    o->buf[o->len] = '\0';
-}
-
-/* out_str - append a JSON string (bytes >= 0x80 as \u00HH), or null */
-static void
-out_str(struct out *o, const char *s, size_t n)
-{
-    size_t i;
-    char esc[8];
-
-    if (s == NULL) {
-        out_raw(o, "null", 4);
-        return;
-    }
-    out_raw(o, "\"", 1);
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            out_raw(o, esc, 2);
-        } else if (c < 0x20 || c >= 0x7f) {
-            snprintf(esc, sizeof esc, "\\u%04x", c);
-            out_raw(o, esc, 6);
-        } else {
-            out_raw(o, (const char *)&c, 1);
-        }
-    }
-    out_raw(o, "\"", 1);
-}
-
-/* out_cstr - out_str for a NUL-terminated string */
-static void
-out_cstr(struct out *o, const char *s)
-{
-    out_str(o, s, s != NULL ? strlen(s) : 0);
-}
-
-/* print_text - write bytes as text, escaping what is not printable */
-static void
-print_text(const char *s, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\\')
-            fputs("\\\\", stdout);
-        else if (c < 0x20 || c >= 0x7f)
-            printf("\\x%02x", c);
-        else
-            putchar(c);
-    }
-}
-
-/* print_ctext - print_text for a NUL-terminated string */
-static void
-print_ctext(const char *s)
-{
-    print_text(s, strlen(s));
-}
-
-/* note - an explanation of a default that was applied */
-static void
-note(struct out *o, const char *fmt, const char *arg)
-{
-    char buf[1024];
-
-    snprintf(buf, sizeof buf, fmt, arg);
-    if (o->json) {
-        out_raw(o, o->first_stage ? "" : ",", o->first_stage ? 0 : 1);
-        out_cstr(o, buf);
-        o->first_stage = 0;
-    } else {
-        printf("  note: ");
-        print_ctext(buf);
-        putchar('\n');
-    }
-}
-
-/* reply_of - the reply set in this stage that applies to status */
-static void
-reply_of(SMFICTX *ctx, int status, char *buf, size_t cap)
-{
-    size_t i;
-
-    buf[0] = '\0';
-    for (i = 0; i < record_count(ctx); i++) {
-        const struct record_action *a = record_get(ctx, i);
-        if (strcmp(a->op, "setreply") != 0)
-            continue;
-        if ((status == SMFIS_TEMPFAIL && a->name[0] == '4') ||
-            (status == SMFIS_REJECT && a->name[0] == '5'))
-            snprintf(buf, cap, "%s%s%s%s%s", a->name, a->xcode ? " " : "",
-                     a->xcode ? a->xcode : "", a->value ? " " : "",
-                     a->value ? a->value : "");
-    }
-}
-
-/* print_action - one recorded action, text or JSON */
-static void
-print_action(struct out *o, const struct record_action *a, int first)
-{
-    if (o->json) {
-        char idx[32];
-        if (!first)
-            out_raw(o, ",", 1);
-        out_raw(o, "{\"op\":", 6);
-        out_cstr(o, a->op);
-        if (a->name != NULL) {
-            out_raw(o, ",\"name\":", 8);
-            out_cstr(o, a->name);
-        }
-        if (a->value != NULL) {
-            out_raw(o, ",\"value\":", 9);
-            out_cstr(o, a->value);
-        }
-        if (a->xcode != NULL) {
-            out_raw(o, ",\"xcode\":", 9);
-            out_cstr(o, a->xcode);
-        }
-        if (a->idx >= 0) {
-            snprintf(idx, sizeof idx, ",\"index\":%ld", a->idx);
-            out_raw(o, idx, strlen(idx));
-        }
-        if (a->bytes != NULL) {
-            out_raw(o, ",\"body\":", 8);
-            out_str(o, (const char *)a->bytes, a->len);
-        }
-        out_raw(o, "}", 1);
-        return;
-    }
-    printf("    %s", a->op);
-    if (strcmp(a->op, "replacebody") == 0) {
-        printf(" (%zu bytes) ", a->len);
-        print_text((const char *)a->bytes, a->len > 200 ? 200 : a->len);
-        if (a->len > 200)
-            printf("...");
-    } else if (strcmp(a->op, "setreply") == 0) {
-        printf(" %s%s%s ", a->name, a->xcode ? " " : "",
-               a->xcode ? a->xcode : "");
-        print_ctext(a->value != NULL ? a->value : "");
-    } else {
-        if (a->idx >= 0)
-            printf(" [%ld]", a->idx);
-        if (a->name != NULL) {
-            putchar(' ');
-            print_ctext(a->name);
-        }
-        if (a->value != NULL) {
-            printf(strcmp(a->op, "addheader") == 0 ||
-                   strcmp(a->op, "insheader") == 0 ||
-                   strcmp(a->op, "chgheader") == 0 ? ": " : " ");
-            print_ctext(a->value);
-        } else if (strcmp(a->op, "chgheader") == 0) {
-            printf(" (deleted)");
-        }
-    }
-    putchar('\n');
-}
-
-/* report_stage - print a stage's answer and the actions it recorded */
-static void
-report_stage(struct out *o, SMFICTX *ctx, const char *stage, const char *arg,
-             int status, struct outcome *oc)
-{
-    char reply[1024];
-    size_t i;
-
-    reply_of(ctx, status, reply, sizeof reply);
-    if (o->json) {
-        out_raw(o, o->first_stage ? "{\"stage\":" : ",{\"stage\":",
-                o->first_stage ? 9 : 10);
-        o->first_stage = 0;
-        out_cstr(o, stage);
-        if (arg != NULL) {
-            out_raw(o, ",\"arg\":", 7);
-            out_cstr(o, arg);
-        }
-        out_raw(o, ",\"verdict\":", 11);
-        out_cstr(o, verdict_word(status));
-        out_raw(o, ",\"reply\":", 9);
-        out_cstr(o, reply[0] ? reply : NULL);
-        out_raw(o, ",\"actions\":[", 12);
-        for (i = 0; i < record_count(ctx); i++)
-            print_action(o, record_get(ctx, i), i == 0);
-        out_raw(o, "]}", 2);
-    } else {
-        printf("  %s", stage);
-        if (arg != NULL) {
-            putchar(' ');
-            print_ctext(arg);
-        }
-        printf(": %s", verdict_word(status));
-        if (reply[0]) {
-            putchar(' ');
-            print_ctext(reply);
-        }
-        putchar('\n');
-        for (i = 0; i < record_count(ctx); i++)
-            print_action(o, record_get(ctx, i), i == 0);
-    }
-    if (oc != NULL && reply[0])
-        snprintf(oc->reply, sizeof oc->reply, "%s", reply);
-    record_clear(ctx);
-}
-
-/* stage_skipped - a stage the policy negotiated away */
-static void
-stage_skipped(struct out *o, const char *stage)
-{
-    if (o->json) {
-        out_raw(o, o->first_stage ? "{\"stage\":" : ",{\"stage\":",
-                o->first_stage ? 9 : 10);
-        o->first_stage = 0;
-        out_cstr(o, stage);
-        out_raw(o, ",\"verdict\":\"skipped\"}", 21);
-    } else {
-        printf("  %s: skipped (not requested by the policy)\n", stage);
-    }
-}
-
-/* apply_macros - user --macro settings for one stage */
-static void
-apply_macros(const struct replay_opts *ro, SMFICTX *ctx, const char *stage)
-{
-    int i;
-    size_t sl = strlen(stage);
-
-    for (i = 0; i < ro->nmacros; i++) {
-        const char *m = ro->macros[i];
-        const char *eq = strchr(m, '=');
-        char name[256];
-        size_t nl;
-
-        if (strncmp(m, stage, sl) != 0 || m[sl] != ':' || eq == NULL)
-            continue;
-        nl = (size_t)(eq - (m + sl + 1));
-        if (nl >= sizeof name)
-            continue;
-        memcpy(name, m + sl + 1, nl);
-        name[nl] = '\0';
-        record_set_macro(ctx, name, eq + 1);
-    }
-}
-
-/* bare_addr - an address without its angle brackets, in buf */
-static const char *
-bare_addr(const char *a, char *buf, size_t cap)
-{
-    size_t n = strlen(a);
-
-    if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
-        snprintf(buf, cap, "%.*s", (int)(n - 2), a + 1);
-        return buf;
-    }
-    return a;
-}
-
-/* bracket - an address in angle brackets (malloc) */
-static char *
-bracket(const char *a)
-{
-    size_t n;
-    char *s;
-
-    while (*a == ' ' || *a == '\t' || *a == '\n')
-        a++;
-    n = strlen(a);
-    while (n > 0 && (a[n - 1] == ' ' || a[n - 1] == '\t' || a[n - 1] == '\n'))
-        n--;
-    s = malloc(n + 3);
-    if (s == NULL)
-        return NULL;
-    if (n > 0 && a[0] == '<')
-        snprintf(s, n + 3, "%.*s", (int)n, a);
-    else
-        snprintf(s, n + 3, "<%.*s>", (int)n, a);
-    return s;
-}
-
-/* parse_client - IP[:PORT] or [IPv6]:PORT into a socket address */
+/* parse_client - IP[:PORT] or [IPv6]:PORT into the address text and the
+ * port (25025 when not given); 0, or -1 if it is neither */
 static int
-parse_client(const char *spec, struct sockaddr_storage *ss, char *ip,
-             size_t iplen)
+parse_client(const char *spec, char *ip, size_t iplen, long *port)
 {
+    unsigned char scratch[sizeof(struct in6_addr)];
     char buf[128];
-    char *port = NULL;
-    long p = 25025;
+    char *p = NULL;
 
+    *port = 25025;
     snprintf(buf, sizeof buf, "%s", spec);
     if (buf[0] == '[') {
         char *close = strchr(buf, ']');
-        if (close == NULL)
+        if (close == NULL || (close[1] != '\0' && close[1] != ':'))
             return -1;
+        if (close[1] == ':')
+            p = close + 2;
         *close = '\0';
         memmove(buf, buf + 1, strlen(buf + 1) + 1);
-        if (close[1] == ':')
-            port = close + 2 - 1;
-    } else if (strchr(buf, ':') == strrchr(buf, ':') && strchr(buf, ':')) {
-        port = strchr(buf, ':');
-        *port++ = '\0';
+    } else if (strchr(buf, ':') != NULL &&
+               strchr(buf, ':') == strrchr(buf, ':')) {
+        p = strchr(buf, ':');
+        *p++ = '\0';
     }
-    if (port != NULL) {
+    if (p != NULL) {
         char *end;
-        p = strtol(port, &end, 10);
-        if (*port == '\0' || *end != '\0' || p < 0 || p > 65535)
+        *port = strtol(p, &end, 10);
+        if (*p == '\0' || *end != '\0' || *port < 0 || *port > 65535)
             return -1;
     }
-    memset(ss, 0, sizeof *ss);
-    if (inet_pton(AF_INET, buf, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
-        ((struct sockaddr_in *)ss)->sin_family = AF_INET;
-        ((struct sockaddr_in *)ss)->sin_port = htons((unsigned short)p);
-    } else if (inet_pton(AF_INET6, buf,
-                         &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
-        ((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
-        ((struct sockaddr_in6 *)ss)->sin6_port = htons((unsigned short)p);
-    } else {
+    if (inet_pton(AF_INET, buf, scratch) != 1 &&
+        inet_pton(AF_INET6, buf, scratch) != 1)
         return -1;
-    }
     snprintf(ip, iplen, "%s", buf);
     return 0;
 }
 
-/* set_outcome - record the deciding verdict of a message */
-static void
-set_outcome(struct outcome *oc, int status)
-{
-    oc->verdict = verdict_word(status);
-    switch (status) {
-    case SMFIS_REJECT:
-        oc->result = "rejected";
-        oc->code = EXIT_REJECTED;
-        break;
-    case SMFIS_TEMPFAIL:
-        oc->result = "tempfailed";
-        oc->code = EXIT_TEMPFAILED;
-        break;
-    case SMFIS_DISCARD:
-        oc->result = "discarded";
-        oc->code = EXIT_DISCARDED;
-        break;
-    default:
-        oc->result = "delivered";
-        oc->code = EXIT_DELIVERED;
-        break;
-    }
-}
-
-/* decisive - whether a status ends the message (or connection) */
-static int
-decisive(int status)
-{
-    return status == SMFIS_REJECT || status == SMFIS_TEMPFAIL ||
-           status == SMFIS_DISCARD || status == SMFIS_ACCEPT;
-}
-
-/* envelope - the sender and recipients, from options or the message */
-static int
-envelope(const struct replay_opts *ro, const struct message *m, struct out *o,
-         char **from, char ***rcpts, size_t *nrcpts)
-{
-    const char *h;
-    size_t i;
-
-    *from = NULL;
-    if (ro->from != NULL) {
-        *from = bracket(ro->from);
-    } else if ((h = message_header(m, "Return-Path")) != NULL) {
-        char **list;
-        size_t n = message_addresses(h, &list);
-        *from = n > 0 ? strdup(list[0]) : bracket(h);
-        for (i = 0; i < n; i++)
-            free(list[i]);
-        free(list);
-        note(o, "envelope sender %s taken from Return-Path", *from);
-    } else if ((h = message_header(m, "From")) != NULL) {
-        char **list;
-        size_t n = message_addresses(h, &list);
-        *from = n > 0 ? strdup(list[0]) : strdup("<>");
-        for (i = 0; i < n; i++)
-            free(list[i]);
-        free(list);
-        note(o, "envelope sender %s taken from From", *from);
-    } else {
-        *from = strdup("<>");
-        note(o, "envelope sender %s (no --from, Return-Path or From)", *from);
-    }
-    *rcpts = NULL;
-    *nrcpts = 0;
-    if (ro->nrcpts > 0) {
-        *rcpts = calloc((size_t)ro->nrcpts, sizeof **rcpts);
-        for (i = 0; *rcpts != NULL && i < (size_t)ro->nrcpts; i++)
-            (*rcpts)[i] = bracket(ro->rcpts[i]);
-        *nrcpts = (size_t)ro->nrcpts;
-    } else {
-        const char *names[] = {"To", "Cc"};
-        size_t k, j;
-        for (k = 0; k < 2; k++) {
-            for (j = 0; j < m->nhdrs; j++) {
-                char **list, **grown;
-                size_t n;
-                if (strcasecmp(m->hdrs[j].name, names[k]) != 0)
-                    continue;
-                n = message_addresses(m->hdrs[j].value, &list);
-                grown = realloc(*rcpts, (*nrcpts + n + 1) * sizeof *grown);
-                if (grown == NULL)
-                    return -1;
-                *rcpts = grown;
-                for (i = 0; i < n; i++) {
-                    (*rcpts)[(*nrcpts)++] = list[i];
-                    note(o, "envelope recipient %s taken from the message "
-                         "headers", list[i]);
-                }
-                free(list);
-            }
-        }
-    }
-    return *from != NULL ? 0 : -1;
-}
-
-/* run_message - replay one parsed message; fills oc */
+/* run_message - replay one parsed message on a connection of its own,
+ * reported by r */
 static void
 run_message(const struct replay_opts *ro, const struct message *m,
-            struct out *o, struct outcome *oc)
+            struct report *r)
 {
-    struct smfiDesc d;
-    SMFICTX *ctx = record_new();
-    struct sockaddr_storage ss;
-    unsigned long pf0 = 0, pf1 = 0, pf2 = 0, pf3 = 0, proto;
-    char ip[64], host[128], qid[32], buf[1024], *from = NULL;
-    char **rcpts = NULL;
-    size_t nrcpts = 0, i, accepted = 0;
-    int st, in_message = 0, tempfails = 0, quarantined = 0;
-    char *argv[3];
+    struct driver_env env;
+    struct driver d;
+    char ip[64], qid[32], err[512];
+    long port = 25025;
 
-    memset(oc, 0, sizeof *oc);
-    set_outcome(oc, SMFIS_CONTINUE);
-    callbacks_fill(&d);
-    parse_client(ro->client != NULL ? ro->client : "127.0.0.1", &ss, ip,
-                 sizeof ip);
-    snprintf(host, sizeof host, "%s",
-             strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0
-                 ? "localhost" : "");
-    if (host[0] == '\0')
-        snprintf(host, sizeof host, "[%s]", ip);
+    memset(&env, 0, sizeof env);
+    if (ro->client != NULL && parse_client(ro->client, ip, sizeof ip,
+                                           &port) == 0)
+        env.client = ip;
+    env.port = port;
+    env.helo = ro->helo;
+    env.from = ro->from;
+    env.rcpts = ro->rcpts;
+    env.nrcpts = (size_t)ro->nrcpts;
+    env.macros = ro->macros;
+    env.nmacros = (size_t)ro->nmacros;
     snprintf(qid, sizeof qid, "REPLAY%05u", ++replay_seq);
-    if (o->json)
-        out_raw(o, ",\"notes\":[", 10);
-    o->first_stage = 1;
-    if (envelope(ro, m, o, &from, &rcpts, &nrcpts) < 0) {
-        fprintf(stderr, "luamilter replay: out of memory\n");
+    env.queue_id = qid;
+    env.need_rcpts = 1;                 /* nothing an MTA would filter */
+    if (driver_open(&d, NULL, ro->live_io ? MODULE_REPLAY_LIVE_IO
+                                          : MODULE_REPLAY,
+                    &report_observer, r, err, sizeof err) < 0 ||
+        driver_message(&d, m, &env, err, sizeof err) < 0) {
+        fprintf(stderr, "luamilter replay: %s\n", err);
         exit(EXIT_CONFIG);
     }
-    if (o->json) {
-        out_raw(o, "],\"from\":", 9);
-        out_cstr(o, from);
-        out_raw(o, ",\"rcpts\":[", 10);
-        for (i = 0; i < nrcpts; i++) {
-            if (i > 0)
-                out_raw(o, ",", 1);
-            out_cstr(o, rcpts[i]);
-        }
-        out_raw(o, "],\"stages\":[", 12);
-    }
-    o->first_stage = 1;
-    if (nrcpts == 0) {              /* nothing an MTA would filter */
-        oc->result = "skipped";
-        oc->verdict = NULL;
-        oc->code = EXIT_USAGE;
-        oc->reason = NO_RCPT_REASON;
-        record_free(ctx);
-        free(from);
-        free(rcpts);
-        return;
-    }
-
-    record_set_macro(ctx, "j", "localhost");
-    record_set_macro(ctx, "{daemon_name}", "luamilter-replay");
-    record_set_macro(ctx, "v", "luamilter replay");
-    snprintf(buf, sizeof buf, "%s [%s]", host, ip);
-    record_set_macro(ctx, "_", buf);
-    record_set_macro(ctx, "{client_addr}", ip);
-    record_set_macro(ctx, "{client_name}", host);
-
-    st = d.xxfi_negotiate(ctx, NEGOTIATE_ALL_ACTIONS, 0x1fffffUL, 0, 0,
-                          &pf0, &pf1, &pf2, &pf3);
-    proto = st == SMFIS_ALL_OPTS ? 0 : pf1;
-    snprintf(buf, sizeof buf, "actions=0x%lx protocol=0x%lx", pf0, proto);
-    report_stage(o, ctx, "negotiate", buf, st == SMFIS_ALL_OPTS ?
-                 SMFIS_CONTINUE : st, NULL);
-    if (st != SMFIS_CONTINUE && st != SMFIS_ALL_OPTS) {
-        set_outcome(oc, SMFIS_TEMPFAIL);
-        goto close;
-    }
-
-#define STAGE_ON(bit) ((proto & (bit)) == 0)
-    apply_macros(ro, ctx, "connect");
-    if (STAGE_ON(SMFIP_NOCONNECT)) {
-        st = d.xxfi_connect(ctx, host, (struct sockaddr *)&ss);
-        report_stage(o, ctx, "connect", host, st, oc);
-        if (decisive(st)) {
-            set_outcome(oc, st);
-            goto close;
-        }
-    } else {
-        stage_skipped(o, "connect");
-    }
-    apply_macros(ro, ctx, "helo");
-    if (STAGE_ON(SMFIP_NOHELO)) {
-        st = d.xxfi_helo(ctx, (char *)(ro->helo ? ro->helo : "localhost"));
-        report_stage(o, ctx, "helo", ro->helo ? ro->helo : "localhost", st,
-                     oc);
-        if (decisive(st)) {
-            set_outcome(oc, st);
-            goto close;
-        }
-    } else {
-        stage_skipped(o, "helo");
-    }
-
-    in_message = 1;
-    record_set_macro(ctx, "i", qid);
-    record_set_macro(ctx, "{mail_addr}", bare_addr(from, buf, sizeof buf));
-    apply_macros(ro, ctx, "envfrom");
-    if (STAGE_ON(SMFIP_NOMAIL)) {
-        argv[0] = from;
-        argv[1] = NULL;
-        st = d.xxfi_envfrom(ctx, argv);
-        report_stage(o, ctx, "envfrom", from, st, oc);
-        if (decisive(st)) {
-            set_outcome(oc, st);
-            goto abort;
-        }
-    } else {
-        stage_skipped(o, "envfrom");
-    }
-    for (i = 0; i < nrcpts; i++) {
-        record_set_macro(ctx, "{rcpt_addr}",
-                         bare_addr(rcpts[i], buf, sizeof buf));
-        apply_macros(ro, ctx, "envrcpt");
-        if (!STAGE_ON(SMFIP_NORCPT)) {
-            accepted++;
-            continue;
-        }
-        argv[0] = rcpts[i];
-        argv[1] = NULL;
-        st = d.xxfi_envrcpt(ctx, argv);
-        report_stage(o, ctx, "envrcpt", rcpts[i], st, oc);
-        if (st == SMFIS_DISCARD) {
-            set_outcome(oc, st);
-            goto abort;
-        }
-        if (st == SMFIS_TEMPFAIL)
-            tempfails++;
-        else if (st != SMFIS_REJECT)
-            accepted++;
-    }
-    if (!STAGE_ON(SMFIP_NORCPT))
-        stage_skipped(o, "envrcpt");
-    if (accepted == 0) {
-        set_outcome(oc, tempfails > 0 ? SMFIS_TEMPFAIL : SMFIS_REJECT);
-        goto abort;
-    }
-    apply_macros(ro, ctx, "data");
-    if (STAGE_ON(SMFIP_NODATA)) {
-        st = d.xxfi_data(ctx);
-        report_stage(o, ctx, "data", NULL, st, oc);
-        if (decisive(st)) {
-            set_outcome(oc, st);
-            goto abort;
-        }
-    } else {
-        stage_skipped(o, "data");
-    }
-    if (STAGE_ON(SMFIP_NOHDRS)) {
-        for (i = 0; i < m->nhdrs; i++) {
-            char *v = m->hdrs[i].value;
-            if ((proto & SMFIP_HDR_LEADSPC) == 0 && *v == ' ')
-                v++;
-            st = d.xxfi_header(ctx, m->hdrs[i].name, v);
-            if (st != SMFIS_CONTINUE && st != SMFIS_NOREPLY) {
-                report_stage(o, ctx, "header", m->hdrs[i].name, st, oc);
-                if (decisive(st)) {
-                    set_outcome(oc, st);
-                    goto abort;
-                }
-            } else if (record_count(ctx) > 0) {
-                report_stage(o, ctx, "header", m->hdrs[i].name, st, oc);
-            }
-        }
-        snprintf(buf, sizeof buf, "%zu headers", m->nhdrs);
-        report_stage(o, ctx, "header", buf,
-                     (proto & SMFIP_NR_HDR) ? SMFIS_NOREPLY : SMFIS_CONTINUE,
-                     oc);
-    } else {
-        stage_skipped(o, "header");
-    }
-    apply_macros(ro, ctx, "eoh");
-    if (STAGE_ON(SMFIP_NOEOH)) {
-        st = d.xxfi_eoh(ctx);
-        report_stage(o, ctx, "eoh", NULL, st, oc);
-        if (decisive(st)) {
-            set_outcome(oc, st);
-            goto abort;
-        }
-    } else {
-        stage_skipped(o, "eoh");
-    }
-    if (STAGE_ON(SMFIP_NOBODY)) {
-        size_t off = 0, chunks = 0;
-        st = (proto & SMFIP_NR_BODY) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
-        while (off < m->bodylen) {
-            size_t n = m->bodylen - off > 65535 ? 65535 : m->bodylen - off;
-            st = d.xxfi_body(ctx, m->body + off, n);
-            off += n;
-            chunks++;
-            if (st != SMFIS_CONTINUE && st != SMFIS_NOREPLY)
-                break;
-        }
-        snprintf(buf, sizeof buf, "%zu bytes in %zu chunk%s", off, chunks,
-                 chunks == 1 ? "" : "s");
-        report_stage(o, ctx, "body", buf, st, oc);
-        if (decisive(st)) {
-            set_outcome(oc, st);
-            goto abort;
-        }
-    } else {
-        stage_skipped(o, "body");
-    }
-    apply_macros(ro, ctx, "eom");
-    st = d.xxfi_eom(ctx);
-    for (i = 0; i < record_count(ctx); i++)
-        if (strcmp(record_get(ctx, i)->op, "quarantine") == 0)
-            quarantined = 1;
-    report_stage(o, ctx, "eom", NULL, st, oc);
-    set_outcome(oc, st);
-    if (quarantined && oc->code == EXIT_DELIVERED) {
-        oc->result = "quarantined";
-        oc->code = EXIT_QUARANTINED;
-    }
-    in_message = 0;
-    goto close;
-abort:
-    if (in_message) {
-        d.xxfi_abort(ctx);
-        record_clear(ctx);
-    }
-close:
-    d.xxfi_close(ctx);
-    record_clear(ctx);
-    record_free(ctx);
-    free(from);
-    for (i = 0; i < nrcpts; i++)
-        free(rcpts[i]);
-    free(rcpts);
+    driver_close(&d);
 }
 
 /* replay_file - replay one file and print its record */
@@ -821,8 +186,7 @@ replay_file(const struct replay_opts *ro, const char *path, int *worst,
     size_t len = 0;
     unsigned char *buf;
     struct message m;
-    struct outcome oc;
-    struct out o;
+    struct report r;
     char err[512];
 
     buf = (unsigned char *)fileio_read(path, 256u << 20, &len, err,
@@ -837,45 +201,15 @@ replay_file(const struct replay_opts *ro, const char *path, int *worst,
         return -1;
     }
     free(buf);
-    memset(&o, 0, sizeof o);
-    o.json = ro->json;
-    if (o.json) {
-        out_raw(&o, "{\"file\":", 8);
-        out_cstr(&o, path);
-    } else {
-        printf("message %s\n", path);
-    }
-    run_message(ro, &m, &o, &oc);
-    if (o.json) {
-        out_raw(&o, "],\"verdict\":", 12);
-        out_cstr(&o, oc.verdict);
-        out_raw(&o, ",\"result\":", 10);
-        out_cstr(&o, oc.result);
-        if (oc.reason != NULL) {
-            out_raw(&o, ",\"reason\":", 10);
-            out_cstr(&o, oc.reason);
-        }
-        out_raw(&o, ",\"reply\":", 9);
-        out_cstr(&o, oc.reply[0] ? oc.reply : NULL);
-        out_raw(&o, "}\n", 2);
-        fwrite(o.buf, 1, o.len, stdout);
-    } else {
-        printf("  result: %s (%s)", oc.result,
-               oc.reason != NULL ? oc.reason : oc.verdict);
-        if (oc.reply[0]) {
-            putchar(' ');
-            print_ctext(oc.reply);
-        }
-        putchar('\n');
-    }
-    fflush(stdout);
-    free(o.buf);
+    report_begin(&r, ro->json, path);
+    run_message(ro, &m, &r);
+    report_end(&r);
     message_free(&m);
-    if (oc.reason != NULL)
-        fprintf(stderr, "luamilter replay: %s: %s\n", path, oc.reason);
-    if (oc.code > *worst)
-        *worst = oc.code;
-    counts[oc.reason != NULL ? SKIPPED : oc.code]++;
+    if (r.oc.reason != NULL)
+        fprintf(stderr, "luamilter replay: %s: %s\n", path, r.oc.reason);
+    if (r.oc.code > *worst)
+        *worst = r.oc.code;
+    counts[r.oc.reason != NULL ? SKIPPED : r.oc.code]++;
     return 0;
 }
 
@@ -969,8 +303,10 @@ parse_opts(int argc, char **argv, struct replay_opts *ro)
         case 'H': ro->helo = optarg; break;
         case 'm': {
             const char *colon = strchr(optarg, ':');
+            const char *eq = colon != NULL ? strchr(colon, '=') : NULL;
             char stage[16];
-            if (colon == NULL || strchr(colon, '=') == NULL ||
+            int code;
+            if (colon == NULL || eq == NULL ||
                 (size_t)(colon - optarg) >= sizeof stage) {
                 fprintf(stderr, "luamilter replay: --macro %s: expected "
                         "STAGE:NAME=VALUE\n", optarg);
@@ -978,15 +314,22 @@ parse_opts(int argc, char **argv, struct replay_opts *ro)
             }
             snprintf(stage, sizeof stage, "%.*s", (int)(colon - optarg),
                      optarg);
-            if (stage_symlist_parse(stage) < 0) {
+            code = stage_symlist_parse(stage);
+            if (code < 0) {
                 fprintf(stderr, "luamilter replay: --macro %s: unknown stage "
                         "'%s' (connect helo envfrom envrcpt data eoh eom)\n",
                         optarg, stage);
                 return -1;
             }
-            if (ro->nmacros == MAX_LIST)
+            if (ro->nmacros == MAX_LIST ||
+                (size_t)(eq - colon - 1) >= sizeof ro->names[0])
                 return -1;
-            ro->macros[ro->nmacros++] = optarg;
+            snprintf(ro->names[ro->nmacros], sizeof ro->names[0], "%.*s",
+                     (int)(eq - colon - 1), colon + 1);
+            ro->macros[ro->nmacros].stage = code;
+            ro->macros[ro->nmacros].name = ro->names[ro->nmacros];
+            ro->macros[ro->nmacros].value = eq + 1;
+            ro->nmacros++;
             break;
         }
         case 'j': ro->json = 1; break;
@@ -997,9 +340,9 @@ parse_opts(int argc, char **argv, struct replay_opts *ro)
         }
     }
     if (ro->client != NULL) {
-        struct sockaddr_storage ss;
         char ip[64];
-        if (parse_client(ro->client, &ss, ip, sizeof ip) < 0) {
+        long port;
+        if (parse_client(ro->client, ip, sizeof ip, &port) < 0) {
             fprintf(stderr, "luamilter replay: --client %s: expected IP or "
                     "IP:PORT ([IPv6]:PORT)\n", ro->client);
             return -1;
@@ -1075,8 +418,6 @@ replay_main(int argc, char **argv)
         return EXIT_CONFIG;
     }
     script_publish(s);
-    mta_use(&record_backend);
-    conn_set_mode(ro.live_io ? MODULE_REPLAY_LIVE_IO : MODULE_REPLAY);
     for (i = optind; i < argc; i++)
         if (replay_path(&ro, argv[i], &worst, counts) < 0)
             rc = EXIT_NOINPUT;

@@ -1,11 +1,11 @@
 /*
- * callbacks.h - the libmilter callback table.
+ * callbacks.h - the libmilter adapter: the xxfi_* callback table.
  *
- * Every xxfi_* callback is registered.  Each finds (or creates) the
- * connection, runs the policy's method for the stage through the engine,
- * and turns the result into what libmilter may send at that stage.  A
- * failing policy gets the configured on_error verdict, at once or, for a
- * reply-less stage, at the next stage that can carry it.
+ * Every xxfi_* callback is registered.  Each decodes libmilter's
+ * arguments into an event, finds (or, at the first callback, makes) the
+ * connection behind the SMFICTX, and hands both to the session
+ * (dispatch.h); the connection's actions go back through the libmilter
+ * backend (mta_libmilter.h).  Only the daemon links this file.
  */
 #ifndef LUAMILTER_CALLBACKS_H
 #define LUAMILTER_CALLBACKS_H

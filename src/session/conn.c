@@ -5,7 +5,7 @@
 #include "config.h"
 #include "engine.h"
 #include "log.h"
-#include "mta.h"
+#include "module.h"
 #include "script.h"
 
 #include <pthread.h>
@@ -13,28 +13,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned long conn_counter;     /* live connections, from 1 */
-static unsigned long adopted_counter;  /* test contexts (milter.core) */
-static int conn_default_mode;  /* enum module_mode of new conns */
-static long conn_live;
-/* conn_set_mode - what new conns' states serve (enum module_mode): replay
- * sets MODULE_REPLAY for its whole process */
-void
-conn_set_mode(int mode)
+static unsigned long conn_counter;     /* connections (the MTA's, replay's),
+                                        * from 1 */
+static unsigned long test_counter;     /* test contexts: in-policy tests,
+                                        * milter.core's adopted classes */
+static long conn_live;                 /* the MTA's connections open now */
+
+/* conn_new - an MTA's connection on the current generation, with its Lua
+ * state, its actions going to mta */
+struct conn *
+conn_new(const struct mta *mta)
 {
-    conn_default_mode = mode;
+    return conn_new_on(NULL, MODULE_LIVE, mta);
 }
 
-/* conn_new - a connection on the current generation, with its Lua state */
+/* conn_new_on - a connection on generation s (NULL: the current one)
+ * serving mode (enum module_mode), its actions going to mta.  Only the
+ * MTA's connections are counted as open and in memory_total; the
+ * contexts of in-policy tests are numbered apart, so that they do not use
+ * up the numbers of live connections in the log */
 struct conn *
-conn_new(void)
-{
-    return conn_new_on(NULL);
-}
-
-/* conn_new_on - a connection on generation s (NULL: the current one) */
-struct conn *
-conn_new_on(struct script *s)
+conn_new_on(struct script *s, int mode, const struct mta *mta)
 {
     struct conn *c = calloc(1, sizeof *c);
     char err[4096];
@@ -44,12 +43,16 @@ conn_new_on(struct script *s)
         log_err("out of memory creating a connection");
         return NULL;
     }
-    c->lc.id = __atomic_add_fetch(&conn_counter, 1, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&conn_live, 1, __ATOMIC_RELAXED);
+    c->lc.id = __atomic_add_fetch(mode == MODULE_TEST ? &test_counter
+                                                      : &conn_counter,
+                                  1, __ATOMIC_RELAXED);
+    if (mode == MODULE_LIVE)
+        __atomic_add_fetch(&conn_live, 1, __ATOMIC_RELAXED);
     lstate_watch(&c->lc);
+    c->lc.mta = *mta;
     c->lc.actions = NEGOTIATE_ALL_ACTIONS;
-    c->lc.mode = conn_default_mode;
-    c->lc.mem_in_total = 1;
+    c->lc.mode = mode;
+    c->lc.mem_in_total = mode != MODULE_TEST;
     if (s != NULL)
         script_ref(s);
     c->lc.script = s != NULL ? s : script_current();
@@ -76,21 +79,23 @@ conn_new_on(struct script *s)
                             : "the policy could not start: its top level "
                               "failed";
     } else {
-        log_debug("conn#%lu: Lua state ready, %zu bytes", c->lc.id, c->lc.mem_used);
+        log_debug("conn#%lu: Lua state ready, %zu bytes", c->lc.id,
+                  c->lc.mem_used);
     }
     return c;
 }
 
-/* conn_adopt - bind a caller-owned conn to class cls of state L (raises) */
+/* conn_adopt - bind a caller-owned conn to class cls of state L, its
+ * actions going to mta (raises) */
 void
 conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error,
-           const struct fixed_reply *on_error_reply)
+           const struct fixed_reply *on_error_reply, const struct mta *mta)
 {
     memset(c, 0, sizeof *c);
-    /* numbered apart, so that the policy's own tests do not use up the
-     * numbers of live connections in the log */
-    c->lc.id = __atomic_add_fetch(&adopted_counter, 1, __ATOMIC_RELAXED);
+    c->lc.id = __atomic_add_fetch(&test_counter, 1, __ATOMIC_RELAXED);
     c->lc.actions = NEGOTIATE_ALL_ACTIONS;
+    c->lc.mta = *mta;
+    c->lc.mode = MODULE_REPLAY;
     c->on_error = on_error;
     c->on_error_reply = on_error_reply;
     c->lc.adopted = 1;
@@ -111,11 +116,12 @@ conn_free(struct conn *c)
     lstate_unwatch(&c->lc);
     engine_close(&c->lc);
     script_unref(c->lc.script);
-    __atomic_sub_fetch(&conn_live, 1, __ATOMIC_RELAXED);
+    if (c->lc.mode == MODULE_LIVE)
+        __atomic_sub_fetch(&conn_live, 1, __ATOMIC_RELAXED);
     free(c);
 }
 
-/* conn_count - connections open now */
+/* conn_count - the MTA's connections open now */
 long
 conn_count(void)
 {

@@ -1,19 +1,20 @@
 /*
  * conn.h - per-connection state.
  *
- * One struct conn per MTA connection, created at the connection's first
- * callback and freed at close.  Its Lua side (struct lconn: the state, a
- * reference to the script generation it started with, the call being
- * served) is its first member; the rest is the session: its mode, what
- * was negotiated, failures still to answer.
+ * One struct conn per connection: an MTA's (created at its first
+ * callback, freed at close), or one the transaction driver serves (replay,
+ * milter.test, an in-policy test).  Its Lua side (struct lconn: the state,
+ * a reference to the script generation it started with, the MTA backend,
+ * the call being served) is its first member; the rest is the session:
+ * its mode, what was negotiated, failures still to answer.
  */
 #ifndef LUAMILTER_CONN_H
 #define LUAMILTER_CONN_H
 
-#include <libmilter/mfapi.h>
 #include <stddef.h>
 
 #include "lconn.h"
+#include "mta.h"
 
 struct fixed_reply;
 struct lua_State;
@@ -31,7 +32,7 @@ enum conn_mode {
 
 struct conn {
     struct lconn lc;            /* first: the Lua side (state, memory, time
-                                 * budget, the call being served) */
+                                 * budget, MTA backend, the call served) */
     int mode;                   /* enum conn_mode */
     const char *broken_why;     /* ... why it is broken, for the log */
     unsigned long protocol;     /* negotiated SMFIP_* */
@@ -51,13 +52,13 @@ struct conn {
     } story;
 };
 
-struct conn *conn_new(void);
-struct conn *conn_new_on(struct script *s);
+struct conn *conn_new(const struct mta *mta);
+struct conn *conn_new_on(struct script *s, int mode, const struct mta *mta);
 void conn_adopt(struct conn *c, struct lua_State *L, int cls, int on_error,
-                const struct fixed_reply *on_error_reply);
+                const struct fixed_reply *on_error_reply,
+                const struct mta *mta);
 const char *conn_tag(struct conn *c, char *buf, size_t len);
 void conn_free(struct conn *c);
 long conn_count(void);
-void conn_set_mode(int mode);
 
 #endif

@@ -1,9 +1,8 @@
 /*
- * mta_fake.h - a fake MTA behind the mta seam for unit tests.
+ * mta_fake.h - a fake MTA backend (mta.h) for unit tests.
  *
- * Implements every mta_* function of src/milter/mta.h without libmilter.  The
- * SMFICTX is our own struct: a private pointer, macros, and a log of the
- * calls made on it, which tests inspect.
+ * A struct fake_mta holds macros and a log of the requests made on it,
+ * which tests inspect; fake_mta_of makes it a connection's backend.
  */
 #ifndef LUAMILTER_MTA_FAKE_H
 #define LUAMILTER_MTA_FAKE_H
@@ -24,8 +23,7 @@ struct fake_call {
     int has_nul;        /* replacebody bytes contained a NUL */
 };
 
-struct smfi_str {
-    void *priv;
+struct fake_mta {
     const char *macro_names[FAKE_MAX_MACROS];
     const char *macro_values[FAKE_MAX_MACROS];
     int nmacros;
@@ -34,8 +32,9 @@ struct smfi_str {
     int fail;           /* every call returns MI_FAILURE */
 };
 
-void fake_reset(SMFICTX *ctx);
-void fake_macro(SMFICTX *ctx, const char *name, const char *value);
-const struct fake_call *fake_find(SMFICTX *ctx, const char *op);
+struct mta fake_mta_of(struct fake_mta *f);
+void fake_reset(struct fake_mta *f);
+void fake_macro(struct fake_mta *f, const char *name, const char *value);
+const struct fake_call *fake_find(const struct fake_mta *f, const char *op);
 
 #endif

@@ -1,6 +1,7 @@
-/* unit_engine.c - the Lua binding driven through the real xxfi_* callbacks
- * with a fake MTA: arguments, verdicts, actions, misuse, failures,
- * negotiation from the class, and script loading errors. */
+/* unit_engine.c - the Lua binding driven through the session's entry
+ * points (the ones the libmilter adapter and the driver call) with a fake
+ * MTA backend: arguments, verdicts, actions, misuse, failures, negotiation
+ * from the class, and script loading errors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,8 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "callbacks.h"
 #include "config.h"
+#include "conn.h"
+#include "dispatch.h"
+#include "event.h"
 #include "log.h"
 #include "memtotal.h"
 #include "mta_fake.h"
@@ -22,8 +25,8 @@
 /* S - a string literal as the char * libmilter callbacks take */
 #define S(x) ((char *)(x))
 
-static struct smfiDesc desc;
-static struct smfi_str ctx;
+static struct fake_mta fake;
+static struct conn *conn;
 
 /* write_policy - a policy file with this source; returns its path */
 static const char *
@@ -68,15 +71,19 @@ use(const char *src, unsigned long *proto)
 {
     char err[4096];
     struct script *s = load(src, err, sizeof err);
-    unsigned long p0, p1, p2, p3;
+    const unsigned long offer[4] = {0x1ff, 0x1fffff, 0, 0};
+    unsigned long p0, p1;
+    struct mta m;
 
     if (s == NULL)
         fail_msg("policy did not load: %s", err);
     script_publish(s);
-    fake_reset(&ctx);
-    callbacks_fill(&desc);
-    assert_int_equal(desc.xxfi_negotiate(&ctx, 0x1ff, 0x1fffff, 0, 0, &p0,
-                                         &p1, &p2, &p3), SMFIS_CONTINUE);
+    fake_reset(&fake);
+    m = fake_mta_of(&fake);
+    conn = conn_new(&m);
+    assert_non_null(conn);
+    assert_int_equal(session_negotiate(conn, offer, &p0, &p1),
+                     SMFIS_CONTINUE);
     if (proto != NULL)
         *proto = p1;
 }
@@ -85,8 +92,65 @@ use(const char *src, unsigned long *proto)
 static void
 finish(void)
 {
-    desc.xxfi_close(&ctx);
-    assert_null(ctx.priv);
+    session_close(conn);
+    conn = NULL;
+}
+
+/* stage - run stage st with ev on the connection; its status */
+static int
+stage(enum stage st, const struct event *ev)
+{
+    return session_stage(conn, st, ev);
+}
+
+/* envfrom - envfrom(argv...) */
+static int
+envfrom(char **argv)
+{
+    struct event ev;
+
+    event_argv(&ev, argv);
+    return stage(ST_ENVFROM, &ev);
+}
+
+/* envrcpt - envrcpt(argv...) */
+static int
+envrcpt(char **argv)
+{
+    struct event ev;
+
+    event_argv(&ev, argv);
+    return stage(ST_ENVRCPT, &ev);
+}
+
+/* connect_sa - connect(host, family, addr) from a socket address */
+static int
+connect_sa(const char *host, const struct sockaddr *sa)
+{
+    struct event ev;
+
+    event_connect_sa(&ev, host, sa);
+    return stage(ST_CONNECT, &ev);
+}
+
+/* header - header(name, value) */
+static int
+header(const char *name, const char *value)
+{
+    struct event ev;
+
+    event_header(&ev, name, value);
+    return stage(ST_HEADER, &ev);
+}
+
+/* bare - a stage without arguments (eom, ...) */
+static int
+bare(enum stage st)
+{
+    struct event ev;
+
+    event_none(&ev);
+    return stage(st, &ev);
 }
 
 /* argv1 - a one-element argv */
@@ -144,21 +208,23 @@ test_actions(void **state)
     sin.sin_family = AF_INET;
     sin.sin_port = htons(2525);
     inet_pton(AF_INET, "192.0.2.1", &sin.sin_addr);
-    assert_int_equal(desc.xxfi_connect(&ctx, S("client.example"),
-                                       (struct sockaddr *)&sin),
+    assert_int_equal(connect_sa("client.example", (struct sockaddr *)&sin),
                      SMFIS_CONTINUE);
     {
         char *v[] = {S("<a@x>"), S("SIZE=10"), S("BODY=8BITMIME"), NULL};
-        assert_int_equal(desc.xxfi_envfrom(&ctx, v), SMFIS_CONTINUE);
+        assert_int_equal(envfrom(v), SMFIS_CONTINUE);
     }
-    assert_int_equal(desc.xxfi_envrcpt(&ctx, argv1("<bad@x>")), SMFIS_REJECT);
-    c = fake_find(&ctx, "setreply");
+    assert_int_equal(envrcpt(argv1("<bad@x>")), SMFIS_REJECT);
+    c = fake_find(&fake, "setreply");
     assert_non_null(c);
     assert_string_equal(c->a, "550");
     assert_string_equal(c->b, "5.7.1 no such user");
-    assert_int_equal(desc.xxfi_envrcpt(&ctx, argv1("<ok@x>")), SMFIS_CONTINUE);
-    assert_int_equal(desc.xxfi_body(&ctx, (unsigned char *)"x\0y", 3),
-                     SMFIS_CONTINUE);
+    assert_int_equal(envrcpt(argv1("<ok@x>")), SMFIS_CONTINUE);
+    {
+        struct event ev;
+        event_bytes(&ev, "x\0y", 3);
+        assert_int_equal(stage(ST_BODY, &ev), SMFIS_CONTINUE);
+    }
     finish();
 }
 
@@ -168,7 +234,6 @@ test_eom_actions(void **state)
 {
     struct sockaddr_in sin;
     const struct fake_call *c;
-    void *priv;
 
     (void)state;
     use(ACTIONS_POLICY, NULL);
@@ -176,43 +241,41 @@ test_eom_actions(void **state)
     sin.sin_family = AF_INET;
     sin.sin_port = htons(2525);
     inet_pton(AF_INET, "192.0.2.1", &sin.sin_addr);
-    desc.xxfi_connect(&ctx, S("client.example"), (struct sockaddr *)&sin);
+    connect_sa("client.example", (struct sockaddr *)&sin);
     {
         char *v[] = {S("<a@x>"), S("SIZE=10"), NULL};
-        desc.xxfi_envfrom(&ctx, v);
+        envfrom(v);
     }
-    priv = ctx.priv;
-    fake_reset(&ctx);
-    ctx.priv = priv;
-    assert_int_equal(desc.xxfi_eom(&ctx), SMFIS_REJECT);
-    c = fake_find(&ctx, "addheader");
+    fake_reset(&fake);
+    assert_int_equal(bare(ST_EOM), SMFIS_REJECT);
+    c = fake_find(&fake, "addheader");
     assert_non_null(c);
     assert_string_equal(c->a, "X-Misuse");
     assert_non_null(strstr(c->b, "false"));
     assert_non_null(strstr(c->b, "not a 4xx or 5xx"));
-    assert_string_equal(ctx.calls[0].a, "X-Connect");
-    assert_string_equal(ctx.calls[0].b, "client.example|inet|192.0.2.1|2525");
-    assert_string_equal(ctx.calls[1].b, "<a@x>|SIZE=10");
-    c = fake_find(&ctx, "insheader");
+    assert_string_equal(fake.calls[0].a, "X-Connect");
+    assert_string_equal(fake.calls[0].b, "client.example|inet|192.0.2.1|2525");
+    assert_string_equal(fake.calls[1].b, "<a@x>|SIZE=10");
+    c = fake_find(&fake, "insheader");
     assert_non_null(c);
     assert_int_equal(c->idx, 0);
     assert_string_equal(c->a, "X-Top");
-    assert_string_equal(ctx.calls[3].op, "chgheader");
-    assert_string_equal(ctx.calls[3].b, "new");
-    assert_string_equal(ctx.calls[4].op, "chgheader");
-    assert_string_equal(ctx.calls[4].b, "(null)");      /* deleted */
-    c = fake_find(&ctx, "addrcpt_par");
+    assert_string_equal(fake.calls[3].op, "chgheader");
+    assert_string_equal(fake.calls[3].b, "new");
+    assert_string_equal(fake.calls[4].op, "chgheader");
+    assert_string_equal(fake.calls[4].b, "(null)");      /* deleted */
+    c = fake_find(&fake, "addrcpt_par");
     assert_non_null(c);
     assert_string_equal(c->b, "NOTIFY=NEVER");
-    assert_non_null(fake_find(&ctx, "delrcpt"));
-    c = fake_find(&ctx, "replacebody");
+    assert_non_null(fake_find(&fake, "delrcpt"));
+    c = fake_find(&fake, "replacebody");
     assert_non_null(c);
     assert_int_equal(c->len, 3);
     assert_int_equal(c->has_nul, 1);
-    assert_non_null(fake_find(&ctx, "quarantine"));
-    assert_non_null(fake_find(&ctx, "chgfrom"));
-    assert_non_null(fake_find(&ctx, "progress"));
-    c = fake_find(&ctx, "setmlreply");
+    assert_non_null(fake_find(&fake, "quarantine"));
+    assert_non_null(fake_find(&fake, "chgfrom"));
+    assert_non_null(fake_find(&fake, "progress"));
+    c = fake_find(&fake, "setmlreply");
     assert_non_null(c);
     assert_int_equal(c->idx, 2);
     finish();
@@ -227,16 +290,15 @@ test_misuse_and_errors(void **state)
 
     (void)state;
     use(ACTIONS_POLICY, NULL);
-    desc.xxfi_envfrom(&ctx, argv1("<a@x>"));
+    envfrom(argv1("<a@x>"));
     /* addheader in envrcpt: a Lua error -> 451 4.3.0 */
-    assert_int_equal(desc.xxfi_envrcpt(&ctx, argv1("<misuse@x>")),
-                     SMFIS_TEMPFAIL);
-    c = fake_find(&ctx, "setreply");
+    assert_int_equal(envrcpt(argv1("<misuse@x>")), SMFIS_TEMPFAIL);
+    c = fake_find(&fake, "setreply");
     assert_non_null(c);
     assert_string_equal(c->a, "451");
     assert_non_null(strstr(c->b, "4.3.0"));
     /* the same connection goes on */
-    assert_int_equal(desc.xxfi_envrcpt(&ctx, argv1("<ok@x>")), SMFIS_CONTINUE);
+    assert_int_equal(envrcpt(argv1("<ok@x>")), SMFIS_CONTINUE);
     finish();
 }
 
@@ -254,9 +316,8 @@ test_reply_percent(void **state)
         "  return 'reject'\n"
         "end\n"
         "return P\n", NULL);
-    assert_int_equal(desc.xxfi_envrcpt(&ctx, argv1("<user%relay@host>")),
-                     SMFIS_REJECT);
-    c = fake_find(&ctx, "setreply");
+    assert_int_equal(envrcpt(argv1("<user%relay@host>")), SMFIS_REJECT);
+    c = fake_find(&fake, "setreply");
     assert_non_null(c);
     assert_string_equal(c->a, "550");
     assert_string_equal(c->b, "5.1.1 user%%relay@host: 100%% unknown");
@@ -277,11 +338,11 @@ test_bad_returns(void **state)
         "end\n"
         "function P:eom() end\n"
         "return P\n", NULL);
-    assert_int_equal(desc.xxfi_envfrom(&ctx, argv1("<num@x>")), SMFIS_TEMPFAIL);
-    assert_int_equal(desc.xxfi_envfrom(&ctx, argv1("<tbl@x>")), SMFIS_TEMPFAIL);
-    assert_int_equal(desc.xxfi_envfrom(&ctx, argv1("<name@x>")), SMFIS_DISCARD);
-    assert_int_equal(desc.xxfi_envfrom(&ctx, argv1("<err@x>")), SMFIS_TEMPFAIL);
-    assert_int_equal(desc.xxfi_envfrom(&ctx, argv1("<fine@x>")), SMFIS_CONTINUE);
+    assert_int_equal(envfrom(argv1("<num@x>")), SMFIS_TEMPFAIL);
+    assert_int_equal(envfrom(argv1("<tbl@x>")), SMFIS_TEMPFAIL);
+    assert_int_equal(envfrom(argv1("<name@x>")), SMFIS_DISCARD);
+    assert_int_equal(envfrom(argv1("<err@x>")), SMFIS_TEMPFAIL);
+    assert_int_equal(envfrom(argv1("<fine@x>")), SMFIS_CONTINUE);
     finish();
 }
 
@@ -298,11 +359,11 @@ test_noreply_failure(void **state)
         "function P:eom() end\n"
         "return P\n", &proto);
     assert_true(proto & SMFIP_NR_HDR);
-    assert_int_equal(desc.xxfi_header(&ctx, S("X-Bad"), S("1")), SMFIS_NOREPLY);
-    assert_int_equal(desc.xxfi_eom(&ctx), SMFIS_TEMPFAIL);
+    assert_int_equal(header("X-Bad", "1"), SMFIS_NOREPLY);
+    assert_int_equal(bare(ST_EOM), SMFIS_TEMPFAIL);
     /* the next message is clean */
-    assert_int_equal(desc.xxfi_header(&ctx, S("X-Good"), S("1")), SMFIS_NOREPLY);
-    assert_int_equal(desc.xxfi_eom(&ctx), SMFIS_CONTINUE);
+    assert_int_equal(header("X-Good", "1"), SMFIS_NOREPLY);
+    assert_int_equal(bare(ST_EOM), SMFIS_CONTINUE);
     finish();
 }
 
@@ -376,27 +437,33 @@ static const char *HOLD_POLICY =
 static void
 test_memory_total(void **state)
 {
-    struct smfi_str ctx2;
-    unsigned long p0, p1, p2, p3;
+    static struct fake_mta fake2;
+    const unsigned long offer[4] = {0x1ff, 0x1fffff, 0, 0};
+    unsigned long p0, p1;
     const struct fake_call *reply;
+    struct conn *conn2;
+    struct event ev;
+    struct mta m;
 
     (void)state;
     memtotal_set_limit(4u << 20);
     use(HOLD_POLICY, NULL);
     assert_true(memtotal_reserved() > 0);     /* the first state counts */
-    assert_int_equal(desc.xxfi_envfrom(&ctx, argv1("<a@x>")),
-                     SMFIS_CONTINUE);
+    assert_int_equal(envfrom(argv1("<a@x>")), SMFIS_CONTINUE);
     assert_true(memtotal_reserved() >= 3u << 20);
-    fake_reset(&ctx2);
-    assert_int_equal(desc.xxfi_negotiate(&ctx2, 0x1ff, 0x1fffff, 0, 0, &p0,
-                                         &p1, &p2, &p3), SMFIS_CONTINUE);
-    assert_int_equal(desc.xxfi_envfrom(&ctx2, argv1("<a@x>")),
-                     SMFIS_TEMPFAIL);
-    reply = fake_find(&ctx2, "setreply");
+    fake_reset(&fake2);
+    m = fake_mta_of(&fake2);
+    conn2 = conn_new(&m);
+    assert_non_null(conn2);
+    assert_int_equal(session_negotiate(conn2, offer, &p0, &p1),
+                     SMFIS_CONTINUE);
+    event_argv(&ev, argv1("<a@x>"));
+    assert_int_equal(session_stage(conn2, ST_ENVFROM, &ev), SMFIS_TEMPFAIL);
+    reply = fake_find(&fake2, "setreply");
     assert_non_null(reply);
     assert_string_equal(reply->a, "451");
     assert_true(memtotal_reserved() <= 4u << 20);
-    desc.xxfi_close(&ctx2);
+    session_close(conn2);
     finish();
     assert_int_equal(memtotal_reserved(), 0);
     memtotal_set_limit(0);

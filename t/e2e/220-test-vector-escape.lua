@@ -75,6 +75,8 @@ function P:eom()
       { rcpt = { "<b@example.org>" } })
     got[#got + 1] = "ctx: " .. (okm and "read it" or tostring(err))
     grabbed.busy = nil
+  elseif not grabbed then
+    got[#got + 1] = "no test context reachable"
   end
   local okio, iolib = pcall(function() return io end)
   if okio and iolib then
@@ -150,13 +152,15 @@ lib.run(function()
     "test shadowup: FAILED: test file '../../../../../../../etc/shadow': ",
     "outside the script's directory",
     "core unreachable",
-    "ctx: test file '../secret': outside the script's directory",
+    "no test context reachable",
     "test fifo: FAILED: test file 'fifo': not a regular file",
     "test directory: FAILED: test file 'sub': not a regular file",
     "test big: FAILED: test file 'big.eml': larger than 64 MiB",
     "test inside: ok")
   lib.check(not out:find("core in package.loaded", 1, true),
     "milter.core is in the check state's package.loaded:\n" .. out)
+  lib.check(not out:find("ctx: ", 1, true),
+    "the policy reached a milter.test context:\n" .. out)
 
   if not as_root then return end               -- the rest drops root
 

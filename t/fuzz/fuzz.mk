@@ -4,7 +4,8 @@
 #     make -f t/fuzz/fuzz.mk fuzz FUZZ_SECONDS=30
 # Harnesses: config (config parser), checks (socket specs, reply codes and
 # lines), message (message splitting), bridge (random callback sequences
-# through the real Lua binding, t/fuzz/fuzz_policy.lua calling every action).
+# through the transaction driver into the session and the real Lua binding,
+# t/fuzz/fuzz_policy.lua calling every action; no libmilter).
 
 include src/sources.mk
 FUZZ_SECONDS ?= 60
@@ -20,8 +21,8 @@ FUZZ_SRC_config := src/base/config.c src/base/config_keys.c src/base/log.c \
 	src/base/sockspec.c src/base/fileio.c src/base/reply.c
 FUZZ_SRC_checks := src/base/reply.c src/base/sockspec.c
 FUZZ_SRC_message := src/base/message.c
-FUZZ_SRC_bridge := $(addprefix src/,$(CORE_SRCS) milter/mta.c milter/record.c)
-FUZZ_LIBS_bridge = $(FUZZ_LUA_LIBS) $(MODULE_LIBS) -lmilter -pthread -lm -ldl
+FUZZ_SRC_bridge := $(addprefix src/,$(CORE_SRCS))
+FUZZ_LIBS_bridge = $(FUZZ_LUA_LIBS) $(MODULE_LIBS) -pthread -lm -ldl
 
 # FUZZ_PICK - shell: the sources (src) and libraries (libs) of harness $h
 FUZZ_PICK = src=""; libs=""; \

@@ -1,0 +1,48 @@
+/*
+ * replay_report.h - what luamilter replay prints: observers of the
+ * transaction driver (driver.h) writing text or one JSON record per
+ * message.
+ *
+ * Text: "message PATH", notes, one line per stage ("  envrcpt <a@b>:
+ * reject 550 5.7.1 text") with its actions below, "  result: ...".
+ * JSON (the tree's writer in JSON_BYTES mode): {"file", "notes", "from",
+ * "rcpts", "stages": [{"stage", "arg", "verdict", "reply", "actions"}],
+ * "verdict", "result", "reason" (skipped only), "reply"}.  A message
+ * without recipient is not run: "skipped".  Bytes outside printable ASCII are
+ * \xHH in text and \u00HH in JSON.
+ */
+#ifndef LUAMILTER_REPLAY_REPORT_H
+#define LUAMILTER_REPLAY_REPORT_H
+
+#include "json.h"
+
+struct driver_observer;
+
+/* what became of one message */
+struct outcome {
+    const char *result;     /* delivered quarantined discarded rejected
+                               tempfailed, or skipped (not replayed) */
+    int code;               /* 0 delivered ... 4 tempfailed, 64 skipped */
+    const char *verdict;    /* the deciding status, lower case; NULL when
+                               skipped */
+    char reply[1024];       /* reply text that went with it, if any */
+    const char *reason;     /* why it was skipped */
+};
+
+#define REPORT_NO_RCPT \
+    "no recipient: give --rcpt, or a To or Cc header in the message"
+#define REPORT_SKIPPED_CODE 64
+
+/* one message's report */
+struct report {
+    int json;
+    struct json j;          /* the record, JSON only */
+    struct outcome oc;
+};
+
+extern const struct driver_observer report_observer;
+
+void report_begin(struct report *r, int json, const char *path);
+void report_end(struct report *r);
+
+#endif
