@@ -59,10 +59,23 @@ include src/sources.mk
 ALL_CFLAGS += $(INCLUDES)
 DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 
-C_TESTS := unit_config unit_checks unit_engine unit_driver unit_json unit_sandbox \
-	unit_reload unit_libcache unit_dns unit_metrics
+C_TESTS := unit_config unit_sockspec unit_reply unit_verdict unit_negotiate \
+	unit_privs unit_log unit_arena unit_stage unit_message unit_record \
+	unit_engine unit_driver unit_json unit_sandbox unit_reload unit_libcache unit_dns unit_metrics
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) daemon/privs.o) $(BUILD)/t/mta_fake.o
+# unit tests of the Lua layer write and load policies with t/c/policy_kit.c
+# and drive connections through the session's entry points; unit_budget
+# runs policies' own tests too (policytest, milter.core), its connections
+# on the recording MTA (record.c, in the core)
+KIT_OBJ := $(BUILD)/t/policy_kit.o
+KIT_TESTS := unit_sandbox unit_lstate unit_breaker unit_conn unit_budget
+C_TESTS += unit_budget unit_lstate unit_breaker unit_conn
+C_TEST_BINS += $(addprefix $(BUILD)/t/,unit_budget unit_lstate unit_breaker \
+	unit_conn)
+$(addprefix $(BUILD)/t/,$(KIT_TESTS)): $(KIT_OBJ)
+$(BUILD)/t/unit_budget: $(addprefix $(BUILD)/,$(LCORE_SRCS:.c=.o) \
+	offline/policytest.o)
 
 # shared dictionaries (src/modules/shdict*, issue 11): the core's own units,
 # for its unit test and microbench (the module is in MODULE_SRCS)

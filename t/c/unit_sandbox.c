@@ -1,6 +1,10 @@
 /* unit_sandbox.c - the standard library of a policy's state, built the way
  * the daemon builds it (script_load): require finds every library the
- * policy has, and the module search path comes from the config alone. */
+ * policy has, and the module search path comes from the config alone;
+ * in a callback (through the session's entry points, on the fake MTA)
+ * every refusal names the lua_allow word that lifts it, io's file
+ * metatable is locked, and setmetatable, xpcall and coroutine.wrap keep
+ * their meaning. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,29 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
+#include "mta_fake.h"
+#include "policy_kit.h"
 #include "script.h"
 
-static char dir[64];            /* a scratch directory, with modules */
-
-/* write_file - dir/name with this text; returns its path */
-static const char *
-write_file(const char *name, const char *text)
-{
-    static char path[128];
-    FILE *f;
-
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
+static struct fake_mta fake;
+static struct conn *conn;
 
 /* load - compile and check a policy run with lua_path and lua_allow; NULL
  * and err if its top level fails */
@@ -38,26 +28,11 @@ static struct script *
 load(const char *src, const char *lua_path, unsigned allow, char *err,
      size_t errlen)
 {
-    struct script_options so;
-    struct script *s;
+    struct kit_limits lim = {2, 16u << 20, 0, NULL};
 
-    memset(&so, 0, sizeof so);
-    so.path = write_file("policy.lua", src);
-    so.libdir = "lua";
-    so.cfg = config_new();
-    if (so.cfg == NULL)
-        fail_msg("out of memory");
-    if (lua_path != NULL) {
-        so.cfg->lua_path = strdup(lua_path);
-        if (so.cfg->lua_path == NULL)
-            fail_msg("out of memory");
-    }
-    so.cfg->callback_timeout = 2;
-    so.cfg->memory_limit = 16u << 20;
-    so.cfg->lua_allow = allow;
-    s = script_load(&so, err, errlen);
-    config_unref(so.cfg);
-    return s;
+    lim.lua_allow = allow;
+    lim.lua_path = lua_path;
+    return kit_load(src, &lim, err, errlen);
 }
 
 /* runs - the policy's top level runs to its end */
@@ -119,7 +94,7 @@ test_pure_lua_module(void **state)
     char lua_path[128];
 
     (void)state;
-    write_file("plainmod.lua",
+    kit_write("plainmod.lua",
                "local math = require('math')\n"
                "local string = require('string')\n"
                "local table = require('table')\n"
@@ -127,7 +102,7 @@ test_pure_lua_module(void **state)
                "local coroutine = require('coroutine')\n"
                "local utf8 = require('utf8')\n"
                "return { floor = math.floor, now = os.time }\n");
-    snprintf(lua_path, sizeof lua_path, "%s/?.lua", dir);
+    snprintf(lua_path, sizeof lua_path, "%s/?.lua", kit_dir());
     runs("local m = require 'plainmod'\n"
          "assert(m.floor(2.5) == 2 and m.now() > 0)\n"
          "return {}\n", lua_path, 0);
@@ -156,7 +131,7 @@ test_search_path_frozen(void **state)
     char src[2048];
 
     (void)state;
-    write_file("hidden.lua", "return 'hidden module loaded'\n");
+    kit_write("hidden.lua", "return 'hidden module loaded'\n");
     fails_with("package.path = '/x/?.lua'\nreturn {}\n", NULL, 0,
                "'package.path' cannot be changed by a policy");
     fails_with("package.cpath = '/x/?.so'\nreturn {}\n", NULL,
@@ -170,10 +145,11 @@ test_search_path_frozen(void **state)
              "rawset(package, 'path', '%s/?.lua')\n"
              "local ok, err = pcall(require, 'hidden')\n"
              "assert(not ok and err:find('not found'), tostring(err))\n"
-             "return {}\n", dir);
+             "return {}\n", kit_dir());
     runs(src, NULL, 0);
     snprintf(src, sizeof src,
-             "package.searchpath('hidden', '%s/?.lua')\nreturn {}\n", dir);
+             "package.searchpath('hidden', '%s/?.lua')\nreturn {}\n",
+             kit_dir());
     fails_with(src, NULL, 0, "package.searchpath: a policy may search only");
     fails_with("package.searchpath('x', package.path, '', '')\nreturn {}\n",
                NULL, 0, "with the default separators");
@@ -185,32 +161,101 @@ test_search_path_frozen(void **state)
          "return {}\n", NULL, 0);
 }
 
-/* setup - quiet logs, a scratch directory */
-static int
-setup(void **state)
+/* use_in_envfrom - a connection on a policy whose envfrom runs body, with
+ * lua_allow = allow; the log captured from here on */
+static void
+use_in_envfrom(const char *body, unsigned allow)
 {
-    (void)state;
-    log_setup(0, -1);
-    snprintf(dir, sizeof dir, "/tmp/lm-unit-sandbox-%ld", (long)getpid());
-    return mkdir(dir, 0700);
+    struct kit_limits lim = {2, 16u << 20, 0, NULL};
+    char src[2048];
+
+    lim.lua_allow = allow;
+    snprintf(src, sizeof src,
+             "local milter = require 'milter'\n"
+             "local P = milter.Base:extend()\n"
+             "function P:envfrom()\n%s\nend\n"
+             "return P\n", body);
+    fake_reset(&fake);
+    conn = kit_use(src, &lim, fake_mta_of(&fake));
+    kit_log_capture();
 }
 
-/* teardown - remove the scratch directory */
+/* envfrom_status - envfrom's verdict, the connection closed */
 static int
-teardown(void **state)
+envfrom_status(void)
 {
-    static const char *const files[] = {
-        "policy.lua", "plainmod.lua", "hidden.lua", NULL
-    };
-    char path[128];
-    int i;
+    int st = kit_envfrom(conn, "<a@x>");
 
+    kit_close(conn);
+    conn = NULL;
+    log_set_hook(NULL, NULL, NULL, NULL);
+    return st;
+}
+
+/* sandboxed - envfrom running body is refused (on_error: tempfail) with
+ * an error naming 'lua_allow = word' */
+static void
+sandboxed(const char *body, const char *word)
+{
+    char want[64];
+
+    use_in_envfrom(body, 0);
+    if (envfrom_status() != SMFIS_TEMPFAIL)
+        fail_msg("%s: not refused", body);
+    snprintf(want, sizeof want, "'lua_allow = %s'", word);
+    kit_log_has(want);
+}
+
+/* test_refusals_name_lua_allow - every sandbox refusal in a callback
+ * names the lua_allow word that lifts it */
+static void
+test_refusals_name_lua_allow(void **state)
+{
     (void)state;
-    for (i = 0; files[i] != NULL; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-        unlink(path);
-    }
-    return rmdir(dir);
+    sandboxed("return io.open('/etc/passwd')", "io");
+    sandboxed("os.execute('true')", "os");
+    sandboxed("dofile('/dev/null')", "load");
+    sandboxed("load(string.dump(function() end), 'x', 'b')", "load");
+    sandboxed("debug.traceback()", "debug");
+    sandboxed("require 'no_such_module_here'", "syspath");
+    sandboxed("require 'no_such_module_here'", "cmodules");
+    sandboxed("package.loadlib('x', 'y')", "cmodules");
+    sandboxed("setmetatable({}, {__gc = function() end})", "gc");
+}
+
+/* test_file_metatable_locked - with lua_allow = io, io's file metatable
+ * is hidden (no __gc through it without lua_allow = gc) */
+static void
+test_file_metatable_locked(void **state)
+{
+    (void)state;
+    use_in_envfrom("assert(getmetatable(io.stdout) == false)\n"
+                   "return milter.REJECT", CONFIG_ALLOW_IO);
+    assert_int_equal(envfrom_status(), SMFIS_REJECT);
+}
+
+/* test_kept_meanings - setmetatable, xpcall and coroutine.wrap behave as
+ * in stock Lua, with nothing logged */
+static void
+test_kept_meanings(void **state)
+{
+    (void)state;
+    use_in_envfrom(
+        "local t = setmetatable({}, {__index = function(_, k) return k .. '!' end})\n"
+        "assert(t.x == 'x!')\n"
+        "local ok, v = xpcall(function() error('e') end, function(m) return 'handled' end)\n"
+        "assert(not ok and v == 'handled')\n"
+        "local ok2, a, b = xpcall(function(p, q) return p + q, 7 end, print, 1, 2)\n"
+        "assert(ok2 and a == 3 and b == 7)\n"
+        "local g = coroutine.wrap(function(n) local m = coroutine.yield(n + 1) return m * 2 end)\n"
+        "assert(g(1) == 2 and g(5) == 10)\n"
+        "local okw, e = pcall(coroutine.wrap(function() error('boom') end))\n"
+        "assert(not okw and e:find('boom'))\n"
+        "local okd, ed = pcall(g)\n"
+        "assert(not okd and ed:find('dead coroutine'))\n"
+        "return milter.REJECT", 0);
+    assert_int_equal(envfrom_status(), SMFIS_REJECT);
+    kit_log_none_at(LOGL_WARN);
 }
 
 /* main - run the sandbox tests */
@@ -222,7 +267,10 @@ main(void)
         cmocka_unit_test(test_pure_lua_module),
         cmocka_unit_test(test_denied_library_require),
         cmocka_unit_test(test_search_path_frozen),
+        cmocka_unit_test(test_refusals_name_lua_allow),
+        cmocka_unit_test(test_file_metatable_locked),
+        cmocka_unit_test(test_kept_meanings),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, kit_setup, kit_teardown);
 }
