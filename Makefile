@@ -184,9 +184,10 @@ $(BUILD)/t/metrics_bench: $(BUILD)/t/metrics_bench.o $(TEST_CORE_OBJS)
 $(BUILD)/t/metrics_bench.o: t/perf/metrics_bench.c | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-bench: deps all build/perf-client build/perf-noop
+bench: deps all build/perf-client build/perf-noop $(BUILD)/tables-bench \
+		$(BUILD)/table-query
 	@scripts/deps-bench
-	@scripts/bench
+	@BUILD=$(BUILD) scripts/bench
 
 stress: $(BIN) build/stress
 	LUAMILTER=$(BIN) t/stress/run 60
@@ -247,70 +248,40 @@ bench-shdict: $(BUILD)/shdict-bench
 	$(BUILD)/shdict-bench
 
 
-# --- milter.tables (issue 12): Postfix lookup tables, src/modules/tables/ ---
-# The core (tables: one file per type, the registry, the watcher thread) and
-# its Lua binding; build/.../table-query (postmap -q's twin, t/tables/run);
-# build/lua/tables_solo.so (the binding for busted specs); unit_tables
-# (cmocka); make tables-bench (lookups per second from Lua, not in make test).
-TABLES_CORE := tline.c tfile.c table.c texthash.c cidr.c regexp.c registry.c \
-	tables_watch.c
-TABLES_SRCS := $(TABLES_CORE) ltables.c
-TABLES_CORE_OBJS := $(addprefix $(BUILD)/modules/tables/,$(TABLES_CORE:.c=.o))
-TABLES_OBJS := $(addprefix $(BUILD)/modules/tables/,$(TABLES_SRCS:.c=.o))
-TABLES_SOLO := build/lua/tables_solo.so
-TABLES_SOLO_OBJS := $(addprefix build/pic/modules/tables/,$(TABLES_SRCS:.c=.o) \
-	ltables_solo.o)
-# the busted module is loaded by lua5.4, which has no sanitizer runtime
-TABLES_PIC_CFLAGS := $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(ALL_CFLAGS))
+# --- milter.tables (issue 12): its sources are src/modules/tables*.c, built
+# in like every module's.  Here: build/.../table-query (postmap -q's twin,
+# for t/tables/run), the unit tests' fixture, make tables-bench (lookups per
+# second from Lua, not in make test).
+TABLES_CORE_OBJS := $(addprefix $(BUILD)/modules/,tables_line.o tables_file.o \
+	tables_table.o tables_texthash.o tables_cidr.o tables_regexp.o \
+	tables_registry.o tables_watch.o)
 C_TESTS += unit_tables unit_ltables
-TABLES_TEST_OBJS := $(BUILD)/t/tables_fixture.o $(TABLES_OBJS)
+TABLES_TEST_BINS := $(BUILD)/t/unit_tables $(BUILD)/t/unit_ltables
 
 .PHONY: check-tables tables-bench
-$(BUILD)/t/unit_tables.o $(BUILD)/t/unit_ltables.o $(BUILD)/t/tables_fixture.o: \
-	ALL_CFLAGS += -Isrc
+$(TABLES_TEST_BINS): $(BUILD)/t/tables_fixture.o
 
-$(BUILD)/modules/tables/%.o: src/modules/tables/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
+$(BUILD)/t/table_query.o: t/tables/table_query.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-build/pic/modules/tables/%.o: src/modules/tables/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(TABLES_PIC_CFLAGS) -Isrc -fPIC -c -o $@ $<
-
-$(BUILD)/t/table_query.o: t/tables/table_query.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
-
-$(BUILD)/t/tables_bench.o: t/perf/tables_bench.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
+$(BUILD)/t/tables_bench.o: t/perf/tables_bench.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/table-query: $(BUILD)/t/table_query.o $(TABLES_CORE_OBJS)
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ -pthread
 
-$(BUILD)/t/unit_tables $(BUILD)/t/unit_ltables: $(BUILD)/t/%: $(BUILD)/t/%.o $(TABLES_TEST_OBJS)
-	$(CC) $(SAN_LDFLAGS) -o $@ $^ -lcmocka $(LUA_LIBS) -pthread -lm -ldl
-
-$(TABLES_SOLO): $(TABLES_SOLO_OBJS)
-	@mkdir -p $(dir $@)
-	$(CC) -shared -o $@ $^ -pthread
-
-$(BUILD)/tables-bench: $(BUILD)/t/tables_bench.o $(TABLES_OBJS)
+$(BUILD)/tables-bench: $(BUILD)/t/tables_bench.o $(TABLES_CORE_OBJS) \
+		$(BUILD)/modules/tables_lua.o
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(LUA_LIBS) -pthread -lm -ldl
 
-all: $(TABLES_SOLO)
-check: $(BUILD)/table-query $(BUILD)/t/unit_tables $(BUILD)/t/unit_ltables \
-	$(TABLES_SOLO)
-check-c: $(BUILD)/t/unit_tables $(BUILD)/t/unit_ltables
-check-lua: $(TABLES_SOLO)
+check: $(BUILD)/table-query $(TABLES_TEST_BINS)
+check-c: $(TABLES_TEST_BINS)
 
 check-tables: $(BUILD)/table-query
 	@BUILD=$(BUILD) t/run-all tables
 
 tables-bench: $(BUILD)/tables-bench
 	$(BUILD)/tables-bench
-
--include $(wildcard $(BUILD)/modules/tables/*.d build/pic/modules/tables/*.d)
 
 include scripts/install.mk
 include t/fuzz/fuzz.mk

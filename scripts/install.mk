@@ -6,8 +6,8 @@
 #
 #   $(PREFIX)/sbin/luamilter                      the daemon
 #   $(LIBDIR)/milter.lua, milter/*.lua,           its Lua library; LIBDIR is
-#     default.lua, examples/*.lua                 $(PREFIX)/share/luamilter/lua,
-#                                                 compiled into the daemon
+#     default.lua, examples/ (the policies,       $(PREFIX)/share/luamilter/lua,
+#     access.lua's tables too)                    compiled into the daemon
 #   $(PREFIX)/lib/luamilter/milter/core.so        milter.core, for busted specs
 #                                                 using milter.test (optional,
 #                                                 INSTALL_CORE_SO= skips it)
@@ -44,7 +44,8 @@ INSTALL_CORE_SO ?= lua/milter/core.so
 INSTALL_CHECK_LIBDIR ?= yes
 INSTALL_CONF := $(INSTALL_SYSCONFDIR)/luamilter/milter.conf
 INSTALL_LUA_MODULES := $(wildcard lua/milter/*.lua)
-INSTALL_LUA_EXAMPLES := $(wildcard lua/examples/*.lua)
+# the example policies and the files they read (access.lua's tables)
+INSTALL_LUA_EXAMPLES := $(wildcard lua/examples/*)
 INSTALL_DOCS := milter.conf.example $(wildcard README.md docs/lua-api.md)
 INSTALL_SED := sed -e 's|/usr/local/share/luamilter/lua|$(LIBDIR)|g' \
 	-e 's|/usr/local/share/doc/luamilter|$(INSTALL_DOCDIR)|g' \

@@ -81,3 +81,23 @@ paths_relative_to(const char *base_file, const char *path)
     strcpy(out + dlen + 1, path);
     return out;
 }
+
+/* paths_dir_of - the directory part of file (malloc): "." for a bare
+ * name, "/" for a name in the root directory; NULL when out of memory */
+char *
+paths_dir_of(const char *file)
+{
+    const char *slash = file != NULL ? strrchr(file, '/') : NULL;
+    char *out;
+
+    if (slash == NULL)
+        return strdup(".");
+    if (slash == file)
+        return strdup("/");
+    out = malloc((size_t)(slash - file) + 1);
+    if (out != NULL) {
+        memcpy(out, file, (size_t)(slash - file));
+        out[slash - file] = '\0';
+    }
+    return out;
+}

@@ -8,5 +8,6 @@
 
 const char *paths_libdir(void);
 char *paths_relative_to(const char *base_file, const char *path);
+char *paths_dir_of(const char *file);
 
 #endif

@@ -456,6 +456,38 @@ engine_close(struct lconn *c)
 
 static engine_tester engine_test_runner;
 
+/* what the modules' generation checks said */
+struct gen_check {
+    struct lconn *c;
+    int rc;
+    char *err;
+    size_t errlen;
+};
+
+/* run_gen_checks - the modules' gen_check hooks on the check state's
+ * class (protected) */
+static int
+run_gen_checks(lua_State *L)
+{
+    struct gen_check *g = lua_touserdata(L, 1);
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, g->c->class_ref);
+    g->rc = modules_gen_check(L, -1, g->c->script, g->err, g->errlen);
+    return 0;
+}
+
+/* gen_checks - the modules' checks of generation c->script in its check
+ * state; 0, or -1 and why */
+static int
+gen_checks(struct lconn *c, char *err, size_t errlen)
+{
+    struct gen_check g = {c, 0, err, errlen};
+
+    if (engine_protected(c, ST_NONE, run_gen_checks, &g, err, errlen) < 0)
+        return -1;
+    return g.rc;
+}
+
 /* engine_set_tester - install the in-policy test runner */
 void
 engine_set_tester(engine_tester fn)
@@ -483,6 +515,8 @@ engine_check(struct script *s, char *err, size_t errlen)
     tmp.check = 1;
     lstate_watch(&tmp);                 /* the watchdog sees it stuck */
     rc = engine_open(&tmp, err, errlen);
+    if (rc == 0)
+        rc = gen_checks(&tmp, err, errlen);
     if (rc == 0 && engine_test_runner != NULL)
         rc = engine_test_runner(&tmp, s, err, errlen);
     engine_close(&tmp);

@@ -31,5 +31,5 @@ open_lib_milter(lua_State *L)
 }
 
 struct module lib_milter_module = {
-    "milter", open_lib_milter, 0, 0, MODULE_POLICY, NULL, 0, NULL, NULL, NULL
+    .name = "milter", .open = open_lib_milter, .flags = MODULE_POLICY
 };

@@ -5,6 +5,7 @@
 #include "module.h"
 #include "config.h"
 #include "lconn.h"
+#include "script.h"
 #include "stage.h"
 
 #include <lauxlib.h>
@@ -221,6 +222,94 @@ module_run_of(lua_State *L)
     struct lconn *c = lstate_owner(L);
 
     return c != NULL ? c->run : NULL;
+}
+
+/* registry_slot - m's place in the registry (its generation data slot),
+ * or -1 for a module the registry does not list */
+static int
+registry_slot(const struct module *m)
+{
+    int i;
+
+    for (i = 0; module_registry[i] != NULL && i < MODULES_MAX; i++)
+        if (module_registry[i] == m)
+            return i;
+    return -1;
+}
+
+/* modules_gen_open - each module's gen_open for the new generation s;
+ * the first failure stops (what the others kept goes with s) */
+int
+modules_gen_open(struct script *s, char *err, size_t errlen)
+{
+    int i;
+
+    for (i = 0; module_registry[i] != NULL && i < MODULES_MAX; i++) {
+        const struct module *m = module_registry[i];
+
+        if (m->gen_open != NULL &&
+            m->gen_open(s, &s->mod_data[i], err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* modules_gen_check - each module's gen_check in s's check state L, the
+ * class at cls; the first failure stops, its message in err */
+int
+modules_gen_check(lua_State *L, int cls, const struct script *s, char *err,
+                  size_t errlen)
+{
+    int i;
+
+    cls = lua_absindex(L, cls);
+    for (i = 0; module_registry[i] != NULL && i < MODULES_MAX; i++) {
+        const struct module *m = module_registry[i];
+
+        if (m->gen_check != NULL &&
+            m->gen_check(L, cls, s->mod_data[i], s, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* modules_gen_free - each module lets go of what it kept for s */
+void
+modules_gen_free(struct script *s)
+{
+    int i;
+
+    for (i = 0; module_registry[i] != NULL && i < MODULES_MAX; i++) {
+        const struct module *m = module_registry[i];
+
+        if (m->gen_free != NULL && s->mod_data[i] != NULL)
+            m->gen_free(s->mod_data[i]);
+        s->mod_data[i] = NULL;
+    }
+}
+
+/* module_gen_data - what m keeps for the generation of env (NULL: none,
+ * or a state outside any generation) */
+void *
+module_gen_data(const struct module_env *env, const struct module *m)
+{
+    int i = registry_slot(m);
+
+    if (env == NULL || env->script == NULL || i < 0)
+        return NULL;
+    return env->script->mod_data[i];
+}
+
+/* modules_stage_end - each module's stage_end hook: stage of the
+ * connection whose state is L is over */
+void
+modules_stage_end(lua_State *L, int stage)
+{
+    struct module *const *m;
+
+    for (m = module_registry; *m != NULL; m++)
+        if ((*m)->stage_end != NULL)
+            (*m)->stage_end(L, stage);
 }
 
 /* module_stub_name - NAME for a module answering from stubs (MODULE_STUB,

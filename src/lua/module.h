@@ -90,7 +90,26 @@ struct module {
     int (*reload)(const struct config *old, const struct config *cfg,
                   char *err, size_t errlen);
     void (*stop)(void);
+    /* script generation hooks, each may be NULL: gen_open when a
+     * generation is compiled (start, -t, SIGHUP, replay), before any state
+     * of it runs, *data then being what the module keeps for it
+     * (module_gen_data); -1 refuses the generation.  gen_check in the
+     * generation's check state once the script returned its class (at
+     * index cls), under its protected call; -1 refuses the generation.
+     * gen_free when the generation is freed (no state uses it any more) */
+    int (*gen_open)(const struct script *s, void **data, char *err,
+                    size_t errlen);
+    int (*gen_check)(struct lua_State *L, int cls, void *data,
+                     const struct script *s, char *err, size_t errlen);
+    void (*gen_free)(void *data);
+    /* after each stage of a connection (an enum stage), whether or not
+     * the policy has a callback for it, with the connection's state L;
+     * may not raise or call Lua (NULL: nothing) */
+    void (*stage_end)(struct lua_State *L, int stage);
 };
+
+/* at most this many modules in the registry (their generation data) */
+#define MODULES_MAX 16
 
 /* the registry: NULL-terminated, in src/modules/registry.c */
 extern struct module *const module_registry[];
@@ -107,6 +126,12 @@ void modules_preload(struct lua_State *L, const struct module_env *env,
 const struct module_env *module_env(struct lua_State *L);
 void module_check_stage(struct lua_State *L, const struct module *m,
                         int stage);
+int modules_gen_open(struct script *s, char *err, size_t errlen);
+int modules_gen_check(struct lua_State *L, int cls, const struct script *s,
+                      char *err, size_t errlen);
+void modules_gen_free(struct script *s);
+void *module_gen_data(const struct module_env *env, const struct module *m);
+void modules_stage_end(struct lua_State *L, int stage);
 const char *module_stub_name(const struct module *m);
 void modules_set_stubs(struct lua_State *L, int idx,
                        struct module *const *list);

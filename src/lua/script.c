@@ -173,6 +173,7 @@ free_script(struct script *s)
     free(s->lib.code);
     free(s->package_path);
     free(s->test_report);
+    modules_gen_free(s);
     config_unref(s->cfg);
     free(s);
 }
@@ -233,6 +234,8 @@ script_compile(const struct script_options *opt, char *err, size_t errlen)
     if (compile_chunk(opt->path, &s->policy, s->hash, 0, err, errlen) < 0)
         goto fail;
     if (compile_modules(s, opt->libdir, err, errlen) < 0)
+        goto fail;
+    if (modules_gen_open(s, err, errlen) < 0)
         goto fail;
     return s;
 fail:

@@ -43,6 +43,8 @@ struct script {
                              * lua_allow and every module's keys */
     struct module_env env[MODULE_REPLAY_LIVE_IO + 1];  /* for the modules,
                              * one per mode a state of it may run in */
+    void *mod_data[MODULES_MAX];    /* what each module of the registry
+                             * keeps for the generation (gen_open) */
     char *test_report;      /* in-policy test results, one per line */
     int tests_run;
 };

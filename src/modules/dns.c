@@ -3,33 +3,36 @@
  * process hooks (see dns.h).
  */
 #include "dns.h"
+#include "budget.h"
 #include "config.h"
 #include "dns_api.h"
 #include "dns_conf.h"
 #include "dns_resolver.h"
 #include "dns_state.h"
 #include "log.h"
+#include "stage.h"
 
 #include <lauxlib.h>
 #include <lua.h>
 #include <string.h>
 
-/* default_remaining - the callback's whole budget: callback_timeout */
-static double
-default_remaining(lua_State *L)
+double (*dns_remaining)(lua_State *L) = budget_remaining;
+
+static const char state_slot = 's';     /* registry: the state's userdata,
+                                         * found without a string key */
+
+/* state_in - L's milter.dns state, or NULL (never raises, allocates
+ * nothing: the core calls it between callbacks) */
+static struct dns_state *
+state_in(lua_State *L)
 {
-    struct dns_state *st;
-    double t = -1;
+    struct dns_state *st = NULL;
 
-    lua_getfield(L, LUA_REGISTRYINDEX, DNS_STATE_KEY);
-    st = luaL_testudata(L, -1, DNS_STATE);
-    if (st != NULL && st->cfg != NULL && st->cfg->callback_timeout > 0)
-        t = st->cfg->callback_timeout;
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &state_slot) == LUA_TUSERDATA)
+        st = lua_touserdata(L, -1);
     lua_pop(L, 1);
-    return t;
+    return st != NULL && !st->closed ? st : NULL;
 }
-
-double (*dns_remaining)(lua_State *L) = default_remaining;
 
 /* state_gc - the Lua state closes: cancel and let go of its lookups, then
  * of its resolver */
@@ -55,13 +58,26 @@ state_gc(lua_State *L)
 void
 dns_cancel_pending(lua_State *L)
 {
-    struct dns_state *st;
+    struct dns_state *st = state_in(L);
 
-    lua_getfield(L, LUA_REGISTRYINDEX, DNS_STATE_KEY);
-    st = luaL_testudata(L, -1, DNS_STATE);
-    if (st != NULL && !st->closed)
-        dns_state_cancel_all(st, 0);
-    lua_pop(L, 1);
+    if (st != NULL)
+        dns_state_cancel_message(st);
+}
+
+/* stage_end - the module's stage hook: what was sent at connect and helo
+ * belongs to the connection (a lookup started at connect is collected in
+ * a later message); at abort the message's lookups are cancelled */
+static void
+stage_end(lua_State *L, int stage)
+{
+    struct dns_state *st = state_in(L);
+
+    if (st == NULL)
+        return;
+    if (stage == ST_CONNECT || stage == ST_HELO)
+        dns_state_keep_held(st);
+    else if (stage == ST_ABORT)
+        dns_state_cancel_message(st);
 }
 
 /* new_state - the state's userdata (once per Lua state), pushed */
@@ -91,6 +107,8 @@ new_state(lua_State *L, const struct module_env *env)
     st->closed = 0;
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, DNS_STATE_KEY);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &state_slot);
     return st;
 }
 
@@ -166,6 +184,7 @@ stop(void)
 }
 
 struct module dns_module = {
-    "milter.dns", open_dns, 0, 0, MODULE_POLICY | MODULE_STUB, &dns_section, 0,
-    start, reload, stop
+    .name = "milter.dns", .open = open_dns, .flags = MODULE_POLICY | MODULE_STUB,
+    .keys = &dns_section, .start = start, .reload = reload, .stop = stop,
+    .stage_end = stage_end
 };

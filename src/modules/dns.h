@@ -18,13 +18,14 @@ extern struct module dns_module;
 
 /*
  * The seconds left of the callback running in L (its callback_timeout
- * budget), or a negative number for no limit.  The core sets it; until
- * then it is a default that answers the configured callback_timeout.
+ * budget), or a negative number for no limit: budget_remaining (a test
+ * harness may put its own clock here).
  */
 extern double (*dns_remaining)(struct lua_State *L);
 
-/* cancel the lookups a state still has running (the core calls it at
- * abort; close cancels them when the state is closed) */
+/* cancel the lookups a state sent for the message and still has running
+ * (the module's stage hook does it at abort; lookups sent at connect and
+ * helo run on; close cancels everything when the state is closed) */
 void dns_cancel_pending(struct lua_State *L);
 
 /* open milter.dns outside the daemon (busted through milter/core.so):

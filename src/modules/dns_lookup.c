@@ -307,3 +307,29 @@ dns_state_cancel_all(struct dns_state *st, int release)
         }
     }
 }
+
+/* dns_state_keep_held - the records the state holds now were sent before
+ * the message (connect, helo): dns_state_cancel_message leaves them */
+void
+dns_state_keep_held(struct dns_state *st)
+{
+    struct dns_query *q;
+
+    for (q = st->held; q != NULL; q = q->onext)
+        q->kept = 1;
+}
+
+/* dns_state_cancel_message - abort: cancel the unanswered records sent
+ * for the message (every record not kept); their jobs say "cancelled" */
+void
+dns_state_cancel_message(struct dns_state *st)
+{
+    struct dns_query *q;
+
+    for (q = st->held; q != NULL; q = q->onext) {
+        if (!q->kept && !dns_query_done(q)) {
+            q->aborted = 1;
+            dns_query_cancel(q);
+        }
+    }
+}

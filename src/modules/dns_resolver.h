@@ -38,6 +38,8 @@ struct dns_query {
     struct dns_query *onext, *oprev;    /* the sender's list: touched by
                                          * the sending state only */
     int aborted;                    /* the sender cancelled it (abort) */
+    int kept;                       /* the sender's: started before the
+                                     * message, abort leaves it running */
     pthread_cond_t *waiter;         /* signalled on the answer, or NULL */
     int refs;                       /* under the resolver's lock */
     int async_id;

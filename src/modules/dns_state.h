@@ -10,7 +10,8 @@
  * shared resolver; states of in-policy tests and replay answer from the
  * stubs the test put in the registry (dns_stub.h) and never touch the
  * network.  Records a state still holds are cancelled and released when it
- * is closed (its __gc) or when the core calls dns_cancel_pending.
+ * is closed (its __gc); at abort (the core's stage hook) those sent for the
+ * message are cancelled, those sent at connect or helo are kept.
  */
 #ifndef LUAMILTER_DNS_STATE_H
 #define LUAMILTER_DNS_STATE_H
@@ -69,5 +70,7 @@ int dns_job_push(struct lua_State *L, struct dns_state *st,
                  struct dns_job *j);
 void dns_job_release(struct dns_state *st, struct dns_job *j);
 void dns_state_cancel_all(struct dns_state *st, int release);
+void dns_state_keep_held(struct dns_state *st);
+void dns_state_cancel_message(struct dns_state *st);
 
 #endif

@@ -202,6 +202,7 @@ open_metrics(lua_State *L)
 }
 
 struct module metrics_module = {
-    "milter.metrics", open_metrics, 0, 0, MODULE_POLICY, &metrics_section, 0,
-    metrics_start, metrics_reload, metrics_stop
+    .name = "milter.metrics", .open = open_metrics, .flags = MODULE_POLICY,
+    .keys = &metrics_section, .start = metrics_start,
+    .reload = metrics_reload, .stop = metrics_stop
 };

@@ -180,5 +180,5 @@ open_redis(lua_State *L)
 struct module redis_module = {
     "milter.redis", open_redis, 0, 0, MODULE_POLICY | MODULE_STUB,
     &redis_config_section,
-    0, redis_start, redis_reload, redis_stop
+    0, redis_start, redis_reload, redis_stop, NULL, NULL, NULL, NULL
 };

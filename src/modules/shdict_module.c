@@ -217,5 +217,5 @@ open_shared(lua_State *L)
 
 struct module shdict_module = {
     "milter.shared", open_shared, 0, 0, MODULE_POLICY, &shdict_section, 0,
-    shdict_start, shdict_reload, shdict_stop
+    shdict_start, shdict_reload, shdict_stop, NULL, NULL, NULL, NULL
 };

@@ -8,6 +8,7 @@
 #include "engine.h"
 #include "event.h"
 #include "log.h"
+#include "module.h"
 #include "mta.h"
 #include "outcome.h"
 #include "protomask.h"
@@ -236,6 +237,8 @@ session_stage(struct conn *c, enum stage st, const struct event *ev)
                      conn_tag(c, tag, sizeof tag), stage_name(st),
                      verdict_name(res.status));
     }
+    if (c->lc.L != NULL)
+        modules_stage_end(c->lc.L, st);
     if (!session_replies(c, st))
         status = st == ST_ABORT || st == ST_CLOSE ? SMFIS_CONTINUE
                                                   : SMFIS_NOREPLY;

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "modules/tables/table.h"
+#include "tables_table.h"
 
 const char *fx_dir(void);
 char *fx_write(const char *name, const char *text, int age_s);

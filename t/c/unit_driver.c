@@ -320,11 +320,12 @@ test_negotiated_away(void **state)
 static void
 test_stubs(void **state)
 {
-    static struct module stubbed = {"milter.dns", NULL, 0, 0,
-                                    MODULE_POLICY | MODULE_STUB, NULL, 0,
-                                    NULL, NULL, NULL};
-    static struct module plain = {"milter.file", NULL, 0, 0, MODULE_POLICY,
-                                  NULL, 0, NULL, NULL, NULL};
+    static struct module stubbed = {
+        .name = "milter.dns", .flags = MODULE_POLICY | MODULE_STUB
+    };
+    static struct module plain = {
+        .name = "milter.file", .flags = MODULE_POLICY
+    };
     struct module *const list[] = {&stubbed, &plain, NULL};
     lua_State *L = luaL_newstate();
 

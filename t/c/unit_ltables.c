@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modules/tables/ltables.h"
+#include "tables_lua.h"
 #include "tables_fixture.h"
 
 static struct tables_reg *reg;
@@ -418,7 +418,7 @@ test_declare(void **state)
               "client = 'cidr:declared.cidr' } }\n"
               "Policy = setmetatable({}, { __index = Base })\n");
     lua_getglobal(L, "Policy");
-    if (tables_lua_declare(L, -1, s, fx_dir(), err, sizeof err) < 0)
+    if (tables_lua_declare(L, -1, s, fx_dir(), 0, err, sizeof err) < 0)
         fail_msg("%s", err);
     lua_pop(L, 1);
     assert_int_equal(lua_gettop(L), 0);
@@ -449,7 +449,7 @@ test_declare(void **state)
 
         for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
             lua_getglobal(L, bad[i].global);
-            assert_int_equal(tables_lua_declare(L, -1, s, fx_dir(), err,
+            assert_int_equal(tables_lua_declare(L, -1, s, fx_dir(), 0, err,
                                                 sizeof err), -1);
             if (strstr(err, bad[i].needle) == NULL)
                 fail_msg("%s: '%s' lacks '%s'", bad[i].global, err,
@@ -459,8 +459,8 @@ test_declare(void **state)
         }
     }
     lua_getglobal(L, "None");
-    assert_int_equal(tables_lua_declare(L, -1, s, fx_dir(), err, sizeof err),
-                     0);
+    assert_int_equal(tables_lua_declare(L, -1, s, fx_dir(), 0, err,
+                                        sizeof err), 0);
     lua_pop(L, 1);
     lua_close(L);
     tables_set_unref(s);

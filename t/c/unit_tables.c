@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "modules/tables/tables.h"
-#include "modules/tables/tline.h"
+#include "tables.h"
+#include "tables_line.h"
 #include "tables_fixture.h"
 
 /* test_tline - logical lines: continuations, comments and blank lines

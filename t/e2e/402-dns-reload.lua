@@ -14,21 +14,10 @@ local function lookup(conn, mark)
   lib.step(mt.abort(conn), "abort")
 end
 
--- count: how many times the log says text
-local function count(text)
-  local n, from = 0, 1
-  local log = lib.log()
-  while true do
-    local s, e = log:find(text, from, true)
-    if not s then return n end
-    n, from = n + 1, e + 1
-  end
-end
-
 -- wait_count: wait (up to 5 s) until the log says text n times
 local function wait_count(text, n)
   for _ = 1, 100 do
-    if count(text) >= n then return true end
+    if lib.count(text) >= n then return true end
     mt.sleep(0.05)
   end
   return false
@@ -53,7 +42,7 @@ lib.run(function()
   lookup(new, "second")
   lib.check(wait_count("dns-query: 1: nil ", 1), "a new connection asks the new (dead) server")
   lookup(old, "third")
-  lib.check(wait_count("dns-query: 1: 192.0.2.1", 2) and count("dns-query: 1: nil ") == 1,
+  lib.check(wait_count("dns-query: 1: 192.0.2.1", 2) and lib.count("dns-query: 1: nil ") == 1,
     "the old connection keeps its resolver")
   mt.disconnect(new)
   mt.disconnect(old)

@@ -57,6 +57,16 @@ function lib.log()
   return s
 end
 
+--- How many times the daemon's log says text (plain match).
+function lib.count(text)
+  local n, from, log = 0, 1, lib.log()
+  while true do
+    local _, e = log:find(text, from, true)
+    if not e then return n end
+    n, from = n + 1, e + 1
+  end
+end
+
 --- Wait up to secs for the log to contain text (plain match).
 function lib.wait_log(text, secs)
   local deadline = os.time() + (secs or 5)

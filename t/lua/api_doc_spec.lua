@@ -119,6 +119,11 @@ describe("docs/lua-api.md", function()
     assert(doc:find("\n#### `h:wait()`", 1, true), "h:wait has no heading")
   end)
 
+  it("documents every method of milter.tables, and no other", function()
+    same(reg_names("src/modules/tables_lua.c", "table_methods"),
+      headings("tables.NAME:"), "milter.tables methods")
+  end)
+
   it("documents every function of milter.test, and no other", function()
     local src = read("lua/milter/test.lua")
     local mod, ctx = {}, {}

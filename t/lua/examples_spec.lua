@@ -1,4 +1,6 @@
--- examples_spec.lua: the example policies, through the real core.
+-- examples_spec.lua: the example policies, through the real core
+-- (access.lua, on milter.tables: tables_access_spec.lua; dnsbl.lua and
+-- fcrdns.lua: dns_examples_spec.lua).
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
 package.cpath = "lua/?.so;" .. package.cpath
 
@@ -10,7 +12,7 @@ local function load(name)
 end
 
 describe("example policies", function()
-  for _, name in ipairs({ "access", "tagger", "sizelimit", "archiver", "footer" }) do
+  for _, name in ipairs({ "tagger", "sizelimit", "archiver", "footer" }) do
     it(name .. ": its own tests pass", function()
       local results, failed = mt.run_tests(load(name))
       assert.is_true(#results > 0)
@@ -18,16 +20,6 @@ describe("example policies", function()
       assert.are.equal(0, failed)
     end)
   end
-
-  it("access: IPv6 networks and OK lines", function()
-    local P = load("access")
-    local t = mt.new(P)
-    assert.are.equal("reject", (t:connect("h", "inet6", "2001:db8:bad::7", 25)))
-    t = mt.new(P)
-    t:connect("h", "inet", "198.51.100.1", 25)
-    assert.are.equal("continue", (t:envfrom("<friend@partner.example>")))
-    assert.are.equal("continue", (t:envrcpt("<postmaster@anything.example>")))
-  end)
 
   it("sizelimit: decides without keeping the body, over chunk boundaries", function()
     local P = load("sizelimit")

@@ -1,17 +1,18 @@
--- tables_access_spec.lua: access.lua rewritten on milter.tables (staged in
--- docs/modules/tables/ until the daemon opens the module), through the
--- real core, with the tables its class declares loaded by the same C code
--- the daemon uses (build/lua/tables_solo.so, built by make).
+-- tables_access_spec.lua: lua/examples/access.lua, on milter.tables,
+-- through the real core, with the tables its class declares loaded by the
+-- same C code the daemon uses (lua/milter/core.so, built by make: its
+-- milter.tables over one set for the process, which tables_solo_declare
+-- fills from a class's tables).
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
 package.cpath = "lua/?.so;" .. package.cpath
 
-local so = "build/lua/tables_solo.so"
+local so = "lua/milter/core.so"
 package.preload["milter.tables"] = assert(package.loadlib(so, "luaopen_milter_tables_solo"))
 local declare = assert(package.loadlib(so, "tables_solo_declare"))
 
 local mt = require "milter.test"
 
-local dir = "docs/modules/tables/"
+local dir = "lua/examples/"
 local path = dir .. "access.lua"
 local Policy = assert(loadfile(path))(path)
 declare(Policy, dir)

@@ -16,7 +16,7 @@
  * most of them going through every rule).  A baseline case indexes a
  * plain Lua table with the same texthash keys.
  */
-#include "modules/tables/ltables.h"
+#include "tables_lua.h"
 
 #include <lauxlib.h>
 #include <lualib.h>

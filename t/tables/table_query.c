@@ -11,7 +11,7 @@
  * A table that does not load prints "table-query: PATH:LINE: what is
  * wrong" and exits 2.
  */
-#include "modules/tables/table.h"
+#include "tables_table.h"
 
 #include <stdio.h>
 #include <stdlib.h>

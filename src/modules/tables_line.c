@@ -1,7 +1,7 @@
 /*
- * tline.c - Postfix's logical lines from a buffer (tline.h).
+ * tables_line.c - Postfix's logical lines from a buffer (tables_line.h).
  */
-#include "tline.h"
+#include "tables_line.h"
 
 #include <stdlib.h>
 #include <string.h>

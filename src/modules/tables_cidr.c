@@ -1,5 +1,5 @@
 /*
- * cidr.c - Postfix's cidr: table (cidr_table(5)).
+ * tables_cidr.c - Postfix's cidr: table (cidr_table(5)).
  *
  * Rules "[!]network[/prefix] result", first match in file order, inside
  * nested "if [!]network[/prefix]" ... "endif" blocks; IPv4 and IPv6.  Keys
@@ -17,8 +17,8 @@
  * lowest-numbered rule whose exclusions do not hold the address: the first
  * match in file order, without scanning the rules.
  */
-#include "table_impl.h"
-#include "tline.h"
+#include "tables_impl.h"
+#include "tables_line.h"
 
 #include <arpa/inet.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * ltables_solo.c - milter.tables outside the daemon, for busted specs:
+ * tables_solo.c - milter.tables outside the daemon, for busted specs:
  * one registry and one set for the whole process, filled from a class's
  * Policy.tables.  Built into build/lua/tables_solo.so (make); a spec uses
  * it as
@@ -13,7 +13,7 @@
  * Tables declared after the module is required are found by name when a
  * script first reads them.  Single-threaded use only.
  */
-#include "ltables.h"
+#include "tables_lua.h"
 
 #include <lauxlib.h>
 
@@ -55,8 +55,8 @@ tables_solo_declare(lua_State *L)
 
     luaL_checktype(L, 1, LUA_TTABLE);
     solo_init(L);
-    if (tables_lua_declare(L, 1, solo_set, luaL_optstring(L, 2, "."), err,
-                           sizeof err) < 0)
+    if (tables_lua_declare(L, 1, solo_set, luaL_optstring(L, 2, "."), 0,
+                           err, sizeof err) < 0)
         return luaL_error(L, "%s", err);
     return 0;
 }

@@ -34,7 +34,7 @@
  *   tables_set_gen
  *   tables_config_line, tables_name_valid
  *
- * Depends on table.c (and through it the table types), pthreads.
+ * Depends on tables_table.c (and through it the table types), pthreads.
  */
 #ifndef LUAMILTER_TABLES_H
 #define LUAMILTER_TABLES_H
@@ -42,7 +42,7 @@
 #include <pthread.h>
 #include <stddef.h>
 
-#include "table.h"
+#include "tables_table.h"
 
 enum tables_log_level { TABLES_LOG_ERR, TABLES_LOG_WARN, TABLES_LOG_INFO };
 
@@ -60,6 +60,8 @@ struct tables_env {
 /* flags of tables_set_add */
 #define TABLES_CONFINE 1u   /* PATH relative, below base_dir (Policy.tables) */
 #define TABLES_KEEP 2u      /* a NAME the set has already stays as it is */
+#define TABLES_REREAD 4u    /* a file the registry has is read again now if
+                             * it changed (SIGHUP), once per set */
 
 struct tables_reg;
 struct tables_set;

@@ -1,5 +1,5 @@
 /*
- * regexp.c - Postfix's regexp: table (regexp_table(5)).
+ * tables_regexp.c - Postfix's regexp: table (regexp_table(5)).
  *
  * Rules "[!]/pattern/flags result" (any non-alphanumeric delimiter, an
  * optional second "!/pattern/" that must not match), nested "if
@@ -14,8 +14,8 @@
  * the inside of an if whose pattern does not hold).  Between rules it asks
  * the caller's limit whether time is left.
  */
-#include "table_impl.h"
-#include "tline.h"
+#include "tables_impl.h"
+#include "tables_line.h"
 
 #include <regex.h>
 #include <stdint.h>

@@ -1,13 +1,14 @@
 /*
- * table_impl.h - what table.c asks of each table type (texthash.c,
- * cidr.c, regexp.c), and helpers they share.
+ * tables_impl.h - what tables_table.c asks of each table type
+ * (tables_texthash.c, tables_cidr.c, tables_regexp.c), and helpers they
+ * share.
  */
 #ifndef LUAMILTER_TABLE_IMPL_H
 #define LUAMILTER_TABLE_IMPL_H
 
 #include <stddef.h>
 
-#include "table.h"
+#include "tables_table.h"
 
 #if defined(__GNUC__)
 #define TABLE_PRINTF(f, a) __attribute__((format(printf, f, a)))

@@ -1,5 +1,5 @@
 /*
- * ltables.h - the Lua binding of milter.tables.
+ * tables_lua.h - the Lua binding of milter.tables.
  *
  *   local tables = require "milter.tables"
  *   tables.NAME:lookup(key)          -> result, or nil
@@ -19,7 +19,7 @@
  *   tables_lua_idle       drop the table versions the state keeps
  *   tables_lua_declare    add a class's Policy.tables to a set
  *
- * Depends on tables.h (registry.c), Lua 5.4.
+ * Depends on tables.h (tables_registry.c), Lua 5.4.
  */
 #ifndef LUAMILTER_LTABLES_H
 #define LUAMILTER_LTABLES_H
@@ -46,8 +46,10 @@ void tables_lua_idle(lua_State *L);
 /* reads Policy.tables of the class at idx (may run its __index: call
  * under lua_pcall); adds each NAME = "TYPE:PATH" to set, PATH relative to
  * script_dir and confined to it, unless the set has NAME already (the
- * config's table = line wins); -1 with err */
+ * config's table = line wins); flags: more TABLES_* for tables_set_add;
+ * -1 with err */
 int tables_lua_declare(lua_State *L, int idx, struct tables_set *set,
-                       const char *script_dir, char *err, size_t errlen);
+                       const char *script_dir, unsigned flags, char *err,
+                       size_t errlen);
 
 #endif

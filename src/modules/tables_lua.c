@@ -1,6 +1,6 @@
 /*
- * ltables.c - milter.tables for Lua: table handles and their lookups
- * (ltables.h).
+ * tables_lua.c - milter.tables for Lua: table handles and their lookups
+ * (tables_lua.h).
  *
  * Each state gets one "holder" (a userdata the method closures share): the
  * host and the scratch buffer of substituted results.  Each handle (one
@@ -13,7 +13,7 @@
  * handle owns the reference, a lookup that raises (memory, time) leaks
  * nothing.
  */
-#include "ltables.h"
+#include "tables_lua.h"
 
 #include <arpa/inet.h>
 #include <lauxlib.h>
@@ -525,10 +525,11 @@ luaopen_milter_tables(lua_State *L)
 }
 
 /* tables_lua_declare - add the class's tables field (NAME = "TYPE:PATH")
- * to set, confined to script_dir; -1 with err */
+ * to set, confined to script_dir, with more flags; -1 with err */
 int
 tables_lua_declare(lua_State *L, int idx, struct tables_set *set,
-                   const char *script_dir, char *err, size_t errlen)
+                   const char *script_dir, unsigned flags, char *err,
+                   size_t errlen)
 {
     int rc = 0;
 
@@ -555,7 +556,7 @@ tables_lua_declare(lua_State *L, int idx, struct tables_set *set,
             rc = -1;
         } else if (tables_set_add(set, lua_tostring(L, -2),
                                   lua_tostring(L, -1), script_dir,
-                                  TABLES_CONFINE | TABLES_KEEP, why,
+                                  TABLES_CONFINE | TABLES_KEEP | flags, why,
                                   sizeof why) < 0) {
             snprintf(err, errlen, "the class's tables.%s: %s",
                      lua_tostring(L, -2), why);

@@ -1,7 +1,7 @@
 /*
- * tfile.c - whole-file reads of table files (tfile.h).
+ * tables_file.c - whole-file reads of table files (tables_file.h).
  */
-#include "tfile.h"
+#include "tables_file.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,8 +1,9 @@
 /*
- * table.c - loading a table file of any type, reference counts (table.h).
+ * tables_table.c - loading a table file of any type, reference counts
+ * (tables_table.h).
  */
-#include "table_impl.h"
-#include "tline.h"
+#include "tables_impl.h"
+#include "tables_line.h"
 
 #include <stdarg.h>
 #include <stdio.h>

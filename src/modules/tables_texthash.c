@@ -1,5 +1,5 @@
 /*
- * texthash.c - Postfix's texthash: table (postmap(1) input format).
+ * tables_texthash.c - Postfix's texthash: table (postmap(1) input format).
  *
  * "key whitespace value" logical lines; the key ends at the first white
  * space outside double quotes (a backslash escapes the next byte) and is
@@ -11,8 +11,8 @@
  * table of arena offsets with a per-table random seed, at most half full,
  * so a lookup hashes the key once and compares a few stored keys.
  */
-#include "table_impl.h"
-#include "tline.h"
+#include "tables_impl.h"
+#include "tables_line.h"
 
 #include <stdint.h>
 #include <stdlib.h>

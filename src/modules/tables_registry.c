@@ -1,5 +1,5 @@
 /*
- * registry.c - slots (one per table file), sets (names -> slots) and
+ * tables_registry.c - slots (one per table file), sets (names -> slots) and
  * reloading (tables.h).
  *
  * Locks: reg->lock guards the slot list, each slot's users count and every
@@ -32,7 +32,16 @@ struct tables_slot {
     struct tfile_id failed;     /* the last version that failed to load */
     int has_failed;
     int users;                  /* set entries naming it */
+    unsigned long reread_by;    /* the set that read it again last */
     struct tables_slot *next;
+};
+
+/* how reload_slot looks at a file */
+enum reread {
+    REREAD_DUE,                 /* the watcher: if changed, not hot, and a
+                                 * bad version said once */
+    REREAD_CHANGED,             /* SIGHUP: now if changed, hot or not */
+    REREAD_FORCE                /* read and parse it whatever it looks like */
 };
 
 struct tables_reg {
@@ -53,7 +62,12 @@ struct tables_set {
     struct tables_entry *entries;
     size_t n, cap;
     int refs;
+    unsigned long id;           /* for tables_slot.reread_by */
 };
+
+static unsigned long set_ids;   /* the last set id given */
+static int reload_slot(struct tables_reg *reg, struct tables_slot *slot,
+                       enum reread how);
 
 /* now - the registry's clock */
 static double
@@ -148,12 +162,20 @@ tables_reg_interval(struct tables_reg *reg)
     return s;
 }
 
-/* tables_reg_set_interval - a new table_check (a reload changed it) */
+/* tables_reg_set_interval - a new table_check (at start, or a reload
+ * changed it): no file waits longer than that for its next look */
 void
 tables_reg_set_interval(struct tables_reg *reg, double seconds)
 {
+    struct tables_slot *slot;
+    double t;
+
     pthread_mutex_lock(&reg->lock);
     reg->env.check_interval = seconds;
+    t = now(reg) + seconds;
+    for (slot = reg->slots; slot != NULL; slot = slot->next)
+        if (slot->next_check > t)
+            slot->next_check = t;
     pthread_mutex_unlock(&reg->lock);
 }
 
@@ -300,6 +322,7 @@ tables_set_new(struct tables_reg *reg)
     if (s != NULL) {
         s->reg = reg;
         s->refs = 1;
+        s->id = __atomic_add_fetch(&set_ids, 1, __ATOMIC_RELAXED);
     }
     return s;
 }
@@ -318,9 +341,11 @@ tables_set_find(const struct tables_set *s, const char *name, size_t len)
 }
 
 /* tables_set_add - name the table spec ("TYPE:PATH", PATH relative to
- * base_dir) in s, loading its file unless the registry has it already;
- * with TABLES_KEEP a name s already has is left alone.  -1 with err
- * ("PATH:LINE: what is wrong" when the file does not parse). */
+ * base_dir) in s, loading its file unless the registry has it already
+ * (with TABLES_REREAD it reads that one again if it changed: a version
+ * that does not parse is logged, the one before stays); with TABLES_KEEP
+ * a name s already has is left alone.  -1 with err ("PATH:LINE: what is
+ * wrong" when the file does not parse). */
 int
 tables_set_add(struct tables_set *s, const char *name, const char *spec,
                const char *base_dir, unsigned flags, char *err,
@@ -384,9 +409,13 @@ tables_set_add(struct tables_set *s, const char *name, const char *spec,
     }
     pthread_mutex_lock(&reg->lock);
     slot = find_slot(reg, key);
-    if (slot != NULL)
+    if (slot != NULL) {
         free(full);
-    else
+        if ((flags & TABLES_REREAD) && slot->reread_by != s->id) {
+            slot->reread_by = s->id;
+            reload_slot(reg, slot, REREAD_CHANGED);
+        }
+    } else
         slot = new_slot(reg, key, type, full,
                         confine ? (base_dir && *base_dir ? base_dir : ".")
                                 : NULL, err, errlen);
@@ -502,17 +531,19 @@ is_hot(const struct tfile_id *id)
     return id->mtime_ns > wall - 1000000000LL;
 }
 
-/* reload_slot - read slot's file again if forced or changed (reg->lock
- * held); 0 unchanged or reloaded, -1 it failed (the old version stays) */
+/* reload_slot - read slot's file again as how says (reg->lock held); 0
+ * unchanged or reloaded, -1 it failed (the old version stays) */
 static int
-reload_slot(struct tables_reg *reg, struct tables_slot *slot, int force)
+reload_slot(struct tables_reg *reg, struct tables_slot *slot,
+            enum reread how)
 {
     struct tfile_id id;
     struct table *t, *old;
     char err[1024];
+    int force = how == REREAD_FORCE, due = how == REREAD_DUE;
 
     if (tfile_stat(slot->path, &id) < 0) {
-        if (slot->has_failed && slot->failed.ino == 0 && !force)
+        if (slot->has_failed && slot->failed.ino == 0 && due)
             return -1;          /* said already */
         memset(&slot->failed, 0, sizeof slot->failed);
         slot->has_failed = 1;
@@ -522,9 +553,9 @@ reload_slot(struct tables_reg *reg, struct tables_slot *slot, int force)
     }
     if (!force && tfile_same(&id, table_file_id(slot->current)))
         return 0;
-    if (!force && slot->has_failed && tfile_same(&id, &slot->failed))
+    if (due && slot->has_failed && tfile_same(&id, &slot->failed))
         return -1;              /* this bad version was reported already */
-    if (!force && is_hot(&id)) {
+    if (due && is_hot(&id)) {
         slot->next_check = 0;   /* look again at the next check */
         return 0;
     }
@@ -560,10 +591,13 @@ tables_reg_reload(struct tables_reg *reg, int force)
     pthread_mutex_lock(&reg->lock);
     t = now(reg);
     for (slot = reg->slots; slot != NULL; slot = slot->next) {
-        if (!force && (reg->env.check_interval <= 0 || t < slot->next_check))
+        /* a tenth of the interval early is due: the watcher wakes every
+         * interval from before its last check, not from after it */
+        if (!force && (reg->env.check_interval <= 0 ||
+                       t < slot->next_check - reg->env.check_interval / 10))
             continue;
         slot->next_check = t + reg->env.check_interval;
-        if (reload_slot(reg, slot, force) < 0)
+        if (reload_slot(reg, slot, force ? REREAD_FORCE : REREAD_DUE) < 0)
             failed++;
     }
     pthread_mutex_unlock(&reg->lock);

@@ -1,5 +1,5 @@
 /*
- * table.h - one Postfix lookup table (texthash, cidr, regexp), loaded.
+ * tables_table.h - one Postfix lookup table (texthash, cidr, regexp), loaded.
  *
  * A struct table is one version of one table file, parsed once into a
  * structure that answers lookups as `postmap -q KEY TYPE:PATH` does
@@ -21,14 +21,14 @@
  *   table_ref, table_unref, table_type_of, table_is_fixed, table_path,
  *   table_rules, table_file_id, table_alive
  *
- * Depends on tline.c, tfile.c and the three types' files.
+ * Depends on tables_line.c, tables_file.c and the three types' files.
  */
 #ifndef LUAMILTER_TABLE_H
 #define LUAMILTER_TABLE_H
 
 #include <stddef.h>
 
-#include "tfile.h"
+#include "tables_file.h"
 
 enum table_type {
     TABLE_TEXTHASH,

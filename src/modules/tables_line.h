@@ -1,5 +1,5 @@
 /*
- * tline.h - Postfix's logical lines, read from a table file in memory.
+ * tables_line.h - Postfix's logical lines, read from a table file in memory.
  *
  * A logical line starts with non-white-space text; a following line that
  * starts with white space continues it (the newline is dropped, the

@@ -1,5 +1,5 @@
 /*
- * tfile.h - reading a table file whole, and telling whether it changed.
+ * tables_file.h - reading a table file whole, and telling whether it changed.
  *
  *   tfile_read   the bytes of a regular file (opened O_NONBLOCK, so a FIFO
  *                or device named by mistake cannot block), with its
