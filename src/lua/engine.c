@@ -320,6 +320,7 @@ engine_read_shape(lua_State *L, int cls, struct policy_shape *ps,
                        luaL_typename(L, -1));
         lua_pop(L, 1);
         check_symlist(L, cls);
+        modules_check_class(L, cls);
     }
 }
 

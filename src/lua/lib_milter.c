@@ -28,5 +28,6 @@ open_lib_milter(lua_State *L)
 }
 
 struct module lib_milter_module = {
-    "milter", open_lib_milter, 0, 0, MODULE_POLICY, NULL, 0, NULL, NULL, NULL
+    "milter", open_lib_milter, 0, 0, MODULE_POLICY, NULL, 0, NULL, NULL, NULL,
+    NULL, NULL
 };

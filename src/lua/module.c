@@ -143,6 +143,32 @@ module_check_stage(lua_State *L, const struct module *m, int stage)
                stage > ST_NONE ? stage_name((enum stage)stage) : "");
 }
 
+/* modules_check_class - every module's check_class on the policy class
+ * at cls (raises with the first module's error) */
+void
+modules_check_class(lua_State *L, int cls)
+{
+    struct module *const *m;
+    char err[1024];
+
+    cls = lua_absindex(L, cls);
+    for (m = module_registry; *m != NULL; m++)
+        if ((*m)->check_class != NULL &&
+            (*m)->check_class(L, cls, err, sizeof err) < 0)
+            luaL_error(L, "%s", err);
+}
+
+/* modules_push_actions - add every module's actions to the table on top */
+void
+modules_push_actions(lua_State *L)
+{
+    struct module *const *m;
+
+    for (m = module_registry; *m != NULL; m++)
+        if ((*m)->actions != NULL)
+            luaL_setfuncs(L, (*m)->actions, 0);
+}
+
 /* module_stub_name - NAME for a module answering from stubs (MODULE_STUB,
  * require name "milter.NAME"), else NULL */
 const char *

@@ -24,6 +24,7 @@ struct config;
 struct config_section;
 struct script;
 struct lua_State;
+struct luaL_Reg;
 
 /* what a state is serving: modules that reach outside the daemon (Redis,
  * DNS) answer from stubs instead of the network in tests and replay */
@@ -68,6 +69,14 @@ struct module {
     int (*reload)(const struct config *old, const struct config *cfg,
                   char *err, size_t errlen);
     void (*stop)(void);
+    /* policy hooks, each may be NULL: check_class reads the policy class
+     * at cls when a script generation is checked (-t, SIGHUP, the first
+     * load; engine_read_shape's validate), 0 or -1 with err (the load
+     * fails); actions are methods added to self next to the built-in
+     * actions (self:NAME), NULL-terminated */
+    int (*check_class)(struct lua_State *L, int cls, char *err,
+                       size_t errlen);
+    const struct luaL_Reg *actions;
 };
 
 /* the registry: NULL-terminated, in src/modules/registry.c */
@@ -85,6 +94,8 @@ void modules_preload(struct lua_State *L, const struct module_env *env,
 const struct module_env *module_env(struct lua_State *L);
 void module_check_stage(struct lua_State *L, const struct module *m,
                         int stage);
+void modules_check_class(struct lua_State *L, int cls);
+void modules_push_actions(struct lua_State *L);
 const char *module_stub_name(const struct module *m);
 void modules_set_stubs(struct lua_State *L, int idx,
                        struct module *const *list);

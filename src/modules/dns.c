@@ -167,5 +167,5 @@ stop(void)
 
 struct module dns_module = {
     "milter.dns", open_dns, 0, 0, MODULE_POLICY | MODULE_STUB, &dns_section, 0,
-    start, reload, stop
+    start, reload, stop, NULL, NULL
 };

@@ -201,7 +201,14 @@ open_metrics(lua_State *L)
     return 1;
 }
 
+/* the policy's self:metric(name, value [, labels]) */
+static const luaL_Reg metrics_actions[] = {
+    {"metric", metrics_lua_metric},
+    {NULL, NULL}
+};
+
 struct module metrics_module = {
     "milter.metrics", open_metrics, 0, 0, MODULE_POLICY, &metrics_section, 0,
-    metrics_start, metrics_reload, metrics_stop
+    metrics_start, metrics_reload, metrics_stop, metrics_declare_from_class,
+    metrics_actions
 };

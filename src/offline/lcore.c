@@ -763,5 +763,5 @@ luaopen_milter_core(lua_State *L)
 
 struct module lcore_module = {
     "milter.core", luaopen_milter_core, 0, 0, MODULE_TOOL, NULL, 0, NULL,
-    NULL, NULL
+    NULL, NULL, NULL, NULL
 };

@@ -322,9 +322,10 @@ test_stubs(void **state)
 {
     static struct module stubbed = {"milter.dns", NULL, 0, 0,
                                     MODULE_POLICY | MODULE_STUB, NULL, 0,
-                                    NULL, NULL, NULL};
+                                    NULL, NULL, NULL, NULL, NULL};
     static struct module plain = {"milter.file", NULL, 0, 0, MODULE_POLICY,
-                                  NULL, 0, NULL, NULL, NULL};
+                                  NULL, 0, NULL, NULL, NULL, NULL,
+                                  NULL};
     struct module *const list[] = {&stubbed, &plain, NULL};
     lua_State *L = luaL_newstate();
 
