@@ -17,7 +17,7 @@ LUA_SRCS := lua/actions.c lua/budget.c lua/clock.c lua/engine.c lua/lib_milter.c
 MODULE_SRCS := $(patsubst src/%,%,$(sort $(wildcard src/modules/*.c)))
 MODULE_LIBS ?=
 -include $(sort $(wildcard src/modules/*.mk))
-SESSION_SRCS := session/breaker.c session/conn.c session/dispatch.c session/driver.c \
+SESSION_SRCS := session/breaker.c session/conn.c session/conn_status.c session/dispatch.c session/driver.c \
 	session/envelope.c session/event.c session/outcome.c session/watchdog.c
 # the core needs no libmilter (only its constants): milter.core, the unit
 # tests and the fuzz harnesses link it alone

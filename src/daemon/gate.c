@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "gate.h"
 #include "log.h"
+#include "metrics.h"
 #include "monotime.h"
 
 #include <errno.h>
@@ -155,6 +156,7 @@ __wrap_accept(int fd, struct sockaddr *addr, socklen_t *len)
     refuse = c >= gate_nslots || (gate_max > 0 && gate_open >= gate_max);
     if (refuse) {
         gate_refused++;
+        metrics_count_connection_refused();
     } else {
         gate_slots[c].since = mono_now();
         __atomic_store_n(&gate_slots[c].state, SLOT_SILENT, __ATOMIC_RELEASE);

@@ -17,6 +17,8 @@
 #include "log.h"
 #include "module.h"
 #include "memtotal.h"
+#include "metrics.h"
+#include "conn_status.h"
 #include "milterlib.h"
 #include "paths.h"
 #include "reload.h"
@@ -392,6 +394,8 @@ commit_reload(void *p)
     }
     script_ref(s);                  /* for the log line below */
     script_publish(s);
+    metrics_count_reload(1, NULL);
+    metrics_set_script(s->hash, s->serial);
     rc->s = NULL;
     breaker_reset();
     log_notice("reloaded: script %s version %s (generation %lu)%s", s->path,
@@ -448,6 +452,7 @@ on_stop(int sig)
     int reloading;
 
     /* first: after this no reload commits, so main_cfg stays as it is */
+    metrics_set_draining();
     reloading = reload_stop(sig == SIGTERM ? "SIGTERM" : "SIGINT");
     sdnotify_stopping();
     remove_socket();
@@ -863,6 +868,8 @@ main(int argc, char **argv)
         return 1;
     }
     script_publish(s);
+    metrics_set_script(s->hash, s->serial);
+    conn_status_install();
     {
         char reply[REPLY_MAX_LINE + 32];
         verdict_on_error_reply(main_cfg->on_error, &main_cfg->on_error_reply,

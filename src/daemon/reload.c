@@ -9,6 +9,7 @@
  */
 #include "reload.h"
 #include "log.h"
+#include "metrics.h"
 #include "monotime.h"
 
 #include <pthread.h>
@@ -53,8 +54,10 @@ finish_pass(void *candidate, const char *err)
 {
     if (candidate != NULL)
         reload_do.commit(candidate);
-    else
+    else {
         log_err("%s", err);
+        metrics_count_reload(0, err);
+    }
     if (reload_do.finished != NULL)
         reload_do.finished();
     if (!reload_again)
@@ -169,6 +172,8 @@ reload_tick(void)
     if (job != NULL && mono_now() >= job->started + job->timeout) {
         job->abandoned = 1;
         reload_active = NULL;
+        metrics_count_reload(0, "reload refused: not done after "
+                                "reload_timeout");
         log_err("reload refused: not done after reload_timeout (%g s); "
                 "still serving the previous configuration and script (the "
                 "reload's thread is left to end on its own; the watchdog "

@@ -2,6 +2,7 @@
  * actions.c - action methods bound into each connection's state (actions.h).
  */
 #include "actions.h"
+#include "module.h"
 #include "lconn.h"
 #include "engine.h"
 #include "log.h"
@@ -445,4 +446,5 @@ void
 actions_push(lua_State *L)
 {
     luaL_newlib(L, action_funcs);
+    modules_push_actions(L);
 }

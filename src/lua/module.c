@@ -312,6 +312,17 @@ modules_stage_end(lua_State *L, int stage)
             (*m)->stage_end(L, stage);
 }
 
+/* modules_push_actions - add every module's actions to the table on top */
+void
+modules_push_actions(lua_State *L)
+{
+    struct module *const *m;
+
+    for (m = module_registry; *m != NULL; m++)
+        if ((*m)->actions != NULL)
+            luaL_setfuncs(L, (*m)->actions, 0);
+}
+
 /* module_stub_name - NAME for a module answering from stubs (MODULE_STUB,
  * require name "milter.NAME"), else NULL */
 const char *

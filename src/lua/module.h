@@ -24,6 +24,7 @@ struct config;
 struct config_section;
 struct script;
 struct lua_State;
+struct luaL_Reg;
 
 /* what a state is serving: modules that reach outside the daemon (Redis,
  * DNS) answer from stubs instead of the network in tests and replay */
@@ -106,6 +107,9 @@ struct module {
      * the policy has a callback for it, with the connection's state L;
      * may not raise or call Lua (NULL: nothing) */
     void (*stage_end)(struct lua_State *L, int stage);
+    /* methods added to self next to the built-in actions (self:NAME),
+     * NULL-terminated, or NULL */
+    const struct luaL_Reg *actions;
 };
 
 /* at most this many modules in the registry (their generation data) */
@@ -132,6 +136,7 @@ int modules_gen_check(struct lua_State *L, int cls, const struct script *s,
 void modules_gen_free(struct script *s);
 void *module_gen_data(const struct module_env *env, const struct module *m);
 void modules_stage_end(struct lua_State *L, int stage);
+void modules_push_actions(struct lua_State *L);
 const char *module_stub_name(const struct module *m);
 void modules_set_stubs(struct lua_State *L, int idx,
                        struct module *const *list);

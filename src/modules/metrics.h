@@ -97,6 +97,9 @@ extern void (*metrics_connections_provider)(metrics_conn_put put, void *ud);
  */
 int metrics_declare_from_class(struct lua_State *L, int class_index,
                                char *err, size_t errlen);
+struct script;
+int metrics_gen_check(struct lua_State *L, int cls, void *data,
+                      const struct script *s, char *err, size_t errlen);
 
 /* self:metric(name, value [, labels]) as a lua_CFunction: in MODULE_LIVE
  * it counts (counter: add, gauge: set, histogram: observe); in tests and

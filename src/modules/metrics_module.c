@@ -201,8 +201,15 @@ open_metrics(lua_State *L)
     return 1;
 }
 
+/* the policy's self:metric(name, value [, labels]) */
+static const luaL_Reg metrics_actions[] = {
+    {"metric", metrics_lua_metric},
+    {NULL, NULL}
+};
+
 struct module metrics_module = {
     .name = "milter.metrics", .open = open_metrics, .flags = MODULE_POLICY,
     .keys = &metrics_section, .start = metrics_start,
-    .reload = metrics_reload, .stop = metrics_stop
+    .reload = metrics_reload, .stop = metrics_stop,
+    .gen_check = metrics_gen_check, .actions = metrics_actions
 };

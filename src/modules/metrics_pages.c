@@ -277,7 +277,8 @@ page_connections(struct mpage *p)
         return take_json(p, &j);
     }
     metrics_connections_provider(collect_row, &cr);
-    qsort(cr.rows, cr.n, sizeof *cr.rows, longest_first);
+    if (cr.n > 1)
+        qsort(cr.rows, cr.n, sizeof *cr.rows, longest_first);
     json_init(&j, JSON_UTF8, PAGE_JSON_MAX);
     json_arr_begin(&j);
     for (i = 0; i < cr.n; i++) {

@@ -523,3 +523,14 @@ metrics_lua_metric(lua_State *L)
     c = lstate_owner(L);
     return metrics_policy_metric(L, c != NULL ? c->mode : MODULE_REPLAY);
 }
+
+/* metrics_gen_check - the module's gen_check: a generation's check state
+ * declares the class's metrics (a redefinition refuses the generation) */
+int
+metrics_gen_check(lua_State *L, int cls, void *data, const struct script *s,
+                  char *err, size_t errlen)
+{
+    (void)data;
+    (void)s;
+    return metrics_declare_from_class(L, cls, err, errlen);
+}

@@ -178,7 +178,7 @@ open_redis(lua_State *L)
 }
 
 struct module redis_module = {
-    "milter.redis", open_redis, 0, 0, MODULE_POLICY | MODULE_STUB,
-    &redis_config_section,
-    0, redis_start, redis_reload, redis_stop, NULL, NULL, NULL, NULL
+    .name = "milter.redis", .open = open_redis,
+    .flags = MODULE_POLICY | MODULE_STUB, .keys = &redis_config_section,
+    .start = redis_start, .reload = redis_reload, .stop = redis_stop
 };

@@ -216,6 +216,7 @@ open_shared(lua_State *L)
 }
 
 struct module shdict_module = {
-    "milter.shared", open_shared, 0, 0, MODULE_POLICY, &shdict_section, 0,
-    shdict_start, shdict_reload, shdict_stop, NULL, NULL, NULL, NULL
+    .name = "milter.shared", .open = open_shared, .flags = MODULE_POLICY,
+    .keys = &shdict_section, .start = shdict_start, .reload = shdict_reload,
+    .stop = shdict_stop
 };

@@ -4,6 +4,7 @@
 #include "breaker.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "script.h"
 
 #include <pthread.h>
@@ -50,6 +51,10 @@ static void
 trip(void)
 {
     if (breaker_mode_v == BREAKER_LAST_GOOD && script_restore_previous()) {
+        struct script *cur = script_current();
+        if (cur != NULL)
+            metrics_set_script(cur->hash, cur->serial);
+        script_unref(cur);
         log_err("circuit breaker tripped: %d script errors within %d s; new "
                 "connections use the previous script until a successful "
                 "reload", breaker_limit, breaker_window_s);
@@ -57,6 +62,7 @@ trip(void)
         return;
     }
     __atomic_store_n(&breaker_tripped, 1, __ATOMIC_RELEASE);
+    metrics_set_breaker(1);
     log_err("circuit breaker tripped: %d script errors within %d s; "
             "answering on_error for everything until a successful reload",
             breaker_limit, breaker_window_s);
@@ -99,5 +105,6 @@ breaker_reset(void)
     if (__atomic_load_n(&breaker_tripped, __ATOMIC_ACQUIRE))
         log_notice("circuit breaker reset by the reload");
     __atomic_store_n(&breaker_tripped, 0, __ATOMIC_RELEASE);
+    metrics_set_breaker(0);
     pthread_mutex_unlock(&breaker_lock);
 }

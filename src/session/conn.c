@@ -5,6 +5,8 @@
 #include "config.h"
 #include "engine.h"
 #include "log.h"
+#include "metrics.h"
+#include "monotime.h"
 #include "module.h"
 #include "script.h"
 
@@ -40,6 +42,34 @@ conn_new(const struct mta *mta)
     return conn_new_on(NULL, MODULE_LIVE, mta);
 }
 
+/* open_timed - engine_open (the script's top level), timed as the
+ * "setup" stage of a live connection, a failure counted by kind */
+static int
+open_timed(struct conn *c, char *err, size_t errlen)
+{
+    double t0 = mono_now();
+    int rc = engine_open(&c->lc, err, errlen);
+
+    if (c->lc.mode != MODULE_LIVE)
+        return rc;
+    metrics_observe_stage(ST_NONE, mono_now() - t0);
+    if (rc < 0)
+        metrics_count_policy_error(ST_NONE, conn_error_kind(c));
+    return rc;
+}
+
+/* conn_error_kind - how the policy's last failure on c is counted:
+ * "timeout", "memory" or "error" */
+const char *
+conn_error_kind(const struct conn *c)
+{
+    if (c->lc.overrun)
+        return "timeout";
+    if (c->lc.mem_error || c->lc.mem_refused)
+        return "memory";
+    return "error";
+}
+
 /* conn_new_on - a connection on generation s (NULL: the current one)
  * serving mode (enum module_mode), its actions going to mta.  Only the
  * MTA's connections are counted as open and in memory_total; the
@@ -59,8 +89,10 @@ conn_new_on(struct script *s, int mode, const struct mta *mta)
     c->lc.id = __atomic_add_fetch(mode == MODULE_TEST ? &test_counter
                                                       : &conn_counter,
                                   1, __ATOMIC_RELAXED);
-    if (mode == MODULE_LIVE)
+    if (mode == MODULE_LIVE) {
         __atomic_add_fetch(&conn_live, 1, __ATOMIC_RELAXED);
+        metrics_count_connection_open();
+    }
     lstate_watch(&c->lc);
     c->lc.mta = *mta;
     c->lc.actions = NEGOTIATE_ALL_ACTIONS;
@@ -80,7 +112,7 @@ conn_new_on(struct script *s, int mode, const struct mta *mta)
         c->broken_why = "no policy script is loaded";
         return c;
     }
-    rc = engine_open(&c->lc, err, sizeof err);
+    rc = open_timed(c, err, sizeof err);
     if (rc < 0) {
         char tag[CONN_TAG_MAX], text[sizeof err + 32];
         snprintf(tag, sizeof tag, "conn#%lu", c->lc.id);
@@ -130,8 +162,10 @@ conn_free(struct conn *c)
     lstate_unwatch(&c->lc);
     engine_close(&c->lc);
     script_unref(c->lc.script);
-    if (c->lc.mode == MODULE_LIVE)
+    if (c->lc.mode == MODULE_LIVE) {
         __atomic_sub_fetch(&conn_live, 1, __ATOMIC_RELAXED);
+        metrics_count_connection_close();
+    }
     free(c);
 }
 

@@ -12,6 +12,7 @@
 #define LUAMILTER_CONN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lconn.h"
 #include "mta.h"
@@ -50,6 +51,15 @@ struct conn {
         int decided;            /* its result was logged */
         int rcpts_ok, rcpts_refused;
     } story;
+    struct {                    /* what /connections shows, read by the
+                                 * HTTP thread (conn_status.c) */
+        int stage;              /* current or last enum stage, atomic */
+        int64_t since_us;       /* when it began, monotonic, atomic */
+        unsigned long messages; /* messages begun, atomic */
+        int client_set, helo_set;   /* release flags of the strings */
+        char client[128];
+        char helo[128];
+    } live;
 };
 
 struct conn *conn_new(const struct mta *mta);
@@ -61,5 +71,6 @@ const char *conn_tag(struct conn *c, char *buf, size_t len);
 void conn_free(struct conn *c);
 long conn_count(void);
 void conn_set_run(struct module_run *run);
+const char *conn_error_kind(const struct conn *c);
 
 #endif

@@ -7,8 +7,11 @@
 #include "conn.h"
 #include "engine.h"
 #include "event.h"
+#include "conn_status.h"
 #include "log.h"
 #include "module.h"
+#include "metrics.h"
+#include "monotime.h"
 #include "mta.h"
 #include "outcome.h"
 #include "protomask.h"
@@ -147,6 +150,7 @@ announce(struct conn *c, const struct event *connect)
             snprintf(where, sizeof where, " (address %s)", fam->s);
     }
     snprintf(c->client, sizeof c->client, "%s%s", host, where);
+    conn_status_client(c);
     if (c->lc.mode == MODULE_TEST)
         log_debug("conn#%lu: new test connection from %s%s, script %s "
                   "version %s", c->lc.id, host, where,
@@ -164,6 +168,7 @@ static void
 session_enter(struct conn *c, enum stage st)
 {
     c->lc.stage = st;
+    conn_status_stage(c, st);
     if (st == ST_ENVFROM)
         c->lc.qid[0] = '\0';                    /* a new message */
 }
@@ -196,8 +201,14 @@ run_policy(struct conn *c, enum stage st, const struct event *ev,
            struct call_result *res)
 {
     char err[8192];
+    double t0 = mono_now();
+    int rc = engine_call(&c->lc, st, ev, res, err, sizeof err);
 
-    if (engine_call(&c->lc, st, ev, res, err, sizeof err) < 0) {
+    if (c->lc.mode == MODULE_LIVE)
+        metrics_observe_stage(st, mono_now() - t0);
+    if (rc < 0) {
+        if (c->lc.mode == MODULE_LIVE)
+            metrics_count_policy_error(st, conn_error_kind(c));
         log_policy_error(c, st, err);
         return -1;
     }
@@ -218,6 +229,8 @@ session_stage(struct conn *c, enum stage st, const struct event *ev)
     else if (!c->announced && st != ST_CLOSE && st != ST_NEGOTIATE)
         announce(c, NULL);
     session_enter(c, st);
+    if (st == ST_HELO && ev != NULL && ev->argc > 0)
+        conn_status_helo(c, ev->argv[0].s);
     outcome_stage_start(c, st);
     if (pending_due(c, st)) {
         status = answer_pending(c, st);

@@ -5,6 +5,7 @@
 #include "conn.h"
 #include "engine.h"
 #include "log.h"
+#include "metrics.h"
 
 #include <libmilter/mfapi.h>
 #include <stdio.h>
@@ -104,6 +105,10 @@ message_result(struct conn *c, enum stage st, int status)
         return;
     c->story.decided = 1;
     __atomic_add_fetch(&messages_decided, 1, __ATOMIC_RELAXED);
+    if (c->lc.mode == MODULE_LIVE)
+        metrics_count_message(result_word(c, status));
+    if (!log_enabled(LOGL_INFO))
+        return;
     note = reply_note(c, status, buf, sizeof buf);
     envelope_note(c, env, sizeof env);
     if (st != ST_EOM)
@@ -124,6 +129,8 @@ recipient_refused(struct conn *c, int status, const struct event *ev)
     const char *note = reply_note(c, status, buf, sizeof buf);
 
     c->story.rcpts_refused++;
+    if (!log_enabled(LOGL_INFO))
+        return;
     log_info("%s: recipient %s %s%s", conn_tag(c, tag, sizeof tag), rcpt,
              status == SMFIS_REJECT ? "rejected" : "tempfailed", note);
 }
@@ -133,8 +140,11 @@ static void
 connection_result(struct conn *c, enum stage st, int status)
 {
     char tag[CONN_TAG_MAX], buf[sizeof c->lc.stage_reply + 16];
-    const char *note = reply_note(c, status, buf, sizeof buf);
+    const char *note;
 
+    if (!log_enabled(LOGL_INFO))
+        return;
+    note = reply_note(c, status, buf, sizeof buf);
     log_info("%s: connection %s at %s%s", conn_tag(c, tag, sizeof tag),
              status == SMFIS_ACCEPT ? "accepted (no more filtering)"
              : status == SMFIS_REJECT ? "rejected"
@@ -152,9 +162,25 @@ aborted(struct conn *c)
     if (!c->story.open || c->story.decided)
         return;
     c->story.decided = 1;
+    if (c->lc.mode == MODULE_LIVE)
+        metrics_count_message("aborted");
+    if (!log_enabled(LOGL_INFO))
+        return;
     envelope_note(c, env, sizeof env);
     log_info("%s: result: aborted by the MTA before end of message%s",
              conn_tag(c, tag, sizeof tag), env);
+}
+
+/* recipient_word - what a status at envrcpt does to the recipient */
+static const char *
+recipient_word(int status)
+{
+    switch (status) {
+    case SMFIS_REJECT: return "rejected";
+    case SMFIS_TEMPFAIL: return "tempfailed";
+    case SMFIS_DISCARD: return "discarded";
+    default: return "accepted";
+    }
 }
 
 /* outcome_stage_end - a stage answered status: log what it decided */
@@ -162,8 +188,8 @@ void
 outcome_stage_end(struct conn *c, enum stage st, int status,
                   const struct event *ev)
 {
-    if (!log_enabled(LOGL_INFO))
-        return;
+    if (st == ST_ENVRCPT && c->lc.mode == MODULE_LIVE)
+        metrics_count_recipient(recipient_word(status));
     switch (st) {
     case ST_CONNECT:
     case ST_HELO:
