@@ -69,6 +69,9 @@ struct config {
     double reload_timeout;      /* seconds a reload may take, then refused */
     int max_connections;        /* 0 = no limit */
     double negotiate_timeout;   /* seconds to negotiate, 0 = no limit */
+    char *decision_log;         /* PATH, "stderr", "syslog"; NULL: off */
+    size_t decision_log_max;    /* bytes of one decision record, at most */
+    size_t decision_log_queue;  /* bytes of records waiting to be written */
     char *user, *group;         /* privileges to drop to */
     int allow_root;
     void *section[CONFIG_SECTIONS_MAX];     /* modules' blocks */

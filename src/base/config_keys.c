@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *const config_on_error_words[] = {
     "tempfail", "reject", "continue", "accept", NULL
@@ -46,6 +47,24 @@ check_script(const char *v, char *err, size_t errlen)
 {
     if (v[0] == '\0') {
         snprintf(err, errlen, "empty script path");
+        return -1;
+    }
+    return 0;
+}
+
+/* check_decision_log - a file path (not a directory), stderr or syslog */
+static int
+check_decision_log(const char *v, char *err, size_t errlen)
+{
+    size_t n = strlen(v);
+
+    if (n > 0 && v[n - 1] == '/') {
+        snprintf(err, errlen, "'%s' names a directory; give a file, stderr "
+                 "or syslog", v);
+        return -1;
+    }
+    if (strchr(v, '\n') != NULL) {
+        snprintf(err, errlen, "a path with a line break");
         return -1;
     }
     return 0;
@@ -107,6 +126,17 @@ static const struct config_key core_keys[] = {
     {"negotiate_timeout", CT_SECONDS, F(negotiate_timeout), "10", 0, 3600,
      NULL, CK_RELOAD, NULL,
      "seconds a new connection has to negotiate, 0 for no limit"},
+    {"decision_log", CT_STRING, F(decision_log), NULL, 0, 0, NULL,
+     CK_RELOAD | CK_EMPTY_UNSETS, check_decision_log,
+     "one JSON record per message: a file (relative to this file), stderr "
+     "or syslog; unset: none"},
+    {"decision_log_max", CT_SIZE, F(decision_log_max), "64K", 4 << 10,
+     16 << 20, NULL, CK_RELOAD | CK_POSITIVE, NULL,
+     "bytes of one decision record, at most (long values are cut)"},
+    {"decision_log_queue", CT_SIZE, F(decision_log_queue), "4M", 64 << 10,
+     1 << 30, NULL, CK_RELOAD | CK_POSITIVE, NULL,
+     "bytes of decision records waiting to be written; past it they are "
+     "dropped and counted"},
     {"user", CT_STRING, F(user), NULL, 0, 0, NULL, CK_EMPTY_UNSETS, NULL,
      "the user to run as after opening the socket"},
     {"group", CT_STRING, F(group), NULL, 0, 0, NULL, CK_EMPTY_UNSETS, NULL,

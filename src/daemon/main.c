@@ -13,6 +13,7 @@
 #include "privs.h"
 #include "breaker.h"
 #include "conn.h"
+#include "decisionlog.h"
 #include "listen.h"
 #include "log.h"
 #include "module.h"
@@ -21,6 +22,7 @@
 #include "conn_status.h"
 #include "milterlib.h"
 #include "paths.h"
+#include "recordlog.h"
 #include "reload.h"
 #include "replay.h"
 #include "outcome.h"
@@ -280,6 +282,7 @@ apply_reloaded_config(struct config *nc)
     gate_set_limits(main_cfg->max_connections, main_cfg->negotiate_timeout);
     breaker_setup(main_cfg->breaker_errors, main_cfg->breaker_window,
                   main_cfg->breaker_mode);
+    decisionlog_reload(main_cfg);
     config_unref(old);
 }
 
@@ -474,6 +477,7 @@ on_stop(int sig)
     if (left == 0)
         modules_stop();     /* no callback can be using them any more */
     log_notice("stopped");
+    recordlog_flush(2);
     log_flush();
     if (left > 0 || reloading > 0)
         _exit(0);       /* workers may still be in callbacks, a reload
@@ -792,7 +796,8 @@ int
 main(int argc, char **argv)
 {
     struct options o;
-    struct signal_handlers sh = {reload_request, on_stop, reload_tick};
+    struct signal_handlers sh = {reload_request, on_stop, reload_tick,
+                                 decisionlog_reopen};
     struct reload_ops ro = {prepare_reload, commit_reload, discard_reload,
                             reload_timeout_now, sdnotify_ready};
     struct script *s;
@@ -839,6 +844,11 @@ main(int argc, char **argv)
     }
     signals_block();
     if (modules_start(main_cfg, err, sizeof err) < 0) {
+        log_err("cannot start: %s", err);
+        script_unref(s);
+        return 1;
+    }
+    if (decisionlog_start(main_cfg, err, sizeof err) < 0) {
         log_err("cannot start: %s", err);
         script_unref(s);
         return 1;
@@ -901,6 +911,7 @@ main(int argc, char **argv)
     sdnotify_start(service_status);
     sdnotify_ready();           /* the socket listens, the script serves */
     rc = milterlib_main();
+    recordlog_flush(2);
     modules_stop();
     remove_socket();
     if (main_cfg->pidfile != NULL)

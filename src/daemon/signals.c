@@ -87,6 +87,9 @@ signal_loop(void *arg)
         if (sig == SIGHUP) {
             log_notice("SIGHUP: reloading the configuration and the policy script");
             handlers.reload();
+        } else if (sig == SIGUSR1) {
+            if (handlers.reopen != NULL)
+                handlers.reopen();
         } else if (sig == SIGTERM || sig == SIGINT) {
             log_notice("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
             handlers.stop(sig);

@@ -1,5 +1,7 @@
 /*
- * signals.h - SIGHUP reloads, SIGTERM/SIGINT stop.
+ * signals.h - SIGHUP reloads, SIGTERM/SIGINT stop, SIGUSR1 reopens.
+ *
+ * SIGUSR1 reopens the decision log (logrotate) and does nothing else.
  *
  * libmilter's own signal thread treats SIGHUP as "stop", and no API turns
  * that off.  luamilter links libmilter statically with -Wl,--wrap=sigwait:
@@ -17,6 +19,7 @@ struct signal_handlers {
     void (*stop)(int sig);  /* SIGTERM or SIGINT, on the signal thread */
     int (*tick)(void);      /* after each wake-up (may be NULL); nonzero:
                              * wake up again within 100 ms */
+    void (*reopen)(void);   /* SIGUSR1 (may be NULL): reopen log files */
 };
 
 void signals_block(void);

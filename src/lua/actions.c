@@ -7,6 +7,7 @@
 #include "engine.h"
 #include "log.h"
 #include "mta.h"
+#include "notes.h"
 #include "reply.h"
 #include "stage.h"
 
@@ -425,6 +426,13 @@ l_log(lua_State *L)
     return 0;
 }
 
+/* l_note - self:note(key, value): for the decision record (notes.c) */
+static int
+l_note(lua_State *L)
+{
+    return notes_note(L, action_conn(L, "note", ANY_CALLBACK, 0));
+}
+
 static const luaL_Reg action_funcs[] = {
     {"addheader", l_addheader},
     {"addrcpt", l_addrcpt},
@@ -433,6 +441,7 @@ static const luaL_Reg action_funcs[] = {
     {"delrcpt", l_delrcpt},
     {"getsymval", l_getsymval},
     {"log", l_log},
+    {"note", l_note},
     {"progress", l_progress},
     {"quarantine", l_quarantine},
     {"replacebody", l_replacebody},

@@ -31,6 +31,7 @@
 struct lua_State;
 struct script;
 struct module_run;
+struct lnotes;
 
 /* which limit refused an allocation */
 #define MEM_BY_LIMIT 1      /* the connection's memory_limit */
@@ -58,6 +59,7 @@ struct lconn {
     int quarantined;            /* quarantine() succeeded in this message
                                  * (for its result line) */
     char stage_reply[200];      /* the reply set at this stage, "" none */
+    struct lnotes *notes;       /* self:note's, NULL: none (notes.c) */
     /* memory (lstate.c) */
     size_t mem_used;            /* bytes held by the Lua state */
     struct arena arena;         /* small objects of the Lua state */

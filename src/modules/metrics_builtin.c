@@ -5,6 +5,7 @@
  */
 #include "metrics.h"
 #include "metrics_builtin.h"
+#include "recordlog.h"
 #include "metrics_registry.h"
 #include "metrics_text.h"
 #include "metrics_value.h"
@@ -343,7 +344,7 @@ metrics_builtin_render(struct mtext *t)
     mtext_family(t, "luamilter_decision_records_dropped_total", "counter",
                  "Decision records dropped because their queue was full");
     mtext_sample_u(t, "luamilter_decision_records_dropped_total", NULL, NULL,
-                   mv_get(&decision_dropped));
+                   mv_get(&decision_dropped) + recordlog_dropped());
     mtext_family(t, "luamilter_metrics_series_dropped_total", "counter",
                  "New label values of policy metrics dropped past "
                  "metrics_max_series");

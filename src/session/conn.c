@@ -3,17 +3,23 @@
  */
 #include "conn.h"
 #include "config.h"
+#include "decision.h"
 #include "engine.h"
 #include "log.h"
 #include "metrics.h"
 #include "monotime.h"
 #include "module.h"
+#include "notes.h"
+#include "recordlog.h"
 #include "script.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* a decision record's size when no script (so no config) is loaded */
+#define CONN_DECISION_MAX (64 << 10)
 
 static unsigned long conn_counter;     /* connections (the MTA's, replay's),
                                         * from 1 */
@@ -39,7 +45,13 @@ conn_set_run(struct module_run *run)
 struct conn *
 conn_new(const struct mta *mta)
 {
-    return conn_new_on(NULL, MODULE_LIVE, mta);
+    struct conn *c = conn_new_on(NULL, MODULE_LIVE, mta);
+
+    if (c != NULL && recordlog_enabled())
+        decision_attach(c, c->lc.script != NULL
+                               ? c->lc.script->cfg->decision_log_max
+                               : CONN_DECISION_MAX, NULL, NULL);
+    return c;
 }
 
 /* open_timed - engine_open (the script's top level), timed as the
@@ -155,6 +167,8 @@ conn_free(struct conn *c)
 {
     if (c == NULL)
         return;
+    decision_close(c);
+    notes_free(&c->lc);
     if (c->lc.adopted) {
         engine_unbind(&c->lc);
         return;

@@ -17,6 +17,7 @@
 #include "lconn.h"
 #include "mta.h"
 
+struct decision;
 struct fixed_reply;
 struct lua_State;
 struct script;
@@ -49,8 +50,9 @@ struct conn {
         char from[128];         /* the envelope sender */
         int open;               /* between envfrom and eom or abort */
         int decided;            /* its result was logged */
-        int rcpts_ok, rcpts_refused;
+        int rcpts_ok, rcpts_refused, rcpts_tempfailed;
     } story;
+    struct decision *decision;  /* its decision records, NULL: none */
     struct {                    /* what /connections shows, read by the
                                  * HTTP thread (conn_status.c) */
         int stage;              /* current or last enum stage, atomic */

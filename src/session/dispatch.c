@@ -8,11 +8,13 @@
 #include "engine.h"
 #include "event.h"
 #include "conn_status.h"
+#include "decision.h"
 #include "log.h"
 #include "module.h"
 #include "metrics.h"
 #include "monotime.h"
 #include "mta.h"
+#include "notes.h"
 #include "outcome.h"
 #include "protomask.h"
 #include "reply.h"
@@ -169,8 +171,10 @@ session_enter(struct conn *c, enum stage st)
 {
     c->lc.stage = st;
     conn_status_stage(c, st);
-    if (st == ST_ENVFROM)
+    if (st == ST_ENVFROM) {
         c->lc.qid[0] = '\0';                    /* a new message */
+        notes_message_begin(&c->lc);            /* ... its own notes */
+    }
 }
 
 /* session_leave - the callback is over: nothing may act on the MTA */
@@ -203,9 +207,12 @@ run_policy(struct conn *c, enum stage st, const struct event *ev,
     char err[8192];
     double t0 = mono_now();
     int rc = engine_call(&c->lc, st, ev, res, err, sizeof err);
+    double took = mono_now() - t0;
 
     if (c->lc.mode == MODULE_LIVE)
-        metrics_observe_stage(st, mono_now() - t0);
+        metrics_observe_stage(st, took);
+    if (c->decision != NULL)
+        decision_policy_call(c, st, took, rc < 0 ? err : NULL);
     if (rc < 0) {
         if (c->lc.mode == MODULE_LIVE)
             metrics_count_policy_error(st, conn_error_kind(c));
@@ -232,6 +239,8 @@ session_stage(struct conn *c, enum stage st, const struct event *ev)
     if (st == ST_HELO && ev != NULL && ev->argc > 0)
         conn_status_helo(c, ev->argv[0].s);
     outcome_stage_start(c, st);
+    if (c->decision != NULL)
+        decision_stage_start(c, st, ev);
     if (pending_due(c, st)) {
         status = answer_pending(c, st);
     } else if (c->mode == CONN_BROKEN || breaker_open()) {
@@ -257,6 +266,8 @@ session_stage(struct conn *c, enum stage st, const struct event *ev)
                                                   : SMFIS_NOREPLY;
     else if (status == SMFIS_NOREPLY)
         status = SMFIS_CONTINUE;
+    if (c->decision != NULL)
+        decision_stage_end(c, st);
     outcome_stage_end(c, st, status, ev);
     session_leave(c, st);
     return status;

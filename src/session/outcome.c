@@ -3,6 +3,7 @@
  */
 #include "outcome.h"
 #include "conn.h"
+#include "decision.h"
 #include "engine.h"
 #include "log.h"
 #include "metrics.h"
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+static void aborted(struct conn *c);
+
 /* outcome_stage_start - a stage begins: no reply set yet; envfrom opens a
  * new message */
 void
@@ -18,6 +21,8 @@ outcome_stage_start(struct conn *c, enum stage st)
 {
     c->lc.stage_reply[0] = '\0';
     if (st == ST_ENVFROM) {
+        if (c->story.open && !c->story.decided)
+            aborted(c);         /* neither eom nor abort came */
         memset(&c->story, 0, sizeof c->story);
         c->story.open = 1;
         c->lc.quarantined = 0;
@@ -46,6 +51,18 @@ reply_note(const struct conn *c, int status, char *buf, size_t len)
         return ", the MTA's own reply";
     snprintf(buf, len, ", reply %s", c->lc.stage_reply);
     return buf;
+}
+
+/* reply_sent - the reply set at this stage when status sends it, else
+ * NULL (none, or the MTA's own) */
+static const char *
+reply_sent(const struct conn *c, int status)
+{
+    char cls = status == SMFIS_TEMPFAIL ? '4' : '5';
+
+    if (status != SMFIS_REJECT && status != SMFIS_TEMPFAIL)
+        return NULL;
+    return c->lc.stage_reply[0] == cls ? c->lc.stage_reply : NULL;
 }
 
 /* result_word - what a status does to a message */
@@ -107,6 +124,8 @@ message_result(struct conn *c, enum stage st, int status)
     __atomic_add_fetch(&messages_decided, 1, __ATOMIC_RELAXED);
     if (c->lc.mode == MODULE_LIVE)
         metrics_count_message(result_word(c, status));
+    if (c->decision != NULL)
+        decision_result(c, st, result_word(c, status), reply_sent(c, status));
     if (!log_enabled(LOGL_INFO))
         return;
     note = reply_note(c, status, buf, sizeof buf);
@@ -129,6 +148,8 @@ recipient_refused(struct conn *c, int status, const struct event *ev)
     const char *note = reply_note(c, status, buf, sizeof buf);
 
     c->story.rcpts_refused++;
+    if (status == SMFIS_TEMPFAIL)
+        c->story.rcpts_tempfailed++;
     if (!log_enabled(LOGL_INFO))
         return;
     log_info("%s: recipient %s %s%s", conn_tag(c, tag, sizeof tag), rcpt,
@@ -142,6 +163,10 @@ connection_result(struct conn *c, enum stage st, int status)
     char tag[CONN_TAG_MAX], buf[sizeof c->lc.stage_reply + 16];
     const char *note;
 
+    if (c->decision != NULL)
+        decision_connection_result(c, st, status == SMFIS_ACCEPT ? "delivered"
+                                          : result_word(c, status),
+                                   reply_sent(c, status));
     if (!log_enabled(LOGL_INFO))
         return;
     note = reply_note(c, status, buf, sizeof buf);
@@ -152,23 +177,36 @@ connection_result(struct conn *c, enum stage st, int status)
              stage_name(st), note);
 }
 
-/* aborted - the MTA ended a message the milter had not decided */
+/* aborted - the MTA ended a message the milter had not decided: rejected
+ * (tempfailed) when the policy refused every recipient, else aborted */
 static void
 aborted(struct conn *c)
 {
     char tag[CONN_TAG_MAX];
     char env[sizeof c->client + sizeof c->story.from + 64];
+    int refused = c->story.rcpts_refused > 0 && c->story.rcpts_ok == 0;
+    const char *word = !refused ? "aborted"
+                       : c->story.rcpts_tempfailed > 0 ? "tempfailed"
+                                                       : "rejected";
 
     if (!c->story.open || c->story.decided)
         return;
     c->story.decided = 1;
+    if (refused)
+        __atomic_add_fetch(&messages_decided, 1, __ATOMIC_RELAXED);
     if (c->lc.mode == MODULE_LIVE)
-        metrics_count_message("aborted");
+        metrics_count_message(word);
+    if (c->decision != NULL)
+        decision_message_gone(c);
     if (!log_enabled(LOGL_INFO))
         return;
     envelope_note(c, env, sizeof env);
-    log_info("%s: result: aborted by the MTA before end of message%s",
-             conn_tag(c, tag, sizeof tag), env);
+    if (refused)
+        log_info("%s: result: %s at envrcpt (every recipient refused)%s",
+                 conn_tag(c, tag, sizeof tag), word, env);
+    else
+        log_info("%s: result: aborted by the MTA before end of message%s",
+                 conn_tag(c, tag, sizeof tag), env);
 }
 
 /* recipient_word - what a status at envrcpt does to the recipient */
@@ -197,6 +235,10 @@ outcome_stage_end(struct conn *c, enum stage st, int status,
             connection_result(c, st, status);
         break;
     case ST_ENVRCPT:
+        if (c->decision != NULL)
+            decision_rcpt(c, ev != NULL && ev->argc > 0 ? ev->argv[0].s
+                                                        : NULL,
+                          recipient_word(status), reply_sent(c, status));
         if (status == SMFIS_REJECT || status == SMFIS_TEMPFAIL)
             recipient_refused(c, status, ev);
         else if (decisive(status))
@@ -223,6 +265,7 @@ outcome_stage_end(struct conn *c, enum stage st, int status,
         c->story.open = 0;
         break;
     case ST_ABORT:
+    case ST_CLOSE:
         aborted(c);
         c->story.open = 0;
         break;
