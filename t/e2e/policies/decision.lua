@@ -63,7 +63,7 @@ function P:eom()
     self:note("raw", "nul\0byte \xff\xfe end \xc3\xa9")
     self:addheader("X-Raw", "caf\xc3\xa9 \xff")
   elseif s == "big" then
-    self:note("big", string.rep(self.big, 20))    -- over 1 MiB
+    self:note("big", string.rep(self.big, (1 << 20) // #self.big + 1))  -- 1 MiB
     self:addheader("X-Big-Copy", self.big)
   end
   self:addheader("X-Checked", "yes")
