@@ -328,6 +328,25 @@ json_null(struct json *j)
     put(j, "null", 4);
 }
 
+/* json_splice - the members (or items) of the one object (or array)
+ * another writer holds spliced into j's open object (or array), with its
+ * lossy keys */
+void
+json_splice(struct json *j, const struct json *from)
+{
+    int i;
+
+    if (from->buf == NULL || from->len <= 2 ||
+        (from->buf[0] != '{' && from->buf[0] != '['))
+        return;
+    separate(j);
+    put(j, from->buf + 1, from->len - 2);
+    for (i = 0; i < from->nlossy; i++) {
+        j->key = from->lossy[i];
+        note_lossy(j);
+    }
+}
+
 /* json_truncated - whether something did not fit (max, or no memory) */
 int
 json_truncated(const struct json *j)

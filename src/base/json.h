@@ -57,6 +57,7 @@ void json_int(struct json *j, long long v);
 void json_num(struct json *j, double v);
 void json_bool(struct json *j, int v);
 void json_null(struct json *j);
+void json_splice(struct json *j, const struct json *from);
 int json_truncated(const struct json *j);
 int json_lossy(const struct json *j, const char ***keys);
 size_t json_utf8_valid(const unsigned char *s, size_t n);

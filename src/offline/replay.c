@@ -12,6 +12,7 @@
 #include "config.h"
 #include "clock.h"
 #include "conn.h"
+#include "decision.h"
 #include "driver.h"
 #include "engine.h"
 #include "log.h"
@@ -188,6 +189,8 @@ run_message(const struct replay_opts *ro, const struct message *m,
     if (driver_open(&d, NULL, ro->live_io ? MODULE_REPLAY_LIVE_IO
                                           : MODULE_REPLAY,
                     &report_observer, r, err, sizeof err) < 0 ||
+        (r->json && decision_attach(d.c, REPORT_RECORD_MAX, report_decision,
+                                    r) < 0) ||
         driver_message(&d, m, &env, err, sizeof err) < 0) {
         fprintf(stderr, "luamilter replay: %s\n", err);
         exit(EXIT_CONFIG);

@@ -2,10 +2,12 @@
  * replay_report.c - replay's text and JSON output (see replay_report.h).
  */
 #include "replay_report.h"
+#include "decision.h"
 #include "driver.h"
 #include "record.h"
 #include "verdict.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,14 +149,14 @@ show(struct report *r, const struct driver_step *s)
         text_action(record_get(s->rec, s->first + i));
 }
 
-/* on_note - "note: ..." (text), a string of "notes" (JSON) */
+/* on_note - "note: ..." (text), a string of "defaults" (JSON) */
 static void
 on_note(void *ud, const char *text)
 {
     struct report *r = ud;
 
     if (r->json) {
-        json_cstr(&r->j, text);
+        json_cstr(&r->defaults, text);
         return;
     }
     printf("  note: ");
@@ -162,7 +164,8 @@ on_note(void *ud, const char *text)
     putchar('\n');
 }
 
-/* on_envelope - JSON: the notes end, "from", "rcpts", then the stages */
+/* on_envelope - JSON: "from" and "rcpts", kept for a message that is not
+ * run (a run one has its decision record's) */
 static void
 on_envelope(void *ud, const char *from, char *const *rcpts, size_t n)
 {
@@ -171,16 +174,37 @@ on_envelope(void *ud, const char *from, char *const *rcpts, size_t n)
 
     if (!r->json)
         return;
-    json_arr_end(&r->j);
-    json_key(&r->j, "from");
-    json_cstr(&r->j, from);
-    json_key(&r->j, "rcpts");
-    json_arr_begin(&r->j);
-    for (i = 0; i < n; i++)
-        json_cstr(&r->j, rcpts[i]);
-    json_arr_end(&r->j);
-    json_key(&r->j, "stages");
-    json_arr_begin(&r->j);
+    json_reset(&r->env);
+    json_obj_begin(&r->env);
+    json_key(&r->env, "from");
+    json_cstr(&r->env, from);
+    json_obj_end(&r->env);
+    json_reset(&r->rcpts);
+    json_arr_begin(&r->rcpts);
+    for (i = 0; i < n; i++) {
+        json_obj_begin(&r->rcpts);
+        json_key(&r->rcpts, "addr");
+        json_cstr(&r->rcpts, rcpts[i]);
+        json_obj_end(&r->rcpts);
+    }
+}
+
+/* report_decision - the message's decision record (decision.h): its
+ * fields for the JSON record (the first message's; not a connection's) */
+void
+report_decision(void *ud, const struct decision *d)
+{
+    struct report *r = ud;
+
+    if (r->has_record || !d->message)
+        return;
+    json_reset(&r->record);
+    json_obj_begin(&r->record);
+    decision_write_members(d, &r->record, REPORT_RECORD_MAX / 16, SIZE_MAX);
+    json_obj_end(&r->record);
+    r->has_record = 1;
+    r->record_from = d->from != NULL;
+    r->record_rcpts = d->nrcpts > 0;
 }
 
 /* on_step - a callback as it ran; replay shows a header only when it did
@@ -265,11 +289,69 @@ report_begin(struct report *r, int json, const char *path)
         return;
     }
     json_init(&r->j, JSON_BYTES, 0);
-    json_obj_begin(&r->j);
-    json_key(&r->j, "file");
-    json_cstr(&r->j, path);
-    json_key(&r->j, "notes");
-    json_arr_begin(&r->j);
+    json_arr_begin(&r->j);                  /* the stages */
+    json_init(&r->defaults, JSON_BYTES, 0);
+    json_arr_begin(&r->defaults);
+    json_init(&r->env, JSON_BYTES, 0);
+    json_init(&r->rcpts, JSON_BYTES, 0);
+    json_arr_begin(&r->rcpts);
+    json_init(&r->record, JSON_BYTES, REPORT_RECORD_MAX);
+    r->path = path;
+}
+
+/* splice - a finished array writer as the value of key */
+static void
+splice(struct json *out, const char *key, struct json *arr)
+{
+    json_arr_end(arr);
+    json_key(out, key);
+    json_arr_begin(out);
+    json_splice(out, arr);
+    json_arr_end(out);
+}
+
+/* write_json - the whole record of the message */
+static void
+write_json(struct report *r)
+{
+    struct json out;
+
+    json_init(&out, JSON_BYTES, 0);
+    json_obj_begin(&out);
+    if (r->has_record)
+        json_splice(&out, &r->record);
+    if (!r->record_from)        /* the policy did not see them: the */
+        json_splice(&out, &r->env);     /* envelope the driver sent */
+    if (!r->record_rcpts)
+        splice(&out, "rcpts", &r->rcpts);
+    json_key(&out, "file");
+    json_cstr(&out, r->path);
+    json_key(&out, "verdict");
+    json_cstr(&out, r->oc.verdict);
+    if (!r->has_record) {
+        json_key(&out, "result");
+        json_cstr(&out, r->oc.result);
+        if (r->oc.reply[0] != '\0') {
+            json_key(&out, "reply");
+            json_cstr(&out, r->oc.reply);
+        }
+    }
+    if (r->oc.reason != NULL) {
+        json_key(&out, "reason");
+        json_cstr(&out, r->oc.reason);
+    }
+    splice(&out, "defaults", &r->defaults);
+    splice(&out, "stages", &r->j);
+    json_obj_end(&out);
+    if (out.buf != NULL)
+        fwrite(out.buf, 1, out.len, stdout);
+    putchar('\n');
+    json_free(&out);
+    json_free(&r->j);
+    json_free(&r->defaults);
+    json_free(&r->env);
+    json_free(&r->rcpts);
+    json_free(&r->record);
 }
 
 /* report_end - the result line, or the rest of the JSON record, written */
@@ -277,25 +359,7 @@ void
 report_end(struct report *r)
 {
     if (r->json) {
-        json_arr_end(&r->j);
-        json_key(&r->j, "verdict");
-        json_cstr(&r->j, r->oc.verdict);
-        json_key(&r->j, "result");
-        json_cstr(&r->j, r->oc.result);
-        if (r->oc.reason != NULL) {
-            json_key(&r->j, "reason");
-            json_cstr(&r->j, r->oc.reason);
-        }
-        json_key(&r->j, "reply");
-        if (r->oc.reply[0] != '\0')
-            json_cstr(&r->j, r->oc.reply);
-        else
-            json_null(&r->j);
-        json_obj_end(&r->j);
-        if (r->j.buf != NULL)
-            fwrite(r->j.buf, 1, r->j.len, stdout);
-        putchar('\n');
-        json_free(&r->j);
+        write_json(r);
     } else {
         printf("  result: %s (%s)", r->oc.result,
                r->oc.reason != NULL ? r->oc.reason : r->oc.verdict);

@@ -5,11 +5,15 @@
  *
  * Text: "message PATH", notes, one line per stage ("  envrcpt <a@b>:
  * reject 550 5.7.1 text") with its actions below, "  result: ...".
- * JSON (the tree's writer in JSON_BYTES mode): {"file", "notes", "from",
- * "rcpts", "stages": [{"stage", "arg", "verdict", "reply", "actions"}],
- * "verdict", "result", "reason" (skipped only), "reply"}.  A message
- * without recipient is not run: "skipped".  Bytes outside printable ASCII are
- * \xHH in text and \u00HH in JSON.
+ * JSON (the tree's writer in JSON_BYTES mode): the fields of the
+ * message's decision record (decision.h: time, conn, message, qid, client,
+ * helo, from, rcpts [{addr, result, reply}], script, result, stage, reply,
+ * actions, errors, ms, stages_ms, notes), then {"file", "verdict",
+ * "defaults" (what the driver filled in), "stages": [{"stage", "arg",
+ * "verdict", "reply", "actions"}]}, so one jq filter reads both.  A message
+ * without recipient is not run: "skipped", with "reason", "from" and
+ * "rcpts".  Bytes outside printable ASCII are \xHH in text and \u00HH in
+ * JSON.
  */
 #ifndef LUAMILTER_REPLAY_REPORT_H
 #define LUAMILTER_REPLAY_REPORT_H
@@ -36,9 +40,21 @@ struct outcome {
 /* one message's report */
 struct report {
     int json;
-    struct json j;          /* the record, JSON only */
+    struct json j;          /* the stages, JSON only */
+    struct json defaults;   /* the driver's notes */
+    struct json env;        /* from, and */
+    struct json rcpts;      /* ... the recipients the driver sent */
+    struct json record;     /* the decision record's fields */
+    int has_record, record_from, record_rcpts;
+    const char *path;       /* the message's file */
     struct outcome oc;
 };
+
+/* bytes of the decision record's part of a JSON record */
+#define REPORT_RECORD_MAX (1u << 20)
+
+struct decision;
+void report_decision(void *ud, const struct decision *d);
 
 extern const struct driver_observer report_observer;
 
