@@ -145,6 +145,8 @@ decision_attach(struct conn *c, size_t max, decision_emit_fn fn, void *ud)
     return 0;
 }
 
+static void end_session(struct conn *c);
+
 /* set_client - connect's arguments: name, family, address, port */
 static void
 set_client(struct decision *d, const struct event *ev)
@@ -178,14 +180,19 @@ decision_stage_start(struct conn *c, enum stage st, const struct event *ev)
     if (st != ST_ABORT && st != ST_CLOSE)
         d->last_stage = st;
     if (st == ST_CONNECT) {
+        if (d->session)         /* an SMTP session before, on this milter */
+            end_session(c);     /* connection (after QUIT_NC) */
+        d->session = 1;
         set_client(d, ev);
     } else if (st == ST_HELO && ev != NULL && ev->argc > 0 &&
                ev->argv[0].s != NULL) {
+        d->session = 1;
         free(d->helo);
         d->helo = keep_c(d, ev->argv[0].s);
     } else if (st == ST_ENVFROM) {
         if (d->open)            /* no eom nor abort came: it is gone */
             decision_message_gone(c);
+        d->session = 1;
         d->open = d->message = 1;
         d->messages++;
         free(d->from);
@@ -348,8 +355,27 @@ decision_message_gone(struct conn *c)
     finish(d);
 }
 
-/* decision_close - the connection ends: a message still open is gone, a
- * connection without any record gets its own; then the observer goes */
+/* end_session - an SMTP session ends: a message still open is gone; one
+ * without any record (refused at connect, no MAIL) gets its own; a
+ * session the MTA only negotiated (no connect, HELO or MAIL) gets none */
+static void
+end_session(struct conn *c)
+{
+    struct decision *d = c->decision;
+
+    if (d->open)
+        decision_message_gone(c);
+    if (d->records == 0 && d->session) {
+        d->message = 0;
+        emit(d);
+    }
+    reset(d);
+    d->records = 0;
+    d->session = 0;
+}
+
+/* decision_close - the connection ends (end_session); then the observer
+ * goes */
 void
 decision_close(struct conn *c)
 {
@@ -357,13 +383,7 @@ decision_close(struct conn *c)
 
     if (d == NULL)
         return;
-    if (d->open)
-        decision_message_gone(c);
-    if (d->records == 0) {
-        d->message = 0;
-        emit(d);
-    }
-    reset(d);
+    end_session(c);
     free(d->client_name);
     free(d->client_family);
     free(d->client_addr);

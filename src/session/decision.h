@@ -64,7 +64,8 @@ struct decision {
     char *client_name, *client_addr, *client_family;
     long long client_port;      /* -1: none */
     char *helo;
-    unsigned long records;      /* finished so far */
+    unsigned long records;      /* finished in this SMTP session */
+    int session;                /* it saw connect, HELO or MAIL */
     int messages;               /* messages begun */
     /* the record under way */
     int open;                   /* a message is open (envfrom on) */
