@@ -3,7 +3,7 @@
 -- "lossy", valid UTF-8 is kept, a NUL is \u0000; a 500-byte header
 -- copied by the policy and a note of over 1 MiB made of it are cut with a
 -- marker so the line fits decision_log_max, and the record still has
--- every envelope field.  (miltertest itself overruns a buffer on a header
+-- every envelope field.  self:note raises on what it cannot keep.  (miltertest itself overruns a buffer on a header
 -- of a few KiB; t/c/unit_decision cuts a 1 MiB header value.)
 -- policy: policies/decision.lua
 -- conf: decision_log = @TMPDIR@/decisions.log
@@ -28,6 +28,11 @@ lib.run(function()
     .notes.raw == "nul\u0000byte \ufffd\ufffd end é" and
     (.actions[0] | .action == "addheader" and .name == "X-Raw" and .value == "café \ufffd") and
     (.lossy | sort) == ["raw", "value"] ]], "bytes: NUL escaped, invalid UTF-8 replaced and listed, UTF-8 kept")
+  D.check([[map(select(.qid == "QBYTES"))[0].notes.refused |
+    (.[0] | test("note: the table is not an array")) and
+    (.[1] | test("note: the value is a function")) and
+    (.[2] | test("note: the key must be a string of 1 to 64 bytes"))]],
+    "self:note raises on a table that is no array, a function, an empty key")
   D.check([[map(select(.qid == "QBIG"))[0] |
     .result == "delivered" and .from == "<a@example.com>" and .helo == "helo.example" and
     .client.addr == "192.0.2.7" and .rcpts[0].addr == "<big\ufffd@x>" and .rcpts[0].result == "accepted" and

@@ -61,6 +61,10 @@ function P:eom()
     error("boom at eom")
   elseif s == "bytes" then
     self:note("raw", "nul\0byte \xff\xfe end \xc3\xa9")
+    local _, e1 = pcall(self.note, self, "t", { x = 1 })
+    local _, e2 = pcall(self.note, self, "f", print)
+    local _, e3 = pcall(self.note, self, "", 1)
+    self:note("refused", { e1, e2, e3 })
     self:addheader("X-Raw", "caf\xc3\xa9 \xff")
   elseif s == "big" then
     self:note("big", string.rep(self.big, (1 << 20) // #self.big + 1))  -- 1 MiB
