@@ -33,6 +33,8 @@ static long series_max = 10000;             /* atomic */
 static long series_count;                   /* atomic */
 static uint64_t series_dropped;             /* atomic */
 static struct retired *retired_list;
+#define RENDER_HOOKS_MAX 16
+static void (*render_hooks[RENDER_HOOKS_MAX])(void);        /* atomic */
 
 /* metric_type_name - the TYPE word of a type */
 const char *
@@ -326,9 +328,14 @@ metrics_registry_commit(const char *owner)
 struct metric_family *
 metrics_family_register(const struct metric_def *d, char *err, size_t errlen)
 {
+    struct metric_family *f;
+
     if (metrics_registry_declare(d, 1, 1, "", err, errlen) < 0)
         return NULL;
-    return metrics_family_find(d->name);
+    f = metrics_family_find(d->name);
+    if (f != NULL)
+        __atomic_store_n(&f->fixed, 1, __ATOMIC_RELEASE);
+    return f;
 }
 
 /* series_hash - the hash of a family's series with this key */
@@ -439,7 +446,7 @@ metrics_series_get(struct metric_family *f, const char *key, size_t keylen)
         s = chain_find(series_table[h & series_mask], f, h, key, keylen);
     if (s == NULL && series_table == NULL) {
         refuse_series(f, "out of memory");
-    } else if (s == NULL &&
+    } else if (s == NULL && !__atomic_load_n(&f->fixed, __ATOMIC_ACQUIRE) &&
                series_count >= __atomic_load_n(&series_max,
                                                __ATOMIC_RELAXED)) {
         char why[64];
@@ -470,6 +477,53 @@ metrics_series_record(struct metric_series *s, double v)
     case METRIC_HISTOGRAM:
         mv_observe(d->bounds, d->nbounds, s->counts, &s->sum, v);
         break;
+    }
+}
+
+/* metrics_series_set - a value read elsewhere: a gauge, or a counter a
+ * module keeps itself (not for histograms) */
+void
+metrics_series_set(struct metric_series *s, double v)
+{
+    if (s->fam->def.type != METRIC_HISTOGRAM)
+        mv_set(&s->value, v);
+}
+
+/* metrics_registry_on_render - run fn before each rendering (a module
+ * sets its gauges); once per fn; -1 when RENDER_HOOKS_MAX are taken */
+int
+metrics_registry_on_render(void (*fn)(void))
+{
+    int i, rc = -1;
+
+    pthread_mutex_lock(&reg_lock);
+    for (i = 0; i < RENDER_HOOKS_MAX; i++) {
+        if (render_hooks[i] == fn) {
+            rc = 0;
+            break;
+        }
+        if (render_hooks[i] == NULL) {
+            __atomic_store_n(&render_hooks[i], fn, __ATOMIC_RELEASE);
+            rc = 0;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&reg_lock);
+    return rc;
+}
+
+/* run_render_hooks - the functions of metrics_registry_on_render */
+static void
+run_render_hooks(void)
+{
+    int i;
+
+    for (i = 0; i < RENDER_HOOKS_MAX; i++) {
+        void (*fn)(void) = __atomic_load_n(&render_hooks[i],
+                                           __ATOMIC_ACQUIRE);
+        if (fn == NULL)
+            break;
+        fn();
     }
 }
 
@@ -564,8 +618,10 @@ render_family(struct mtext *t, const struct metric_family *f)
 void
 metrics_registry_render(struct mtext *t)
 {
-    int i, n = __atomic_load_n(&fam_count, __ATOMIC_ACQUIRE);
+    int i, n;
 
+    run_render_hooks();
+    n = __atomic_load_n(&fam_count, __ATOMIC_ACQUIRE);
     for (i = 0; i < n; i++) {
         const struct metric_family *f = __atomic_load_n(&fam_slot[i],
                                                         __ATOMIC_ACQUIRE);
@@ -600,6 +656,7 @@ metrics_registry_reset(void)
         free(r);
     }
     memset(name_index, 0, sizeof name_index);
+    memset(render_hooks, 0, sizeof render_hooks);
     fam_count = 0;
     free(series_table);
     series_table = NULL;

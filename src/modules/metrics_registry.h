@@ -12,7 +12,10 @@
  * A family declared by a script that is only being checked is tentative:
  * it is not exported, a later check may redefine it, and it becomes
  * committed when that script serves (metrics_registry_commit).  Modules
- * register committed families (metrics_family_register).
+ * register committed families (metrics_family_register), whose series the
+ * series cap leaves alone (their label values come from the config), and
+ * may ask for a function to run before each rendering
+ * (metrics_registry_on_render: gauges read from the module's own state).
  */
 #ifndef LUAMILTER_METRICS_REGISTRY_H
 #define LUAMILTER_METRICS_REGISTRY_H
@@ -58,6 +61,9 @@ struct metric_family {
     struct metric_series *series;   /* atomic: newest first */
     uint32_t seed;              /* the hash of its name, for its series */
     int drop_logged;
+    int fixed;                  /* a module's: its series are bounded by
+                                 * the config, metrics_max_series does not
+                                 * refuse them */
 };
 
 #define METRIC_TENTATIVE 0
@@ -87,6 +93,8 @@ struct metric_family *metrics_family_find(const char *name);
 struct metric_series *metrics_series_get(struct metric_family *f,
                                          const char *key, size_t keylen);
 void metrics_series_record(struct metric_series *s, double v);
+void metrics_series_set(struct metric_series *s, double v);
+int metrics_registry_on_render(void (*fn)(void));
 void metrics_registry_set_max(long max);
 long metrics_registry_count(void);
 uint64_t metrics_registry_dropped(void);
