@@ -6,9 +6,9 @@
  */
 #include "redis_metrics.h"
 #include "metrics_caps.h"
-#include "redis_cmd.h"
 
-#include <stdint.h>
+#include <string.h>
+#include <strings.h>
 
 static const char *const command_words[] = {
     "get", "set", "setex", "setnx", "getset", "getdel", "del", "unlink",
@@ -43,7 +43,8 @@ command_index(const char *cmd, size_t len)
     int i;
 
     for (i = 0; i < N_COMMANDS - 1; i++)
-        if (redis_cmd_is(cmd, len, command_words[i]))
+        if (strlen(command_words[i]) == len &&
+            strncasecmp(cmd, command_words[i], len) == 0)
             return i;
     return N_COMMANDS - 1;
 }
