@@ -34,7 +34,7 @@ static void (*serving_done)(void *ref);
 static struct named *
 find_named(const char *name)
 {
-    const char *v[2] = {name, NULL};
+    const char *v[2], *by_name[1] = {name};
     struct named *n;
     int i;
 
@@ -47,11 +47,12 @@ find_named(const char *name)
     if (n == NULL && (n = calloc(1, sizeof *n)) != NULL) {
         strncpy(n->name, name, TABLES_NAME_MAX);
         for (i = 0; i < 3; i++) {
-            v[1] = result_words[i];
+            v[0] = result_words[i];             /* labels: result, table */
+            v[1] = name;
             n->results[i] = mcap_series(lookups_fam, v);
         }
-        n->latency = mcap_series(latency_fam, v);
-        n->rules = mcap_series(rules_fam, v);
+        n->latency = mcap_series(latency_fam, by_name);
+        n->rules = mcap_series(rules_fam, by_name);
         n->next = names;
         names = n;
     }
