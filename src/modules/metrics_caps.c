@@ -41,7 +41,7 @@ define(const char *name, enum metric_type type, const char *help,
     d.nbounds = nbounds;
     for (i = 0; i < nbounds; i++)
         d.bounds[i] = bounds[i];
-    f = metrics_family_register(&d, err, sizeof err);
+    f = metrics_family_register_fixed(&d, err, sizeof err);
     if (f == NULL)
         log_err("metrics: %s: %s", name, err);
     return f;

@@ -30,7 +30,8 @@ static int name_index[NAME_INDEX_SIZE];     /* atomic: slot + 1, 0: free */
 static struct metric_series **series_table; /* atomic */
 static uint32_t series_mask;
 static long series_max = 10000;             /* atomic */
-static long series_count;                   /* atomic */
+static long series_count;                   /* atomic: under the cap */
+static long fixed_count;                    /* atomic: fixed families' */
 static uint64_t series_dropped;             /* atomic */
 static struct retired *retired_list;
 #define RENDER_HOOKS_MAX 16
@@ -328,11 +329,20 @@ metrics_registry_commit(const char *owner)
 struct metric_family *
 metrics_family_register(const struct metric_def *d, char *err, size_t errlen)
 {
-    struct metric_family *f;
-
     if (metrics_registry_declare(d, 1, 1, "", err, errlen) < 0)
         return NULL;
-    f = metrics_family_find(d->name);
+    return metrics_family_find(d->name);
+}
+
+/* metrics_family_register_fixed - the same, for a family whose label
+ * values come from the config or closed word lists only: its series are
+ * neither refused nor counted by metrics_max_series */
+struct metric_family *
+metrics_family_register_fixed(const struct metric_def *d, char *err,
+                              size_t errlen)
+{
+    struct metric_family *f = metrics_family_register(d, err, errlen);
+
     if (f != NULL)
         __atomic_store_n(&f->fixed, 1, __ATOMIC_RELEASE);
     return f;
@@ -415,7 +425,8 @@ new_series(struct metric_family *f, uint32_t h, const char *key,
     __atomic_store_n(&series_table[b], s, __ATOMIC_RELEASE);
     s->fnext = f->series;
     __atomic_store_n(&f->series, s, __ATOMIC_RELEASE);
-    __atomic_add_fetch(&series_count, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(f->fixed ? &fixed_count : &series_count, 1,
+                       __ATOMIC_RELAXED);
     return s;
 }
 
@@ -534,11 +545,13 @@ metrics_registry_set_max(long max)
     __atomic_store_n(&series_max, max, __ATOMIC_RELAXED);
 }
 
-/* metrics_registry_count - series that exist */
+/* metrics_registry_count - series that exist (the fixed families'
+ * included) */
 long
 metrics_registry_count(void)
 {
-    return __atomic_load_n(&series_count, __ATOMIC_RELAXED);
+    return __atomic_load_n(&series_count, __ATOMIC_RELAXED) +
+           __atomic_load_n(&fixed_count, __ATOMIC_RELAXED);
 }
 
 /* metrics_registry_dropped - series refused since the start */
@@ -661,6 +674,7 @@ metrics_registry_reset(void)
     free(series_table);
     series_table = NULL;
     series_count = 0;
+    fixed_count = 0;
     series_dropped = 0;
     series_max = 10000;
     pthread_mutex_unlock(&reg_lock);
