@@ -247,6 +247,12 @@ $(BUILD)/shdict-bench: t/perf/shdict_bench.c $(SHDICT_OBJS)
 bench-shdict: $(BUILD)/shdict-bench
 	$(BUILD)/shdict-bench
 
+# --- a real run answering issue 13's three questions with curl and jq
+# (rejections by rule, the p99 of eom, the stuck connection): not in make test
+.PHONY: observe-demo
+observe-demo: deps all build/perf-client
+	scripts/observe-demo
+
 
 # --- milter.tables (issue 12): its sources are src/modules/tables*.c, built
 # in like every module's.  Here: build/.../table-query (postmap -q's twin,
