@@ -7,6 +7,7 @@
 #include "config.h"
 #include "dns_api.h"
 #include "dns_conf.h"
+#include "dns_metrics.h"
 #include "dns_resolver.h"
 #include "dns_state.h"
 #include "log.h"
@@ -146,6 +147,7 @@ start(const struct config *cfg, char *err, size_t errlen)
     const struct dns_conf *conf = dns_conf_of(cfg, dns_module.section);
     struct dns_resolver *r = dns_resolver_new(conf, err, errlen);
 
+    dns_metrics_start();
     if (r == NULL)
         return -1;
     dns_resolver_set_current(r);

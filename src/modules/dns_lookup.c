@@ -5,6 +5,7 @@
  */
 #include "dns.h"
 #include "dns_conf.h"
+#include "dns_metrics.h"
 #include "dns_rdata.h"
 #include "dns_resolver.h"
 #include "dns_state.h"
@@ -222,58 +223,76 @@ push_error(lua_State *L, const char *err, const char *detail)
     return 3;
 }
 
-/* push_live - the answer of a live job's record */
+/* push_live - the answer of a live job's record; *word says what it was
+ * (the error word, "ok", "nodata" or "nxdomain"), *took how long (-1:
+ * cancelled) */
 static int
-push_live(lua_State *L, struct dns_state *st, struct dns_job *j)
+push_live(lua_State *L, struct dns_state *st, struct dns_job *j,
+          const char **word, double *took)
 {
     struct dns_query *q = j->q;
     const struct ub_result *res;
     char detail[256];
 
+    *took = -1;
     if (!dns_query_done(q)) {
         if (q->aborted || st->closed)
-            return push_error(L, "cancelled", "the lookup was cancelled "
-                              "(the message or connection ended)");
+            return push_error(L, *word = "cancelled", "the lookup was "
+                              "cancelled (the message or connection ended)");
+        *took = mono_now() - q->sent_at;
         snprintf(detail, sizeof detail, "no answer for %s/%s from %s in time",
                  j->name, dns_type_name(j->qtype),
                  dns_resolver_servers(st->res));
-        return push_error(L, "timeout", detail);
+        return push_error(L, *word = "timeout", detail);
     }
+    *took = q->answered_at - q->sent_at;
     if (q->err != 0 || q->result == NULL) {
         snprintf(detail, sizeof detail, "%s/%s: %s", j->name,
                  dns_type_name(j->qtype), ub_strerror(q->err));
-        return push_error(L, q->err == UB_SERVFAIL ? "servfail" : "error",
-                          detail);
+        *word = q->err == UB_SERVFAIL ? "servfail" : "error";
+        return push_error(L, *word, detail);
     }
     res = q->result;
     if (res->bogus) {
         snprintf(detail, sizeof detail, "%s/%s: %s", j->name,
                  dns_type_name(j->qtype),
                  res->why_bogus != NULL ? res->why_bogus : "DNSSEC bogus");
-        return push_error(L, "bogus", detail);
+        return push_error(L, *word = "bogus", detail);
     }
     if (res->rcode != 0 && res->rcode != 3) {
         snprintf(detail, sizeof detail, "%s/%s: rcode %d", j->name,
                  dns_type_name(j->qtype), res->rcode);
-        return push_error(L, rcode_word(res->rcode), detail);
+        return push_error(L, *word = rcode_word(res->rcode), detail);
     }
+    *word = res->rcode == 3 || res->nxdomain ? "nxdomain"
+          : !res->havedata ? "nodata" : "ok";
     dns_rdata_push(L, res, j->qtype);
     return 1;
 }
 
 /* dns_job_push - j's result: a records table (1 value) or nil, err,
- * detail (3 values) */
+ * detail (3 values); a live connection's lookup counts in the metrics */
 int
 dns_job_push(lua_State *L, struct dns_state *st, struct dns_job *j)
 {
-    if (j->err != NULL)
-        return push_error(L, j->err, j->detail[0] != '\0' ? j->detail
-                                                           : j->err);
-    if (j->q != NULL)
-        return push_live(L, st, j);
-    if (j->sent)
+    const char *word;
+    double took = -1;
+    int n;
+
+    if (j->err != NULL) {
+        word = j->err;
+        n = push_error(L, j->err, j->detail[0] != '\0' ? j->detail : j->err);
+    } else if (j->q != NULL) {
+        n = push_live(L, st, j, &word, &took);
+    } else if (j->sent) {
         return dns_stub_push(L, j->name, j->qtype);
-    return push_error(L, "error", "the lookup was not sent");
+    } else {
+        word = "error";
+        n = push_error(L, "error", "the lookup was not sent");
+    }
+    if (st->mode == MODULE_LIVE)
+        dns_metrics_count(j->qtype, word, took);
+    return n;
 }
 
 /* dns_job_release - the state is done with j's record */

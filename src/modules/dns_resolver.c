@@ -363,6 +363,7 @@ answered(void *arg, int err, struct ub_result *result)
     struct dns_resolver *r = q->res;
 
     pthread_mutex_lock(&r->lock);
+    q->answered_at = mono_now();
     q->done = 1;
     q->err = err;
     q->result = result;
@@ -409,6 +410,7 @@ dns_query_send(struct dns_resolver *r, const char *name, int qtype,
     q->res = r;
     q->waiter = waiter;
     q->refs = 2;                    /* the sender's and the callback's */
+    q->sent_at = mono_now();
     pthread_mutex_lock(&r->lock);
     q->next = r->queries;
     if (q->next != NULL)

@@ -47,6 +47,7 @@ struct dns_query {
     int cancelled;                  /* ub_cancel'ed: no answer will do */
     int err;                        /* libunbound's error, 0: result */
     struct ub_result *result;
+    double sent_at, answered_at;    /* monotonic seconds, for metrics */
 };
 
 struct dns_resolver *dns_resolver_new(const struct dns_conf *conf,

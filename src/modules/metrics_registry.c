@@ -30,9 +30,12 @@ static int name_index[NAME_INDEX_SIZE];     /* atomic: slot + 1, 0: free */
 static struct metric_series **series_table; /* atomic */
 static uint32_t series_mask;
 static long series_max = 10000;             /* atomic */
-static long series_count;                   /* atomic */
+static long series_count;                   /* atomic: under the cap */
+static long fixed_count;                    /* atomic: fixed families' */
 static uint64_t series_dropped;             /* atomic */
 static struct retired *retired_list;
+#define RENDER_HOOKS_MAX 16
+static void (*render_hooks[RENDER_HOOKS_MAX])(void);        /* atomic */
 
 /* metric_type_name - the TYPE word of a type */
 const char *
@@ -331,6 +334,20 @@ metrics_family_register(const struct metric_def *d, char *err, size_t errlen)
     return metrics_family_find(d->name);
 }
 
+/* metrics_family_register_fixed - the same, for a family whose label
+ * values come from the config or closed word lists only: its series are
+ * neither refused nor counted by metrics_max_series */
+struct metric_family *
+metrics_family_register_fixed(const struct metric_def *d, char *err,
+                              size_t errlen)
+{
+    struct metric_family *f = metrics_family_register(d, err, errlen);
+
+    if (f != NULL)
+        __atomic_store_n(&f->fixed, 1, __ATOMIC_RELEASE);
+    return f;
+}
+
 /* series_hash - the hash of a family's series with this key */
 static uint32_t
 series_hash(const struct metric_family *f, const char *key, size_t keylen)
@@ -408,7 +425,8 @@ new_series(struct metric_family *f, uint32_t h, const char *key,
     __atomic_store_n(&series_table[b], s, __ATOMIC_RELEASE);
     s->fnext = f->series;
     __atomic_store_n(&f->series, s, __ATOMIC_RELEASE);
-    __atomic_add_fetch(&series_count, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(f->fixed ? &fixed_count : &series_count, 1,
+                       __ATOMIC_RELAXED);
     return s;
 }
 
@@ -439,7 +457,7 @@ metrics_series_get(struct metric_family *f, const char *key, size_t keylen)
         s = chain_find(series_table[h & series_mask], f, h, key, keylen);
     if (s == NULL && series_table == NULL) {
         refuse_series(f, "out of memory");
-    } else if (s == NULL &&
+    } else if (s == NULL && !__atomic_load_n(&f->fixed, __ATOMIC_ACQUIRE) &&
                series_count >= __atomic_load_n(&series_max,
                                                __ATOMIC_RELAXED)) {
         char why[64];
@@ -473,6 +491,53 @@ metrics_series_record(struct metric_series *s, double v)
     }
 }
 
+/* metrics_series_set - a value read elsewhere: a gauge, or a counter a
+ * module keeps itself (not for histograms) */
+void
+metrics_series_set(struct metric_series *s, double v)
+{
+    if (s->fam->def.type != METRIC_HISTOGRAM)
+        mv_set(&s->value, v);
+}
+
+/* metrics_registry_on_render - run fn before each rendering (a module
+ * sets its gauges); once per fn; -1 when RENDER_HOOKS_MAX are taken */
+int
+metrics_registry_on_render(void (*fn)(void))
+{
+    int i, rc = -1;
+
+    pthread_mutex_lock(&reg_lock);
+    for (i = 0; i < RENDER_HOOKS_MAX; i++) {
+        if (render_hooks[i] == fn) {
+            rc = 0;
+            break;
+        }
+        if (render_hooks[i] == NULL) {
+            __atomic_store_n(&render_hooks[i], fn, __ATOMIC_RELEASE);
+            rc = 0;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&reg_lock);
+    return rc;
+}
+
+/* run_render_hooks - the functions of metrics_registry_on_render */
+static void
+run_render_hooks(void)
+{
+    int i;
+
+    for (i = 0; i < RENDER_HOOKS_MAX; i++) {
+        void (*fn)(void) = __atomic_load_n(&render_hooks[i],
+                                           __ATOMIC_ACQUIRE);
+        if (fn == NULL)
+            break;
+        fn();
+    }
+}
+
 /* metrics_registry_set_max - metrics_max_series */
 void
 metrics_registry_set_max(long max)
@@ -480,11 +545,13 @@ metrics_registry_set_max(long max)
     __atomic_store_n(&series_max, max, __ATOMIC_RELAXED);
 }
 
-/* metrics_registry_count - series that exist */
+/* metrics_registry_count - series that exist (the fixed families'
+ * included) */
 long
 metrics_registry_count(void)
 {
-    return __atomic_load_n(&series_count, __ATOMIC_RELAXED);
+    return __atomic_load_n(&series_count, __ATOMIC_RELAXED) +
+           __atomic_load_n(&fixed_count, __ATOMIC_RELAXED);
 }
 
 /* metrics_registry_dropped - series refused since the start */
@@ -564,8 +631,10 @@ render_family(struct mtext *t, const struct metric_family *f)
 void
 metrics_registry_render(struct mtext *t)
 {
-    int i, n = __atomic_load_n(&fam_count, __ATOMIC_ACQUIRE);
+    int i, n;
 
+    run_render_hooks();
+    n = __atomic_load_n(&fam_count, __ATOMIC_ACQUIRE);
     for (i = 0; i < n; i++) {
         const struct metric_family *f = __atomic_load_n(&fam_slot[i],
                                                         __ATOMIC_ACQUIRE);
@@ -600,10 +669,12 @@ metrics_registry_reset(void)
         free(r);
     }
     memset(name_index, 0, sizeof name_index);
+    memset(render_hooks, 0, sizeof render_hooks);
     fam_count = 0;
     free(series_table);
     series_table = NULL;
     series_count = 0;
+    fixed_count = 0;
     series_dropped = 0;
     series_max = 10000;
     pthread_mutex_unlock(&reg_lock);

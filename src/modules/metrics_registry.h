@@ -12,7 +12,11 @@
  * A family declared by a script that is only being checked is tentative:
  * it is not exported, a later check may redefine it, and it becomes
  * committed when that script serves (metrics_registry_commit).  Modules
- * register committed families (metrics_family_register).
+ * register committed families (metrics_family_register; with _fixed,
+ * when their label values come from the config or closed word lists, the
+ * series cap neither refuses nor counts their series), and
+ * may ask for a function to run before each rendering
+ * (metrics_registry_on_render: gauges read from the module's own state).
  */
 #ifndef LUAMILTER_METRICS_REGISTRY_H
 #define LUAMILTER_METRICS_REGISTRY_H
@@ -58,6 +62,9 @@ struct metric_family {
     struct metric_series *series;   /* atomic: newest first */
     uint32_t seed;              /* the hash of its name, for its series */
     int drop_logged;
+    int fixed;                  /* metrics_family_register_fixed: its
+                                 * series are bounded by the config, outside
+                                 * metrics_max_series */
 };
 
 #define METRIC_TENTATIVE 0
@@ -83,10 +90,14 @@ int metrics_registry_declare(const struct metric_def *defs, int n,
 void metrics_registry_commit(const char *owner);
 struct metric_family *metrics_family_register(const struct metric_def *d,
                                               char *err, size_t errlen);
+struct metric_family *metrics_family_register_fixed(const struct metric_def *d,
+                                                    char *err, size_t errlen);
 struct metric_family *metrics_family_find(const char *name);
 struct metric_series *metrics_series_get(struct metric_family *f,
                                          const char *key, size_t keylen);
 void metrics_series_record(struct metric_series *s, double v);
+void metrics_series_set(struct metric_series *s, double v);
+int metrics_registry_on_render(void (*fn)(void));
 void metrics_registry_set_max(long max);
 long metrics_registry_count(void);
 uint64_t metrics_registry_dropped(void);

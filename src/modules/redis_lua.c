@@ -10,6 +10,7 @@
 #include "monotime.h"
 #include "redis_args.h"
 #include "redis_cmd.h"
+#include "redis_metrics.h"
 #include "redis_reply.h"
 #include "sha1.h"
 
@@ -271,23 +272,56 @@ eval_exchange(struct env_box *e, struct redis_args *a,
     return fail;
 }
 
+/* count - tell the state's counter (if any) of a call named cmd */
+static void
+count(const struct env_box *e, const char *cmd, int result, double seconds)
+{
+    if (e->env.count != NULL)
+        e->env.count(cmd, strlen(cmd), result, seconds);
+}
+
+/* result_of - the enum redis_result of a C phase's failure, or of its
+ * first reply (an error reply counts as "error" for a single command) */
+static int
+result_of(int fail, const redisReply *first, int single)
+{
+    switch (fail) {
+    case REDIS_FAIL_NONE:
+        return single && first->type == REDIS_REPLY_ERROR ? REDIS_RESULT_ERROR
+                                                          : REDIS_RESULT_OK;
+    case REDIS_FAIL_TIMEOUT: return REDIS_RESULT_TIMEOUT;
+    case REDIS_FAIL_TOO_LARGE: return REDIS_RESULT_TOO_LARGE;
+    case REDIS_FAIL_BUDGET: return REDIS_RESULT_BUDGET;
+    default: return REDIS_RESULT_CONNECTION;
+    }
+}
+
 /* run_exchange - make the reply box, take the deadline, run the C phase
- * (eval_exchange when script is given); 0 with *boxp filled, else the
- * count of the nil, err values pushed */
+ * (eval_exchange when script is given) and count it under the name cmd;
+ * 0 with *boxp filled, else the count of the nil, err values pushed */
 static int
 run_exchange(lua_State *L, struct env_box *e, struct redis_args *a,
-             const struct script_ref *script, redisReply ***boxp)
+             const struct script_ref *script, const char *cmd,
+             redisReply ***boxp)
 {
     redisReply **box = redis_reply_box(L, a->ncmds);   /* ..., box */
     char err[ERRLEN];
-    double deadline;
+    double deadline, t0 = 0;
     int fail;
 
-    if (deadline_of(L, e, &deadline) < 0)
+    if (deadline_of(L, e, &deadline) < 0) {
+        count(e, cmd, REDIS_RESULT_BUDGET, -1);
         return push_fail(L, "budget");
+    }
+    if (e->env.count != NULL)
+        t0 = mono_now();
     fail = script != NULL ? eval_exchange(e, a, script, deadline, box, err,
                                           sizeof err)
                           : exchange(e, a, deadline, box, err, sizeof err);
+    if (e->env.count != NULL)
+        count(e, cmd, result_of(fail, box[0], a->ncmds == 1 &&
+                                strcmp(cmd, "pipeline") != 0),
+              fail == REDIS_FAIL_BUDGET ? -1 : mono_now() - t0);
     if (fail != REDIS_FAIL_NONE)
         return push_fail(L, fail_text(fail, err));
     *boxp = box;
@@ -315,8 +349,11 @@ l_call(lua_State *L)
                                      "redis.call", i + 1);
     a.argc[0] = n;
     if (redis_cmd_check(n, a.argv, a.len, REDIS_CMD_CALL, NULL, err,
-                        sizeof err) < 0)
+                        sizeof err) < 0) {
+        if (!e->env.policy_test && e->env.count != NULL)
+            e->env.count(a.argv[0], a.len[0], REDIS_RESULT_REFUSED, -1);
         return luaL_error(L, "%s", err);
+    }
     why = unreachable(L, e);
     if (why != NULL)
         return push_fail(L, why);
@@ -326,7 +363,14 @@ l_call(lua_State *L)
         call_stub(L, &a, 0, n, LUA_MULTRET);
         return lua_gettop(L) - base;
     }
-    n = run_exchange(L, e, &a, NULL, &box);
+    {
+        char name[32];          /* the command's name, for its label */
+        size_t len = a.len[0] < sizeof name - 1 ? a.len[0] : sizeof name - 1;
+
+        memcpy(name, a.argv[0], len);
+        name[len] = '\0';
+        n = run_exchange(L, e, &a, NULL, name, &box);
+    }
     if (n > 0)
         return n;
     n = push_top(L, box[0]);
@@ -337,7 +381,8 @@ l_call(lua_State *L)
 /* collect_pipeline - the commands of the table at 1 into a; raises on
  * misuse */
 static void
-collect_pipeline(lua_State *L, int anchor, struct redis_args *a)
+collect_pipeline(lua_State *L, struct env_box *e, int anchor,
+                 struct redis_args *a)
 {
     struct redis_cmd_txn txn = {0};
     lua_Integer i, ncmds = (lua_Integer)lua_rawlen(L, 1);
@@ -369,8 +414,11 @@ collect_pipeline(lua_State *L, int anchor, struct redis_args *a)
         lua_pop(L, 1);          /* the strings are held by the table at 1 */
         a->argc[i - 1] = pos - first;
         if (redis_cmd_check(pos - first, a->argv + first, a->len + first,
-                            REDIS_CMD_PIPELINE, &txn, err, sizeof err) < 0)
+                            REDIS_CMD_PIPELINE, &txn, err, sizeof err) < 0) {
+            if (!e->env.policy_test)
+                count(e, "pipeline", REDIS_RESULT_REFUSED, -1);
             luaL_error(L, "%s (pipeline command #%d)", err, (int)i);
+        }
     }
     if (txn.open)
         luaL_error(L, "redis.pipeline: MULTI without EXEC or DISCARD");
@@ -421,7 +469,7 @@ l_pipeline(lua_State *L)
     lua_settop(L, 1);
     lua_newtable(L);                                    /* cmds, anchor */
     anchor = 2;
-    collect_pipeline(L, anchor, &a);                    /* cmds, anchor, v */
+    collect_pipeline(L, e, anchor, &a);                    /* cmds, anchor, v */
     why = unreachable(L, e);
     if (why != NULL)
         return push_fail(L, why);
@@ -431,7 +479,7 @@ l_pipeline(lua_State *L)
         lua_newtable(L);
         return 1;
     }
-    n = run_exchange(L, e, &a, NULL, &box);             /* ..., box */
+    n = run_exchange(L, e, &a, NULL, "pipeline", &box); /* ..., box */
     if (n > 0)
         return n;
     lua_createtable(L, a.ncmds, 0);                     /* ..., box, out */
@@ -491,7 +539,7 @@ l_eval(lua_State *L)
     sha1_hex(script.text, script.len, sha);
     a.argv[0] = "EVALSHA", a.len[0] = 7;
     a.argv[1] = sha, a.len[1] = SHA1_HEX_LEN;
-    n = run_exchange(L, e, &a, &script, &box);
+    n = run_exchange(L, e, &a, &script, "eval", &box);
     if (n > 0)
         return n;
     n = push_top(L, box[0]);

@@ -23,7 +23,7 @@
  * What the daemon (the wiring) gives each Lua state, before the module is
  * required or at any time after (the module reads it at each call):
  *
- *   struct redis_lua_env env = { pool, policy_test, time_left, ud };
+ *   struct redis_lua_env env = { pool, policy_test, time_left, ud, count };
  *   redis_lua_setup(L, &env);          may raise (memory): call it where a
  *                                      Lua error is caught
  *   luaL_requiref(L, "milter.redis", luaopen_milter_redis, 0) or put
@@ -60,6 +60,10 @@ struct redis_lua_env {
     int policy_test;            /* never touch Redis (in-policy tests) */
     double (*time_left)(lua_State *L, void *ud);
     void *ud;
+    /* counts each call (redis_metrics_call) or NULL: its command name
+     * ("pipeline" for one), its enum redis_result and the seconds it took
+     * (negative when nothing was sent) */
+    void (*count)(const char *cmd, size_t len, int result, double seconds);
 };
 
 void redis_lua_setup(lua_State *L, const struct redis_lua_env *env);

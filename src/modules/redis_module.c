@@ -16,6 +16,7 @@
 #include "log.h"
 #include "redis_config.h"
 #include "redis_lua.h"
+#include "redis_metrics.h"
 #include "redis_pool.h"
 
 #include <lauxlib.h>
@@ -48,7 +49,8 @@ static int
 make_pool(const struct config *cfg, struct redis_pool **out, char *err,
           size_t errlen)
 {
-    struct redis_hooks hooks = {pool_log, NULL, NULL};
+    struct redis_hooks hooks = {.log = pool_log,
+                                 .event = redis_metrics_event};
     const struct redis_keys *k = keys_of(cfg);
     struct redis_config rc;
 
@@ -80,12 +82,30 @@ swap_pool(struct redis_pool *p)
     redis_pool_release(old);
 }
 
+/* pool_stats - the daemon's pool's counters, for its metrics (zeros
+ * without a pool) */
+static void
+pool_stats(struct redis_pool_stats *st)
+{
+    struct redis_pool *p;
+
+    pthread_mutex_lock(&pool_lock);
+    p = pool;
+    if (p != NULL)
+        redis_pool_hold(p);
+    pthread_mutex_unlock(&pool_lock);
+    if (p != NULL)
+        redis_pool_stats(p, st);
+    redis_pool_release(p);
+}
+
 /* redis_start - the pool, when `redis` is set (nothing connects yet) */
 static int
 redis_start(const struct config *cfg, char *err, size_t errlen)
 {
     struct redis_pool *p;
 
+    redis_metrics_start(pool_stats);
     if (make_pool(cfg, &p, err, errlen) < 0)
         return -1;
     swap_pool(p);
@@ -156,7 +176,8 @@ open_redis(lua_State *L)
 {
     const struct module_env *env = module_env(L);
     int live = env->mode == MODULE_LIVE || env->mode == MODULE_REPLAY_LIVE_IO;
-    struct redis_lua_env re = {NULL, !live, time_left, NULL};
+    struct redis_lua_env re = {NULL, !live, time_left, NULL,
+        env->mode == MODULE_LIVE ? redis_metrics_call : NULL};
     struct redis_pool *p = NULL;
 
     redis_lua_setup(L, &re);    /* may raise (memory) while nothing is held */

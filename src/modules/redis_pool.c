@@ -377,6 +377,14 @@ wait_free(struct redis_pool *p, double deadline)
     return 0;
 }
 
+/* pool_event - tell the daemon's metrics of ev */
+static void
+pool_event(struct redis_pool *p, int ev)
+{
+    if (p->hooks.event != NULL)
+        p->hooks.event(ev, p->hooks.ud);
+}
+
 /* redis_pool_get - a connected context for one call, before the deadline
  * (CLOCK_MONOTONIC seconds): an idle one, a new one while under
  * redis_connections, else the first freed; REDIS_FAIL_* and err */
@@ -387,7 +395,7 @@ redis_pool_get(struct redis_pool *p, double deadline, struct redis_conn **out,
     struct pool_note note = {-1, ""};
     struct redis_conn *c, *stale;
     double now;
-    int fail, full_time;
+    int fail, full_time, waited = 0;
 
     pthread_mutex_lock(&p->lock);
     for (;;) {
@@ -416,12 +424,17 @@ redis_pool_get(struct redis_pool *p, double deadline, struct redis_conn **out,
             pthread_mutex_lock(&p->lock);
             stale = connect_done(p, fail, err, full_time, &note);
             pthread_mutex_unlock(&p->lock);
+            pool_event(p, fail == REDIS_FAIL_NONE ? REDIS_EVENT_CONNECT
+                                                  : REDIS_EVENT_CONNECT_FAILED);
             pool_log(p, &note);
             free_list(stale);
             return fail;
         }
+        if (!waited++)
+            pool_event(p, REDIS_EVENT_WAIT);
         if (wait_free(p, deadline) < 0) {
             p->wait_timeouts++;
+            pool_event(p, REDIS_EVENT_WAIT_TIMEOUT);
             snprintf(err, errlen, "timeout waiting for a free connection "
                      "to %s (all %d busy)", p->target.label, p->max_open);
             pthread_mutex_unlock(&p->lock);

@@ -50,6 +50,17 @@ struct redis_hooks {
      * use CLOCK_MONOTONIC. */
     double (*now)(void *ud);
     void *ud;
+    /* something the daemon's metrics count (REDIS_EVENT_*), called on the
+     * caller's thread: it must only count; NULL: nothing counts */
+    void (*event)(int what, void *ud);
+};
+
+/* the events of redis_hooks.event */
+enum redis_event {
+    REDIS_EVENT_CONNECT = 0,    /* a new connection is ready */
+    REDIS_EVENT_CONNECT_FAILED, /* a connect (or its AUTH, SELECT) failed */
+    REDIS_EVENT_WAIT,           /* a call waited for a free connection */
+    REDIS_EVENT_WAIT_TIMEOUT    /* ... and found none before its deadline */
 };
 
 /* counters, for tests and diagnostics */

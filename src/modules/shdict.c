@@ -57,6 +57,7 @@ struct shdict {
     struct lru_link lru;        /* next: most recent; prev: least recent */
     struct shdict_heap heap;
     uint64_t evictions, expired;
+    struct shdict_meter *meter;     /* atomic; NULL: nobody counts */
 };
 
 /* entry_of_lru - the entry around an LRU link */
@@ -430,6 +431,20 @@ size_t
 shdict_capacity(const struct shdict *d)
 {
     return d->capacity;
+}
+
+/* shdict_set_meter - who counts d's calls from now on (NULL: nobody) */
+void
+shdict_set_meter(struct shdict *d, struct shdict_meter *m)
+{
+    __atomic_store_n(&d->meter, m, __ATOMIC_RELEASE);
+}
+
+/* shdict_meter_of - who counts d's calls, or NULL */
+struct shdict_meter *
+shdict_meter_of(const struct shdict *d)
+{
+    return __atomic_load_n(&d->meter, __ATOMIC_ACQUIRE);
 }
 
 /* shdict_set_clock - the clock expiry follows (NULL: monotonic); set it

@@ -81,7 +81,34 @@ struct shdict_stats {
     uint64_t expired;           /* expired entries freed */
 };
 
+/* the calls a meter hears of (the Lua methods that touch entries) */
+enum shdict_op {
+    SHDICT_OP_GET = 0,
+    SHDICT_OP_SET,
+    SHDICT_OP_ADD,
+    SHDICT_OP_REPLACE,
+    SHDICT_OP_INCR,
+    SHDICT_OP_DELETE,
+    SHDICT_OP_TTL,
+    SHDICT_OP_EXPIRE,
+    SHDICT_OP_FLUSH_ALL,
+    SHDICT_OP_GET_KEYS,
+    SHDICT_OP_COUNT
+};
+
+/* who counts a dictionary's calls (its metrics): count runs after each
+ * call, outside the lock, on the caller's thread, with the call's status
+ * and whether it evicted a live entry; it must not block or call Lua.
+ * The owner embeds this as its first member. */
+struct shdict_meter {
+    void (*count)(struct shdict_meter *m, enum shdict_op op, int status,
+                  int forcible);
+};
+
 struct shdict;
+
+void shdict_set_meter(struct shdict *d, struct shdict_meter *m);
+struct shdict_meter *shdict_meter_of(const struct shdict *d);
 
 struct shdict *shdict_new(const char *name, size_t capacity,
                           const struct shdict_clock *clock);

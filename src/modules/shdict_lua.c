@@ -39,6 +39,16 @@ shdict_lua_bind(lua_State *L, struct shdict_set *set)
     lua_rawsetp(L, LUA_REGISTRYINDEX, &bind_key);
 }
 
+/* metered - tell d's meter (if any) what a call did */
+static inline void
+metered(struct shdict *d, enum shdict_op op, int status, int forcible)
+{
+    struct shdict_meter *m = shdict_meter_of(d);
+
+    if (m != NULL)
+        m->count(m, op, status, forcible);
+}
+
 /* check_dict - argument 1 as a dictionary */
 static struct shdict *
 check_dict(lua_State *L)
@@ -234,10 +244,13 @@ l_get(lua_State *L)
     struct shdict *d = check_dict(L);
     char stack[STACK_BUF], *buf;
     struct get_arg g;
+    int rc;
 
     g.key = check_key(L, 2, &g.klen);
     lua_settop(L, 2);
-    if (read_out(L, d, copy_value, &g, stack, &buf) != SHDICT_OK) {
+    rc = read_out(L, d, copy_value, &g, stack, &buf);
+    metered(d, SHDICT_OP_GET, rc, 0);
+    if (rc != SHDICT_OK) {
         lua_pushnil(L);
         return 1;
     }
@@ -249,6 +262,10 @@ l_get(lua_State *L)
 static int
 store(lua_State *L, enum shdict_mode mode)
 {
+    static const enum shdict_op op_of[] = {
+        [SHDICT_SET] = SHDICT_OP_SET, [SHDICT_ADD] = SHDICT_OP_ADD,
+        [SHDICT_REPLACE] = SHDICT_OP_REPLACE
+    };
     struct shdict *d = check_dict(L);
     struct shdict_value v;
     size_t klen;
@@ -259,6 +276,7 @@ store(lua_State *L, enum shdict_mode mode)
     check_value(L, 3, &v, mode == SHDICT_SET);
     ttl = opt_ttl(L, 4);
     rc = shdict_store(d, mode, key, klen, &v, ttl, &forcible);
+    metered(d, op_of[mode], rc, forcible);
     if (rc != SHDICT_OK)
         return push_fail(L, rc, rc == SHDICT_EXISTS || rc == SHDICT_NOTFOUND);
     lua_pushboolean(L, 1);
@@ -306,6 +324,7 @@ l_incr(lua_State *L)
     init_ttl = opt_ttl(L, 5);
     rc = shdict_incr(d, key, klen, &by, has_init ? &init : NULL, init_ttl,
                      &out, &forcible);
+    metered(d, SHDICT_OP_INCR, rc, rc == SHDICT_OK && forcible);
     if (rc != SHDICT_OK)
         return push_fail(L, rc, 0);
     push_value(L, &out);
@@ -320,7 +339,7 @@ l_delete(lua_State *L)
     size_t klen;
     const char *key = check_key(L, 2, &klen);
 
-    shdict_delete(d, key, klen);
+    metered(d, SHDICT_OP_DELETE, shdict_delete(d, key, klen), 0);
     lua_pushboolean(L, 1);
     return 1;
 }
@@ -335,6 +354,7 @@ l_ttl(lua_State *L)
     double left = 0;
     int rc = shdict_ttl(d, key, klen, &left);
 
+    metered(d, SHDICT_OP_TTL, rc, 0);
     if (rc != SHDICT_OK)
         return push_fail(L, rc, 0);
     lua_pushnumber(L, (lua_Number)left);
@@ -354,6 +374,7 @@ l_expire(lua_State *L)
     luaL_checkany(L, 3);
     ttl = opt_ttl(L, 3);
     rc = shdict_expire(d, key, klen, ttl);
+    metered(d, SHDICT_OP_EXPIRE, rc, 0);
     if (rc != SHDICT_OK)
         return push_fail(L, rc, rc == SHDICT_NOTFOUND);
     lua_pushboolean(L, 1);
@@ -364,7 +385,10 @@ l_expire(lua_State *L)
 static int
 l_flush_all(lua_State *L)
 {
-    shdict_flush_all(check_dict(L));
+    struct shdict *d = check_dict(L);
+
+    shdict_flush_all(d);
+    metered(d, SHDICT_OP_FLUSH_ALL, SHDICT_OK, 0);
     return 0;
 }
 
@@ -415,7 +439,8 @@ l_get_keys(lua_State *L)
     k.max = (size_t)max;
     k.count = 0;
     lua_settop(L, 2);
-    read_out(L, d, copy_keys, &k, stack, &buf);
+    metered(d, SHDICT_OP_GET_KEYS, read_out(L, d, copy_keys, &k, stack,
+                                            &buf), 0);
     lua_createtable(L, k.count > 1u << 24 ? 1 << 24 : (int)k.count, 0);
     for (i = 0, p = buf; i < k.count; i++) {
         p = shdict_key_next(p, &key, &klen);

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "shdict_keeper.h"
 #include "shdict_lua.h"
+#include "shdict_metrics.h"
 #include "shdict_set.h"
 
 #include <lauxlib.h>
@@ -113,6 +114,7 @@ shdict_start(const struct config *cfg, char *err, size_t errlen)
     }
     if (apply(daemon_set, cfg, err, errlen) < 0)
         return -1;
+    shdict_metrics_attach(daemon_set);
     keeper = shdict_housekeeper_start(daemon_set, SHDICT_SWEEP_INTERVAL);
     if (keeper == NULL)
         log_warn("shared_dict: cannot start the housekeeping thread; "
@@ -126,10 +128,14 @@ static int
 shdict_reload(const struct config *old, const struct config *cfg, char *err,
               size_t errlen)
 {
+    int rc;
+
     (void)old;
     if (daemon_set == NULL)
         return 0;
-    return apply(daemon_set, cfg, err, errlen);
+    rc = apply(daemon_set, cfg, err, errlen);
+    shdict_metrics_attach(daemon_set);      /* the ones it created */
+    return rc;
 }
 
 /* shdict_stop - stop the housekeeper, free the dictionaries (no state is
@@ -139,6 +145,7 @@ shdict_stop(void)
 {
     shdict_housekeeper_stop(keeper);
     keeper = NULL;
+    shdict_metrics_detach();
     shdict_set_free(daemon_set);
     daemon_set = NULL;
 }

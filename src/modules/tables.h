@@ -55,6 +55,10 @@ struct tables_env {
     void *ud;
     /* table_check: seconds between looks at a file (0: only when forced) */
     double check_interval;
+    /* a file was read again: ok 1, or 0 it failed (the old version stays);
+     * called with the registry's lock held: it must only count; NULL:
+     * nothing counts */
+    void (*reread)(void *ud, int ok);
 };
 
 /* flags of tables_set_add */

@@ -14,6 +14,7 @@
  * nothing.
  */
 #include "tables_lua.h"
+#include "monotime.h"
 
 #include <arpa/inet.h>
 #include <lauxlib.h>
@@ -36,6 +37,9 @@ struct handle {
     size_t index;
     struct table *cached;               /* the version kept, or NULL */
     unsigned long gen;                  /* its generation */
+    const struct tables_meter *meter;   /* counts its lookups, or NULL */
+    void *bound;                        /* the meter's, for this table */
+    double started;                     /* the lookup's start, metered */
 };
 
 /* a lookup's limit: the holder's host asked with its state */
@@ -129,6 +133,22 @@ check_handle(lua_State *L)
     return luaL_checkudata(L, 1, HANDLE_MT);
 }
 
+/* begin - a lookup starts (its time is read when it is metered) */
+static void
+begin(struct handle *t)
+{
+    if (t->meter != NULL)
+        t->started = mono_now();
+}
+
+/* finish - a lookup ended with result (enum tables_result) */
+static void
+finish(const struct handle *t, int result)
+{
+    if (t->meter != NULL)
+        t->meter->count(t->bound, result, mono_now() - t->started);
+}
+
 /* try_key - look key up in version v; 1 found (result in h->ans), 0 not;
  * raises if time or memory ran out */
 static int
@@ -142,16 +162,20 @@ try_key(lua_State *L, struct holder *h, const struct handle *t,
 
     if (st >= 0)
         return st == TABLE_FOUND;
+    finish(t, TABLES_ERROR);
     return luaL_error(L, "milter.tables: %s: %s",
                       tables_set_name(t->set, t->index),
                       st == TABLE_EXPIRED ? "time budget exceeded"
                                           : "out of memory");
 }
 
-/* found - push the result in h->ans and the key that matched; 2 results */
+/* found - push the result in h->ans and the key that matched; 2 results
+ * (the lookup of t ends found) */
 static int
-found(lua_State *L, struct holder *h, const char *key, size_t len)
+found(lua_State *L, struct holder *h, const struct handle *t,
+      const char *key, size_t len)
 {
+    finish(t, TABLES_FOUND);
     lua_pushlstring(L, h->ans.value, h->ans.len);
     lua_pushlstring(L, key, len);
     return 2;
@@ -170,10 +194,13 @@ l_lookup(lua_State *L)
     size_t len;
     const char *key = luaL_checklstring(L, 2, &len);
 
+    begin(t);
     if (!try_key(L, h, t, version(t), key, len)) {
+        finish(t, TABLES_NOTFOUND);
         lua_pushnil(L);
         return 1;
     }
+    finish(t, TABLES_FOUND);
     lua_pushlstring(L, h->ans.value, h->ans.len);
     return 1;
 }
@@ -277,9 +304,11 @@ l_lookup_domain(lua_State *L)
     size_t len, hitlen;
     const char *name = luaL_checklstring(L, 2, &len), *hit;
 
+    begin(t);
     if (memchr(name, '\0', len) == NULL
         && try_parents(L, h, t, version(t), name, len, 1, &hit, &hitlen))
-        return found(L, h, hit, hitlen);
+        return found(L, h, t, hit, hitlen);
+    finish(t, TABLES_NOTFOUND);
     lua_pushnil(L);
     return 1;
 }
@@ -300,6 +329,7 @@ l_lookup_address(lua_State *L)
     const char *addr = luaL_checklstring(L, 2, &len), *hit, *at;
     const struct table *v;
 
+    begin(t);
     if (memchr(addr, '\0', len) != NULL)
         goto none;
     if (len >= 2 && addr[0] == '<' && addr[len - 1] == '>') {
@@ -309,11 +339,11 @@ l_lookup_address(lua_State *L)
     v = version(t);
     if (len == 0) {
         if (try_key(L, h, t, v, "<>", 2))
-            return found(L, h, "<>", 2);
+            return found(L, h, t, "<>", 2);
         goto none;
     }
     if (try_key(L, h, t, v, addr, len))
-        return found(L, h, addr, len);
+        return found(L, h, t, addr, len);
     for (at = addr + len; at > addr && at[-1] != '@'; at--)
         ;
     if (at == addr || !table_is_fixed(v))
@@ -321,10 +351,11 @@ l_lookup_address(lua_State *L)
     if (at < addr + len
         && try_parents(L, h, t, v, at, (size_t)(addr + len - at), 0, &hit,
                        &hitlen))
-        return found(L, h, hit, hitlen);
+        return found(L, h, t, hit, hitlen);
     if (try_key(L, h, t, v, addr, (size_t)(at - addr)))
-        return found(L, h, addr, (size_t)(at - addr));
+        return found(L, h, t, addr, (size_t)(at - addr));
 none:
+    finish(t, TABLES_NOTFOUND);
     lua_pushnil(L);
     return 1;
 }
@@ -348,9 +379,11 @@ static const luaL_Reg table_methods[] = {
     {NULL, NULL}
 };
 
-/* push_handle - a new handle for the set's i-th table */
+/* push_handle - a new handle for the set's i-th table, counted by
+ * meter (may be NULL) */
 static void
-push_handle(lua_State *L, const struct tables_set *set, size_t i)
+push_handle(lua_State *L, const struct tables_set *set, size_t i,
+            const struct tables_meter *meter)
 {
     struct handle *t = lua_newuserdatauv(L, sizeof *t, 0);
 
@@ -358,6 +391,9 @@ push_handle(lua_State *L, const struct tables_set *set, size_t i)
     t->index = i;
     t->cached = NULL;
     t->gen = 0;
+    t->bound = meter != NULL ? meter->bind(tables_set_name(set, i)) : NULL;
+    t->meter = t->bound != NULL ? meter : NULL;
+    t->started = 0;
     luaL_setmetatable(L, HANDLE_MT);
 }
 
@@ -383,7 +419,7 @@ handle_of(lua_State *L, int idx)
         lua_pushnil(L);
         return;
     }
-    push_handle(L, h->host->set, (size_t)at);       /* handle */
+    push_handle(L, h->host->set, (size_t)at, h->host->meter);       /* handle */
     lua_pushvalue(L, idx);
     lua_pushvalue(L, -2);
     lua_rawset(L, lua_upvalueindex(2));             /* cache it */

@@ -29,6 +29,22 @@
 
 #include "tables.h"
 
+/* the results a meter counts */
+enum tables_result {
+    TABLES_FOUND = 0,
+    TABLES_NOTFOUND,
+    TABLES_ERROR                /* the lookup raised (time or memory) */
+};
+
+/* who counts lookups (the daemon's metrics, for live connections): bind
+ * gives what count is called with for one table name (once per handle);
+ * count gets each lookup's result and seconds; neither may block or call
+ * Lua */
+struct tables_meter {
+    void *(*bind)(const char *table);
+    void (*count)(void *bound, int result, double seconds);
+};
+
 /* what a state's binding takes from the daemon; must outlive the state */
 struct tables_lua_host {
     /* the tables this state sees (immutable while states use it) */
@@ -37,6 +53,8 @@ struct tables_lua_host {
      * regexp rules; NULL: no limit */
     double (*remaining)(lua_State *L, void *ud);
     void *ud;
+    /* counts the lookups, or NULL */
+    const struct tables_meter *meter;
 };
 
 void tables_lua_sethost(lua_State *L, const struct tables_lua_host *host);

@@ -27,6 +27,7 @@
 #include "paths.h"
 #include "script.h"
 #include "tables_lua.h"
+#include "tables_metrics.h"
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -46,6 +47,7 @@ struct tables_gen {
     struct tables_set *set;         /* live and replay: the config wins */
     struct tables_set *test_set;    /* in-policy tests: the class wins */
     struct tables_lua_host host, test_host;
+    struct tables_lua_host live_host;   /* host, counted in the metrics */
     char *script_dir;
 };
 
@@ -114,6 +116,7 @@ registry(void)
         memset(&env, 0, sizeof env);
         env.log = reg_log;
         env.check_interval = 10;
+        env.reread = tables_metrics_reread;
         the_reg = tables_reg_new(&env);
     }
     pthread_mutex_unlock(&reg_lock);
@@ -212,6 +215,8 @@ gen_open(const struct script *s, void **data, char *err, size_t errlen)
     g->host.remaining = remaining;
     g->test_host.set = g->test_set;
     g->test_host.remaining = remaining;
+    g->live_host = g->host;
+    g->live_host.meter = &tables_metrics_meter;
     *data = g;
     return add_config_lines(g->set, s->cfg, TABLES_REREAD, err, errlen);
 }
@@ -253,7 +258,8 @@ open_tables(lua_State *L)
         return luaL_error(L, "milter.tables: this state belongs to no "
                           "script generation, so it has no tables");
     tables_lua_sethost(L, env->mode == MODULE_TEST ? &g->test_host
-                                                   : &g->host);
+                          : env->mode == MODULE_LIVE ? &g->live_host
+                                                     : &g->host);
     return luaopen_milter_tables(L);
 }
 
@@ -266,12 +272,35 @@ stage_end(lua_State *L, int stage)
     tables_lua_idle(L);
 }
 
+/* serving - the live set of the generation serving now (for the rules
+ * gauge), with a reference on that generation in *ref */
+static const struct tables_set *
+serving(void *ud, void **ref)
+{
+    struct script *s = script_current();
+    struct tables_gen *g;
+
+    (void)ud;
+    *ref = s;
+    g = s != NULL ? module_gen_data(&s->env[MODULE_LIVE], &tables_module)
+                  : NULL;
+    return g != NULL ? g->set : NULL;
+}
+
+/* serving_done - drop the reference serving took */
+static void
+serving_done(void *ref)
+{
+    script_unref(ref);
+}
+
 /* start - the watcher thread, looking at the files every table_check */
 static int
 start(const struct config *cfg, char *err, size_t errlen)
 {
     struct tables_reg *reg = registry();
 
+    tables_metrics_start(serving, serving_done);
     if (reg == NULL) {
         snprintf(err, errlen, "out of memory");
         return -1;

@@ -531,6 +531,14 @@ is_hot(const struct tfile_id *id)
     return id->mtime_ns > wall - 1000000000LL;
 }
 
+/* reread - tell the registry's env of a file read again */
+static void
+reread(const struct tables_reg *reg, int ok)
+{
+    if (reg->env.reread != NULL)
+        reg->env.reread(reg->env.ud, ok);
+}
+
 /* reload_slot - read slot's file again as how says (reg->lock held); 0
  * unchanged or reloaded, -1 it failed (the old version stays) */
 static int
@@ -549,6 +557,7 @@ reload_slot(struct tables_reg *reg, struct tables_slot *slot,
         slot->has_failed = 1;
         say(reg, TABLES_LOG_ERR, "table %s: cannot stat: %s; keeping the "
             "version read before", slot->path, strerror(errno));
+        reread(reg, 0);
         return -1;
     }
     if (!force && tfile_same(&id, table_file_id(slot->current)))
@@ -565,8 +574,10 @@ reload_slot(struct tables_reg *reg, struct tables_slot *slot,
         slot->has_failed = 1;
         say(reg, TABLES_LOG_ERR, "table %s; keeping the version read before",
             err);
+        reread(reg, 0);
         return -1;
     }
+    reread(reg, 1);
     slot->has_failed = 0;
     pthread_mutex_lock(&slot->lock);
     old = slot->current;

@@ -57,7 +57,7 @@ quiet(void *ud, int level, const char *line)
 static int
 setup(void **state)
 {
-    static const struct tables_env env = {NULL, quiet, NULL, 0};
+    static const struct tables_env env = {NULL, quiet, NULL, 0, NULL};
 
     (void)state;
     reg = tables_reg_new(&env);
@@ -326,7 +326,7 @@ test_memory(void **state)
 {
     long base = table_alive();
     struct tables_set *big = tables_set_new(reg);
-    struct tables_lua_host bh = {big, NULL, NULL};
+    struct tables_lua_host bh = {big, NULL, NULL, NULL};
     char *text = malloc(300010), err[1024], spec[300], *path;
     lua_State *L;
 
@@ -368,7 +368,7 @@ static void
 test_idle(void **state)
 {
     struct tables_set *s = tables_set_new(reg);
-    struct tables_lua_host ih = {s, NULL, NULL};
+    struct tables_lua_host ih = {s, NULL, NULL, NULL};
     char *path = fx_write("idle", "k one\n", 60), err[1024], spec[300];
     long base;
     lua_State *L;
@@ -405,7 +405,7 @@ static void
 test_declare(void **state)
 {
     struct tables_set *s = tables_set_new(reg);
-    struct tables_lua_host sh = {s, NULL, NULL};
+    struct tables_lua_host sh = {s, NULL, NULL, NULL};
     char err[1024];
     lua_State *L;
 
@@ -509,7 +509,7 @@ static void
 test_threads(void **state)
 {
     struct tables_set *s = tables_set_new(reg);
-    struct tables_lua_host th = {s, NULL, NULL};
+    struct tables_lua_host th = {s, NULL, NULL, NULL};
     struct worker w[4];
     pthread_t tid[4];
     char err[1024], spec[300], *path, *path2;

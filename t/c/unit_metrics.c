@@ -29,6 +29,7 @@
 #include "metrics_listen.h"
 #include "metrics_pages.h"
 #include "metrics_policy.h"
+#include "metrics_caps.h"
 #include "metrics_registry.h"
 #include "metrics_text.h"
 #include "module.h"
@@ -206,6 +207,66 @@ test_cap(void **state)
     assert_true(has_line(out, "luamilter_metrics_series_dropped_total 7"));
     assert_true(has_line(out, "t_capped_total{helo=\"h0\"} 1"));
     assert_null(strstr(out, "h3"));
+    free(out);
+    metrics_registry_reset();
+}
+
+static int scrape_calls;
+
+/* count_scrape - a render hook: counts, and sets the fixed gauge */
+static void
+count_scrape(void)
+{
+    struct metric_family *f = metrics_family_find("t_fixed_gauge");
+
+    scrape_calls++;
+    if (f != NULL)
+        mcap_set(mcap_series(f, NULL), 42);
+}
+
+/* test_fixed - a module's fixed families are outside metrics_max_series
+ * (neither refused nor taking the policy's room); render hooks run before
+ * each rendering and set gauges */
+static void
+test_fixed(void **state)
+{
+    static const char *const labels[] = {"dict", "op", NULL};
+    struct metric_def c = make_def("t_policy", METRIC_COUNTER, "helo");
+    struct metric_family *fixed, *policy;
+    char err[512], *out;
+    int i;
+
+    (void)state;
+    metrics_registry_reset();
+    metrics_registry_set_max(1);
+    fixed = mcap_family("t_fixed_ops", METRIC_COUNTER, "ops", labels);
+    assert_non_null(fixed);
+    assert_non_null(mcap_family("t_fixed_gauge", METRIC_GAUGE, "g", NULL));
+    for (i = 0; i < 5; i++) {
+        char op[8];
+        const char *v[2] = {"counts", op};
+        snprintf(op, sizeof op, "op%d", i);
+        assert_non_null(mcap_series(fixed, v));
+    }
+    policy = metrics_family_register(&c, err, sizeof err);
+    assert_non_null(policy);
+    assert_non_null(metrics_series_get(policy, "h0", 3));
+    assert_null(metrics_series_get(policy, "h1", 3));   /* the cap: 1 */
+    assert_int_equal(metrics_registry_dropped(), 1);
+    {
+        const char *v[2] = {"counts", "op0"};
+        mcap_record(mcap_series(fixed, v), 2);
+    }
+    mcap_record(NULL, 1);                               /* a no-op */
+    assert_null(mcap_family("t_bad_order", METRIC_COUNTER, "x",
+                            (const char *const[]){"op", "dict", NULL}));
+    scrape_calls = 0;
+    assert_int_equal(metrics_registry_on_render(count_scrape), 0);
+    assert_int_equal(metrics_registry_on_render(count_scrape), 0);  /* once */
+    out = rendered();
+    assert_int_equal(scrape_calls, 1);
+    assert_true(has_line(out, "t_fixed_ops_total{dict=\"counts\",op=\"op0\"} 2"));
+    assert_true(has_line(out, "t_fixed_gauge 42"));
     free(out);
     metrics_registry_reset();
 }
@@ -789,6 +850,7 @@ main(void)
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_series),
         cmocka_unit_test(test_cap),
+        cmocka_unit_test(test_fixed),
         cmocka_unit_test(test_declare),
         cmocka_unit_test(test_builtin),
         cmocka_unit_test(test_policy_declare),

@@ -55,7 +55,7 @@ test_log(int level, const char *line, void *ud)
 static struct redis_pool *
 new_pool(const char *url, double timeout, int conns, size_t max_reply)
 {
-    struct redis_hooks hooks = {test_log, test_now, NULL};
+    struct redis_hooks hooks = {.log = test_log, .now = test_now};
     struct redis_config rc;
     struct redis_pool *p;
     char err[256];
@@ -135,7 +135,8 @@ static lua_State *
 new_state(struct redis_pool *pool, int policy_test, struct redis_kit_budget *b,
           struct resp_peer *peer)
 {
-    struct redis_lua_env env = {pool, policy_test, redis_kit_time_left, b};
+    struct redis_lua_env env = {pool, policy_test, redis_kit_time_left, b,
+                                NULL};
     lua_State *L = luaL_newstate();
 
     assert_non_null(L);
@@ -844,7 +845,7 @@ hold_thread(void *arg)
 {
     struct holder *h = arg;
     struct redis_kit_budget b;
-    struct redis_lua_env env = {h->pool, 0, redis_kit_time_left, &b};
+    struct redis_lua_env env = {h->pool, 0, redis_kit_time_left, &b, NULL};
     lua_State *L = luaL_newstate();
 
     b.left = NAN;
@@ -929,7 +930,7 @@ test_memory_error(void **state)
     struct redis_pool *p = new_pool(peer_url(), 2, 2, 8 << 20);
     struct limited m = {0, 1 << 20};
     struct redis_kit_budget b = {NAN};
-    struct redis_lua_env env = {p, 0, redis_kit_time_left, &b};
+    struct redis_lua_env env = {p, 0, redis_kit_time_left, &b, NULL};
     lua_State *L = lua_newstate(limited_alloc, &m);
 
     (void)state;

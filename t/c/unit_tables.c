@@ -560,7 +560,7 @@ lookup_now(const struct tables_set *s, size_t i, const char *key)
 static void
 test_registry_sets(void **state)
 {
-    struct tables_env env = {fake_clock, keep_log, NULL, 10};
+    struct tables_env env = {fake_clock, keep_log, NULL, 10, NULL};
     struct tables_reg *reg = tables_reg_new(&env);
     struct tables_set *s = tables_set_new(reg), *s2;
     char *path = fx_write("shared.cidr", "192.0.2.0/24 doc\n", 60);
@@ -648,7 +648,7 @@ test_config_line(void **state)
 static void
 test_reload(void **state)
 {
-    struct tables_env env = {fake_clock, keep_log, NULL, 10};
+    struct tables_env env = {fake_clock, keep_log, NULL, 10, NULL};
     struct tables_reg *reg;
     struct tables_set *s;
     char *path = fx_write("reload.texthash", "k v1\n", 60);
@@ -721,7 +721,7 @@ test_reload(void **state)
 static void
 test_watch(void **state)
 {
-    struct tables_env env = {NULL, keep_log, NULL, 0};
+    struct tables_env env = {NULL, keep_log, NULL, 0, NULL};
     struct tables_reg *reg = tables_reg_new(&env);
     struct tables_set *s = tables_set_new(reg);
     char *path = fx_write("watch.texthash", "k before\n", 60);

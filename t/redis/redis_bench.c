@@ -47,7 +47,7 @@ run_loop(void *arg)
 {
     struct runner *r = arg;
     struct redis_kit_budget b = {0};
-    struct redis_lua_env env = {r->pool, 0, NULL, &b};
+    struct redis_lua_env env = {r->pool, 0, NULL, &b, NULL};
     lua_State *L = luaL_newstate();
 
     luaL_openlibs(L);

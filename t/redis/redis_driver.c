@@ -65,7 +65,8 @@ state_budget(lua_State *L)
 static void
 attach(lua_State *L)
 {
-    struct redis_lua_env env = {current_pool, 0, redis_kit_time_left, NULL};
+    struct redis_lua_env env = {current_pool, 0, redis_kit_time_left, NULL,
+                                NULL};
 
     env.ud = state_budget(L);
     redis_lua_setup(L, &env);
@@ -88,7 +89,7 @@ l_setup(lua_State *L)
         "url", "redis", "timeout", "redis_timeout", "connections",
         "redis_connections", "max_reply", "redis_max_reply", NULL
     };
-    struct redis_hooks hooks = {driver_log, NULL, NULL};
+    struct redis_hooks hooks = {.log = driver_log};
     struct redis_config rc;
     struct config *cfg;
     char err[256];
