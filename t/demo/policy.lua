@@ -1,7 +1,9 @@
 -- t/demo/policy.lua: the policy of scripts/observe-demo.  Two rules, each
 -- saying why it decided with self:note: a client in the blocklist table,
 -- and a message over 200 000 body bytes, are rejected at end of message
--- (the benchmark client, which drives the demo, sends every stage).
+-- (the benchmark client, which drives the demo, sends every stage), and a
+-- message with more than 30 Received headers (a mail loop) at end of
+-- headers; past 100 recipients a message's next ones are tempfailed.
 -- Everything else is delivered.
 local milter = require "milter"
 local tables = require "milter.tables"
@@ -15,8 +17,39 @@ end
 
 P.tables = { blocklist = "cidr:blocklist.cidr" }
 
+function P:hello(name)
+  return milter.CONTINUE
+end
+
 function P:envfrom(from)
   self.size = 0
+  self.hops = 0
+  self.rcpts = 0
+  return milter.CONTINUE
+end
+
+function P:envrcpt(to)
+  self.rcpts = (self.rcpts or 0) + 1
+  if self.rcpts > 100 then
+    self:note("rule", "rcpt_limit")
+    self:setreply("452", "4.5.3", "too many recipients")
+    return milter.TEMPFAIL
+  end
+  return milter.CONTINUE
+end
+
+function P:header(name, value)
+  if name:lower() == "received" then self.hops = self.hops + 1 end
+  return milter.CONTINUE
+end
+
+function P:eoh()
+  if self.hops > 30 then
+    self:note("rule", "loop")
+    self:note("hops", self.hops)
+    self:setreply("554", "5.4.6", "too many hops")
+    return milter.REJECT
+  end
   return milter.CONTINUE
 end
 
