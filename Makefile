@@ -214,7 +214,7 @@ run: deps
 test: deps
 	$(MAKE) check
 
-check: $(BIN) $(CORE_SO) $(C_TEST_BINS) $(BUILD)/t/dns_harness tools
+check: $(BIN) $(CORE_SO) $(C_TEST_BINS) $(BUILD)/t/dns_harness tools build/perf-client
 	@BUILD=$(BUILD) LUAMILTER=$(BIN) C_TESTS="$(C_TESTS)" LAYERS="$(LAYERS)" t/run-all
 
 check-c: $(C_TEST_BINS)
@@ -247,6 +247,12 @@ $(BUILD)/shdict-bench: t/perf/shdict_bench.c $(SHDICT_OBJS)
 
 bench-shdict: $(BUILD)/shdict-bench
 	$(BUILD)/shdict-bench
+
+# --- a real run answering issue 13's three questions with curl and jq
+# (rejections by rule, the p99 of eom, the stuck connection): not in make test
+.PHONY: observe-demo
+observe-demo: deps all build/perf-client
+	scripts/observe-demo
 
 
 # --- milter.tables (issue 12): its sources are src/modules/tables*.c, built
