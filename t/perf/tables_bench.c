@@ -302,7 +302,7 @@ main(int argc, char **argv)
     char *keys[3];
     struct tables_reg *reg;
     struct tables_set *set;
-    struct tables_lua_host host;
+    struct tables_lua_host host = {0};
     size_t i;
 
     if (secs <= 0 || mkdtemp(dir) == NULL) {
