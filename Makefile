@@ -62,7 +62,7 @@ DAEMON_OBJS := $(addprefix $(BUILD)/,$(DAEMON_SRCS:.c=.o))
 C_TESTS := unit_config unit_sockspec unit_reply unit_verdict unit_negotiate \
 	unit_privs unit_log unit_arena unit_stage unit_message unit_record \
 	unit_engine unit_driver unit_json unit_sandbox unit_reload unit_libcache unit_dns unit_metrics \
-	unit_decision
+	unit_decision unit_recordlog
 C_TEST_BINS := $(addprefix $(BUILD)/t/,$(C_TESTS))
 TEST_CORE_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) daemon/privs.o) $(BUILD)/t/mta_fake.o
 # unit tests of the Lua layer write and load policies with t/c/policy_kit.c

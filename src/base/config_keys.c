@@ -177,6 +177,14 @@ static int
 check_core(const struct config *cfg, char *err, size_t errlen,
            const char **key)
 {
+    if (cfg->decision_log_max > cfg->decision_log_queue) {
+        *key = "decision_log_max";
+        snprintf(err, errlen, "decision_log_max (%zu bytes) is larger than "
+                 "decision_log_queue (%zu): every record that big would be "
+                 "dropped", (size_t)cfg->decision_log_max,
+                 (size_t)cfg->decision_log_queue);
+        return -1;
+    }
     *key = "on_error_reply";
     return config_check_on_error_reply(cfg->on_error, &cfg->on_error_reply,
                                        err, errlen);

@@ -188,7 +188,7 @@ put_escaped(struct json *j, const unsigned char *s, size_t n)
     size_t i = 0, run;
     int lossy = 0;
 
-    while (i < n) {
+    while (i < n && !j->truncated) {     /* past max: nothing more fits */
         unsigned char c = s[i];
         if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
             for (run = 1; i + run < n && s[i + run] >= 0x20 &&

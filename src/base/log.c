@@ -208,6 +208,18 @@ drain_locked(void)
     }
 }
 
+/* log_write_raw - write bytes to stderr under the logger's lock, so that
+ * they never cut into a log line there (the decision records' stderr
+ * sink); queued log lines go first */
+void
+log_write_raw(const char *p, size_t n)
+{
+    pthread_mutex_lock(&log_qlock);
+    drain_locked();
+    write_all(p, n);
+    pthread_mutex_unlock(&log_qlock);
+}
+
 /* logger_main - once lines are queued, give the queue 2 ms to fill up
  * (that is the batching), then write it out */
 static void *

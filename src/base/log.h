@@ -37,6 +37,7 @@ void log_msg(int level, const char *fmt, ...) LM_PRINTF(2, 3);
 void log_vmsg(int level, const char *fmt, va_list ap);
 void log_block(int level, const char *prefix, const char *text);
 void log_flush(void);
+void log_write_raw(const char *p, size_t n);
 
 /* a per-thread receiver of log lines (replaces writing them), or NULL */
 typedef void (*log_hook_fn)(int level, const char *line, void *ud);

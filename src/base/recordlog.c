@@ -29,6 +29,7 @@ static int rl_fd = -1;              /* the file (RECORDLOG_FILE) */
 static int rl_retired = -1;         /* a file the writer closes next */
 static char *rl_path;               /* the file's path, for reopen */
 static int rl_writing;              /* the writer holds a batch */
+static int rl_batch_fd = -1;        /* the file that batch goes to */
 static int rl_thread;               /* the writer thread runs */
 static int rl_failing;              /* the last write failed (warned) */
 static unsigned long long rl_dropped, rl_written;   /* atomic */
@@ -58,10 +59,12 @@ count_lines(const char *buf, size_t len)
     return n;
 }
 
-/* write_fd - write a whole batch to fd; 0, or -1 with errno */
+/* write_fd - write a whole batch to fd; 0, or -1 with errno and *done
+ * the bytes that were written */
 static int
-write_fd(int fd, const char *p, size_t n)
+write_fd(int fd, const char *p, size_t n, size_t *done)
 {
+    *done = 0;
     while (n > 0) {
         ssize_t w = write(fd, p, n);
         if (w < 0 && errno == EINTR)
@@ -70,8 +73,33 @@ write_fd(int fd, const char *p, size_t n)
             return -1;
         p += w;
         n -= (size_t)w;
+        *done += (size_t)w;
     }
     return 0;
+}
+
+/* write_file - a batch appended to the file fd: when a write fails part
+ * way (disk full, a size limit), a regular file is cut back to where the
+ * batch began, so that no half line is left for the next one to follow;
+ * 0, or -1 with errno and *kept the lines that stay written */
+static int
+write_file(int fd, const char *p, size_t n, unsigned long long *kept)
+{
+    off_t start = lseek(fd, 0, SEEK_END);
+    size_t done;
+    struct stat st;
+    int e;
+
+    *kept = 0;
+    if (write_fd(fd, p, n, &done) == 0)
+        return 0;
+    e = errno;
+    if (done > 0 && start >= 0 && fstat(fd, &st) == 0 &&
+        S_ISREG(st.st_mode) && ftruncate(fd, start) == 0)
+        done = 0;
+    *kept = count_lines(p, done);
+    errno = e;
+    return -1;
 }
 
 /* write_syslog - one syslog line per record of the batch */
@@ -95,16 +123,20 @@ static void
 write_batch(int kind, int fd, char *buf, size_t len)
 {
     int rc = 0, e = 0;
+    unsigned long long kept = 0;
 
     if (kind == RECORDLOG_SYSLOG)
         write_syslog(buf, len);
-    else if (kind == RECORDLOG_STDERR || kind == RECORDLOG_FILE)
-        rc = write_fd(kind == RECORDLOG_FILE ? fd : STDERR_FILENO, buf, len);
+    else if (kind == RECORDLOG_STDERR)
+        log_write_raw(buf, len);        /* never inside a log line */
+    else if (kind == RECORDLOG_FILE)
+        rc = write_file(fd, buf, len, &kept);
     else
         rc = -1, errno = 0;
     e = errno;
     if (rc < 0) {
-        __atomic_add_fetch(&rl_dropped, count_lines(buf, len),
+        __atomic_add_fetch(&rl_written, kept, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&rl_dropped, count_lines(buf, len) - kept,
                            __ATOMIC_RELAXED);
         if (!rl_failing && kind != RECORDLOG_OFF)
             log_warn("decision_log: cannot write records: %s (they are "
@@ -145,10 +177,12 @@ writer_main(void *arg)
         kind = __atomic_load_n(&rl_kind, __ATOMIC_RELAXED);
         fd = rl_fd;
         rl_writing = 1;
+        rl_batch_fd = fd;
         pthread_mutex_unlock(&rl_lock);
         write_batch(kind, fd, buf, len);
         pthread_mutex_lock(&rl_lock);
         rl_writing = 0;
+        rl_batch_fd = -1;
     }
     return NULL;
 }
@@ -235,6 +269,40 @@ grow_queue(size_t size)
     return 0;
 }
 
+/* retire - let go of the file fd (with the lock held): closed at once,
+ * unless the writer's batch is going to it, which then closes it (the
+ * number is never reused under a write) */
+static void
+retire(int fd)
+{
+    if (rl_retired >= 0 && !(rl_writing && rl_retired == rl_batch_fd)) {
+        close(rl_retired);
+        rl_retired = -1;
+    }
+    if (fd < 0)
+        return;
+    if (rl_writing && fd == rl_batch_fd)
+        rl_retired = fd;
+    else
+        close(fd);
+}
+
+/* drain_for - wait (lock held, at most seconds) until the queued records
+ * are written to the sink they were queued for */
+static void
+drain_for(double seconds)
+{
+    struct timespec until;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += (long)(seconds * 1e9);
+    until.tv_sec += until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    while (rl_thread && (rl_len > 0 || rl_writing))
+        if (pthread_cond_timedwait(&rl_idle, &rl_lock, &until) != 0)
+            break;
+}
+
 /* recordlog_open - send records to spec (NULL or "" turns them off) with
  * a queue of queue_size bytes; a file replaces the one in use only once
  * it is open.  0, or -1 with why (the sink in use is kept). */
@@ -274,27 +342,10 @@ recordlog_open(const char *spec, size_t queue_size, uid_t uid, gid_t gid,
         snprintf(err, errlen, "out of memory for the decision log queue");
         return -1;
     }
-    if (rl_fd >= 0 && rl_retired >= 0 && rl_writing) {
-        pthread_mutex_unlock(&rl_lock);
-        if (fd >= 0)
-            close(fd);
-        free(path);
-        snprintf(err, errlen, "the writer is still writing to the file "
-                 "before the previous one; try again later");
-        return -1;
-    }
-    if (rl_retired >= 0) {
-        close(rl_retired);      /* not in use: the batch is on rl_fd */
-        rl_retired = -1;
-    }
-    if (rl_fd >= 0) {
-        if (rl_len > 0 || rl_writing)
-            old = rl_fd;        /* the writer closes it once done */
-        else
-            close(rl_fd);
-    }
-    rl_retired = old;
+    drain_for(1.0);             /* records queued go where they were meant */
+    old = rl_fd;
     rl_fd = fd;
+    retire(old);
     free(rl_path);
     rl_path = path;
     __atomic_store_n(&rl_kind, kind, __ATOMIC_RELEASE);
@@ -310,7 +361,7 @@ int
 recordlog_reopen(char *err, size_t errlen)
 {
     char *path;
-    int rc, fd;
+    int rc, fd, old;
 
     pthread_mutex_lock(&rl_lock);
     path = rl_path != NULL ? strdup(rl_path) : NULL;
@@ -321,18 +372,16 @@ recordlog_reopen(char *err, size_t errlen)
     rc = fd < 0 ? -1 : 0;
     if (fd >= 0) {
         pthread_mutex_lock(&rl_lock);
-        if (rl_retired >= 0 && rl_writing) {
-            pthread_mutex_unlock(&rl_lock);
+        if (rl_path == NULL || strcmp(rl_path, path) != 0 ||
+            __atomic_load_n(&rl_kind, __ATOMIC_RELAXED) != RECORDLOG_FILE) {
+            pthread_mutex_unlock(&rl_lock);     /* a reload switched it */
             close(fd);
             free(path);
-            snprintf(err, errlen, "the writer is still writing to the file "
-                     "before the previous one; try again later");
-            return -1;
+            return 0;
         }
-        if (rl_retired >= 0)
-            close(rl_retired);
-        rl_retired = rl_fd;
+        old = rl_fd;
         rl_fd = fd;
+        retire(old);
         pthread_cond_signal(&rl_wake);
         pthread_mutex_unlock(&rl_lock);
     }

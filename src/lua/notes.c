@@ -208,6 +208,17 @@ notes_message_begin(struct lconn *c)
         clear(&c->notes->msg);
 }
 
+/* notes_session_begin - a new SMTP session on the same milter connection
+ * (after QUIT_NC): the previous one's notes are gone */
+void
+notes_session_begin(struct lconn *c)
+{
+    if (c->notes != NULL) {
+        clear(&c->notes->conn);
+        clear(&c->notes->msg);
+    }
+}
+
 /* notes_free - release every note of c */
 void
 notes_free(struct lconn *c)

@@ -59,6 +59,7 @@ struct lnotes {
 
 int notes_note(struct lua_State *L, struct lconn *c);
 void notes_message_begin(struct lconn *c);
+void notes_session_begin(struct lconn *c);
 void notes_free(struct lconn *c);
 /* each note of c's connection, then of its message unless the connection
  * has the key too (the message's value wins) */

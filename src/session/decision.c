@@ -3,6 +3,7 @@
  * decision.h).
  */
 #include "decision.h"
+#include "notes.h"
 #include "conn.h"
 #include "engine.h"
 #include "json.h"
@@ -69,7 +70,7 @@ emit(struct decision *d)
     }
     if (!recordlog_enabled())
         return;
-    json_init(&j, JSON_UTF8, 0);
+    json_init(&j, JSON_UTF8, d->max);   /* a try stops at the bound */
     if (decision_render(d, &j) < 0)     /* no memory: counted too */
         metrics_count_decision_dropped();
     else
@@ -180,8 +181,10 @@ decision_stage_start(struct conn *c, enum stage st, const struct event *ev)
     if (st != ST_ABORT && st != ST_CLOSE)
         d->last_stage = st;
     if (st == ST_CONNECT) {
-        if (d->session)         /* an SMTP session before, on this milter */
+        if (d->session) {       /* an SMTP session before, on this milter */
             end_session(c);     /* connection (after QUIT_NC) */
+            notes_session_begin(&c->lc);
+        }
         d->session = 1;
         set_client(d, ev);
     } else if (st == ST_HELO && ev != NULL && ev->argc > 0 &&
@@ -370,6 +373,8 @@ end_session(struct conn *c)
         emit(d);
     }
     reset(d);
+    free(d->helo);              /* the next session says its own */
+    d->helo = NULL;
     d->records = 0;
     d->session = 0;
 }

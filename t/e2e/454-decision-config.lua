@@ -1,6 +1,7 @@
 -- decision_log unset (the default) writes no record anywhere; a bad value
 -- stops startup with FILE:LINE and exit status 1 (a directory, a file that
--- cannot be created, a record size out of bounds); decision_log = stderr
+-- cannot be created, a record size out of bounds or over the queue's);
+-- decision_log = stderr
 -- writes one JSON line per message among the log lines.
 -- policy: policies/decision.lua
 local lib = dofile(srcdir .. "/lib.lua")
@@ -42,6 +43,8 @@ lib.run(function()
   refused("decision_log = " .. tmpdir .. "\n", "Is a directory")
   refused("decision_log_max = 1K\n", "decision_log_max")
   refused("decision_log_queue = 1K\n", "decision_log_queue")
+  refused("decision_log_max = 8M\ndecision_log_queue = 1M\n",
+    "decision_log_max (8388608 bytes) is larger than decision_log_queue")
 
   local sock, log = lib.start_daemon("stderr", { "script = " .. tmpdir .. "/policy.lua",
     "decision_log = stderr" })
