@@ -39,7 +39,8 @@ enum slot_state {
     SLOT_FREE = 0,      /* not a connection we track */
     SLOT_SILENT,        /* accepted, not negotiated yet */
     SLOT_NEGOTIATED,    /* the MTA's OPTNEG was handled */
-    SLOT_DROPPED        /* shut down for silence, not closed yet */
+    SLOT_DROPPED        /* shut down for silence (no longer counted), not
+                         * closed yet */
 };
 
 struct slot {
@@ -183,9 +184,10 @@ __wrap_close(int fd)
             SLOT_FREE) {
         pthread_mutex_lock(&gate_lock);
         if (gate_slots[fd].state != SLOT_FREE) {
+            if (gate_slots[fd].state != SLOT_DROPPED)   /* counted out */
+                __atomic_sub_fetch(&gate_open, 1, __ATOMIC_RELAXED);
             __atomic_store_n(&gate_slots[fd].state, SLOT_FREE,
                              __ATOMIC_RELEASE);
-            __atomic_sub_fetch(&gate_open, 1, __ATOMIC_RELAXED);
         }
         pthread_mutex_unlock(&gate_lock);
     }
@@ -233,8 +235,11 @@ sweep(double now, double *timeout)
             continue;
         if (ioctl((int)fd, FIONREAD, &waiting) == 0 && waiting > 0)
             continue;               /* it spoke; a worker is yet to read */
-        shutdown((int)fd, SHUT_RDWR);   /* libmilter sees EOF, closes */
         gate_slots[fd].state = SLOT_DROPPED;
+        /* counted out before the peer can see it closed, so that a
+         * connection it opens next is not refused for this one */
+        __atomic_sub_fetch(&gate_open, 1, __ATOMIC_RELAXED);
+        shutdown((int)fd, SHUT_RDWR);   /* libmilter sees EOF, closes */
         dropped++;
     }
     pthread_mutex_unlock(&gate_lock);
