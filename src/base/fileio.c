@@ -120,3 +120,26 @@ fileio_read_regular(const char *path, size_t max, size_t *lenp, char *err,
     }
     return read_stream(f, path, max, lenp, err, errlen);
 }
+
+/* fileio_write_all - every byte of p to fd, across short writes and
+ * EINTR; 0, or -1 with errno; *done (may be NULL) the bytes written */
+int
+fileio_write_all(int fd, const char *p, size_t n, size_t *done)
+{
+    size_t sent = 0;
+    int rc = 0;
+
+    while (sent < n) {
+        ssize_t w = write(fd, p + sent, n - sent);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            rc = -1;
+            break;
+        }
+        sent += (size_t)w;
+    }
+    if (done != NULL)
+        *done = sent;
+    return rc;
+}

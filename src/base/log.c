@@ -2,6 +2,7 @@
  * log.c - leveled logging to stderr or syslog (see log.h).
  */
 #include "log.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <paths.h>
@@ -185,17 +186,12 @@ log_escape(char *dst, size_t cap, const char *src)
     return n;
 }
 
-/* write_all - write a buffer to stderr, retrying short writes */
+/* write_all - write a buffer to stderr (a failure has nowhere left to
+ * be reported) */
 static void
 write_all(const char *p, size_t n)
 {
-    while (n > 0) {
-        ssize_t w = write(STDERR_FILENO, p, n);
-        if (w <= 0)
-            return;             /* nowhere left to report it */
-        p += w;
-        n -= (size_t)w;
-    }
+    (void)fileio_write_all(STDERR_FILENO, p, n, NULL);
 }
 
 /* drain_locked - write out the queue (lock held) */

@@ -3,6 +3,7 @@
  * recordlog.h).
  */
 #include "recordlog.h"
+#include "fileio.h"
 #include "log.h"
 
 #include <errno.h>
@@ -59,25 +60,6 @@ count_lines(const char *buf, size_t len)
     return n;
 }
 
-/* write_fd - write a whole batch to fd; 0, or -1 with errno and *done
- * the bytes that were written */
-static int
-write_fd(int fd, const char *p, size_t n, size_t *done)
-{
-    *done = 0;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-        *done += (size_t)w;
-    }
-    return 0;
-}
-
 /* write_file - a batch appended to the file fd: when a write fails part
  * way (disk full, a size limit), a regular file is cut back to where the
  * batch began, so that no half line is left for the next one to follow;
@@ -91,7 +73,7 @@ write_file(int fd, const char *p, size_t n, unsigned long long *kept)
     int e;
 
     *kept = 0;
-    if (write_fd(fd, p, n, &done) == 0)
+    if (fileio_write_all(fd, p, n, &done) == 0)
         return 0;
     e = errno;
     if (done > 0 && start >= 0 && fstat(fd, &st) == 0 &&

@@ -2,6 +2,7 @@
  * metrics_file.c - the metrics file writer (metrics_file.h).
  */
 #include "metrics_file.h"
+#include "fileio.h"
 #include "metrics_pages.h"
 #include "metrics_text.h"
 #include "log.h"
@@ -47,22 +48,6 @@ metrics_file_check(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-/* write_all - every byte of buf to fd */
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* metrics_file_write - the exposition into path, atomically */
 int
 metrics_file_write(const char *path, char *err, size_t errlen)
@@ -83,7 +68,7 @@ metrics_file_write(const char *path, char *err, size_t errlen)
               0644);
     if (fd < 0) {
         snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-    } else if (write_all(fd, t.buf != NULL ? t.buf : "", t.len) < 0) {
+    } else if (fileio_write_all(fd, t.buf != NULL ? t.buf : "", t.len, NULL) < 0) {
         snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
         close(fd);
         unlink(tmp);
