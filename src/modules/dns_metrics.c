@@ -61,17 +61,11 @@ dns_metrics_count(int qtype, const char *result, double seconds)
 {
     int t = word_index(type_words, dns_type_name(qtype));
     int r = word_index(result_words, result);
-    struct metric_series **slot = &queries[t][r], *s;
+    const char *v[2] = {result_words[r], type_words[t]};
 
     if (queries_fam == NULL)
         return;
-    s = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-    if (s == NULL) {
-        const char *v[2] = {result_words[r], type_words[t]};
-        s = mcap_series(queries_fam, v);        /* the same one each time */
-        __atomic_store_n(slot, s, __ATOMIC_RELEASE);
-    }
-    mcap_record(s, 1);
+    mcap_record(mcap_series_at(&queries[t][r], queries_fam, v), 1);
     if (seconds >= 0)
         mcap_record(latency, seconds);
 }

@@ -87,6 +87,23 @@ mcap_series(struct metric_family *f, const char *const *values)
     return metrics_series_get(f, key, used);
 }
 
+/* mcap_series_at - the series kept in *slot, looked up (mcap_series) and
+ * published there the first time: a call path's own cache of a series
+ * whose labels come from fixed word lists (the registry gives the same
+ * series each time, so a race only looks it up twice) */
+struct metric_series *
+mcap_series_at(struct metric_series **slot, struct metric_family *f,
+               const char *const *values)
+{
+    struct metric_series *s = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+    if (s == NULL) {
+        s = mcap_series(f, values);
+        __atomic_store_n(slot, s, __ATOMIC_RELEASE);
+    }
+    return s;
+}
+
 /* mcap_record - count (counter), set (gauge) or observe (histogram) */
 void
 mcap_record(struct metric_series *s, double v)

@@ -29,6 +29,9 @@ struct metric_family *mcap_latency_family(const char *name, const char *help,
                                           const char *const *labels);
 struct metric_series *mcap_series(struct metric_family *f,
                                   const char *const *values);
+struct metric_series *mcap_series_at(struct metric_series **slot,
+                                     struct metric_family *f,
+                                     const char *const *values);
 void mcap_record(struct metric_series *s, double v);
 void mcap_set(struct metric_series *s, double v);
 void mcap_on_scrape(void (*fn)(void));

@@ -109,19 +109,14 @@ redis_metrics_start(void (*pool_stats)(struct redis_pool_stats *st))
 void
 redis_metrics_call(const char *cmd, size_t len, int result, double seconds)
 {
-    struct metric_series **slot, *s;
     int c = command_index(cmd, len);
+    const char *v[2];
 
     if (commands_fam == NULL || result < 0 || result >= REDIS_RESULT_COUNT)
         return;
-    slot = &commands[c][result];
-    s = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-    if (s == NULL) {
-        const char *v[2] = {command_words[c], result_words[result]};
-        s = mcap_series(commands_fam, v);       /* the same one each time */
-        __atomic_store_n(slot, s, __ATOMIC_RELEASE);
-    }
-    mcap_record(s, 1);
+    v[0] = command_words[c];
+    v[1] = result_words[result];
+    mcap_record(mcap_series_at(&commands[c][result], commands_fam, v), 1);
     if (seconds >= 0)
         mcap_record(latency, seconds);
 }
