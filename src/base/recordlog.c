@@ -428,18 +428,7 @@ recordlog_written(void)
 void
 recordlog_flush(double seconds)
 {
-    struct timespec until;
-
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += (time_t)seconds;
-    until.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
     pthread_mutex_lock(&rl_lock);
-    while (rl_thread && (rl_len > 0 || rl_writing))
-        if (pthread_cond_timedwait(&rl_idle, &rl_lock, &until) != 0)
-            break;
+    drain_for(seconds);
     pthread_mutex_unlock(&rl_lock);
 }
